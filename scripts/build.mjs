@@ -1,0 +1,35 @@
+// Bundles the extension (node/cjs, vscode external), the webview script (browser),
+// and the Node entry points: terminal peer, benchmark, fuzzer.
+import * as esbuild from 'esbuild';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+const common = {
+  bundle: true,
+  minify: production,
+  sourcemap: production ? false : 'linked',
+  logLevel: 'warning',
+};
+
+const node = { ...common, platform: 'node', format: 'cjs', target: 'node20' };
+
+const builds = [
+  { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
+  { ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: ['src/webview/main.ts'], outfile: 'dist/webview.js' },
+  { ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+];
+for (const [entry, out] of [['scripts/bench.ts', 'dist/bench.js'], ['scripts/fuzz.ts', 'dist/fuzz.js']]) {
+  try {
+    await import('node:fs').then((fs) => fs.promises.access(entry));
+    builds.push({ ...node, entryPoints: [entry], outfile: out });
+  } catch { /* optional tool not present */ }
+}
+
+if (watch) {
+  for (const b of builds) (await esbuild.context(b)).watch();
+  console.log('[build] watching');
+} else {
+  await Promise.all(builds.map((b) => esbuild.build(b)));
+  console.log(`[build] ${builds.length} bundles${production ? ' (production)' : ''}`);
+}

@@ -1,0 +1,277 @@
+// Wire format, version 1. Pure: Buffer in, Buffer out. See docs/PROTOCOL.md.
+import { MAX_FRAGMENTS, MAX_NAME_BYTES, MAX_SACK_RANGES } from './limits';
+
+/** 0xF5 can never occur in valid UTF-8, so no plain-text datagram can start with the magic. */
+export const MAGIC = Buffer.from([0xf5, 0x55, 0x43]); // "\xF5UC"
+export const VERSION = 1;
+export const HEADER_BYTES = 6; // magic(3) version(1) type(1) flags(1)
+
+export enum PacketType {
+  Hello = 1,
+  Heartbeat = 2,
+  Bye = 3,
+  Data = 4,
+  Ack = 5,
+  HandshakeInit = 6,
+  HandshakeResp = 7,
+  Sealed = 8,
+}
+
+/** flags bit 0: an ack block follows the fixed header (Data, Heartbeat). */
+export const FLAG_ACK = 0x01;
+/** Hello flags bit 1: the sender requires an encrypted session. */
+export const FLAG_SECURE = 0x02;
+
+export interface AckBlock {
+  /** The acknowledged sender stream. */
+  streamId: number;
+  /** Every sequence number below this was received. */
+  cumulative: number;
+  /** Received ranges above `cumulative`, [start, end) each, ascending. */
+  ranges: Array<[number, number]>;
+}
+
+export type Packet =
+  | { type: PacketType.Hello; senderId: number; echoId: number; secure: boolean; name: string }
+  | { type: PacketType.Heartbeat; senderId: number; ack?: AckBlock }
+  | { type: PacketType.Bye; senderId: number; reason: string }
+  | {
+      type: PacketType.Data;
+      senderId: number;
+      streamId: number;
+      seq: number;
+      msgId: number;
+      fragIndex: number;
+      fragCount: number;
+      payload: Buffer;
+      ack?: AckBlock;
+    }
+  | { type: PacketType.Ack; senderId: number; ack: AckBlock }
+  | { type: PacketType.HandshakeInit; senderId: number; body: Buffer }
+  | { type: PacketType.HandshakeResp; senderId: number; body: Buffer }
+  | { type: PacketType.Sealed; senderId: number; counter: bigint; body: Buffer };
+
+export type DecodeResult =
+  | { kind: 'packet'; packet: Packet }
+  | { kind: 'plain' } // no magic: a plain-text datagram
+  | { kind: 'version'; version: number } // our magic, a version we do not speak
+  | { kind: 'malformed'; reason: string };
+
+export function hasMagic(buf: Uint8Array): boolean {
+  return buf.length >= 3 && buf[0] === MAGIC[0] && buf[1] === MAGIC[1] && buf[2] === MAGIC[2];
+}
+
+class Writer {
+  private parts: Buffer[] = [];
+  private len = 0;
+  u8(v: number): this { return this.raw(Buffer.from([v & 0xff])); }
+  u16(v: number): this { const b = Buffer.allocUnsafe(2); b.writeUInt16BE(v); return this.raw(b); }
+  u32(v: number): this { const b = Buffer.allocUnsafe(4); b.writeUInt32BE(v >>> 0); return this.raw(b); }
+  u64(v: bigint): this { const b = Buffer.allocUnsafe(8); b.writeBigUInt64BE(v); return this.raw(b); }
+  raw(b: Uint8Array): this { const buf = Buffer.isBuffer(b) ? b : Buffer.from(b); this.parts.push(buf); this.len += buf.length; return this; }
+  done(): Buffer { return Buffer.concat(this.parts, this.len); }
+}
+
+class Reader {
+  off = 0;
+  constructor(private readonly buf: Buffer) {}
+  need(n: number): void { if (this.off + n > this.buf.length) throw new RangeError('truncated'); }
+  u8(): number { this.need(1); return this.buf[this.off++]; }
+  u16(): number { this.need(2); const v = this.buf.readUInt16BE(this.off); this.off += 2; return v; }
+  u32(): number { this.need(4); const v = this.buf.readUInt32BE(this.off); this.off += 4; return v; }
+  u64(): bigint { this.need(8); const v = this.buf.readBigUInt64BE(this.off); this.off += 8; return v; }
+  bytes(n: number): Buffer { this.need(n); const v = this.buf.subarray(this.off, this.off + n); this.off += n; return v; }
+  rest(): Buffer { const v = this.buf.subarray(this.off); this.off = this.buf.length; return v; }
+  get left(): number { return this.buf.length - this.off; }
+}
+
+function header(type: PacketType, flags: number): Writer {
+  return new Writer().raw(MAGIC).u8(VERSION).u8(type).u8(flags);
+}
+
+function writeAck(w: Writer, ack: AckBlock): void {
+  const ranges = ack.ranges.slice(0, MAX_SACK_RANGES);
+  w.u32(ack.streamId).u32(ack.cumulative).u8(ranges.length);
+  for (const [s, e] of ranges) w.u32(s).u32(e);
+}
+
+function readAck(r: Reader): AckBlock {
+  const streamId = r.u32();
+  const cumulative = r.u32();
+  const n = r.u8();
+  if (n > MAX_SACK_RANGES) throw new RangeError('too many SACK ranges');
+  const ranges: Array<[number, number]> = [];
+  let prev = cumulative;
+  for (let i = 0; i < n; i++) {
+    const s = r.u32();
+    const e = r.u32();
+    if (s < prev || e <= s) throw new RangeError('SACK ranges out of order');
+    ranges.push([s, e]);
+    prev = e;
+  }
+  return { streamId, cumulative, ranges };
+}
+
+export function encodeName(name: string): Buffer {
+  let b = Buffer.from(name, 'utf8');
+  if (b.length > MAX_NAME_BYTES) {
+    let end = MAX_NAME_BYTES;
+    while (end > 0 && (b[end] & 0xc0) === 0x80) end--;
+    b = b.subarray(0, end);
+  }
+  return b;
+}
+
+export function encode(p: Packet): Buffer {
+  switch (p.type) {
+    case PacketType.Hello: {
+      const name = encodeName(p.name);
+      // The trailing readable line is for plain-text peers (nc -u) that print whatever arrives.
+      const note = Buffer.from(`\n[UDP Chat: ${name.toString('utf8')} wants to chat; type a line to reply]\n`, 'utf8');
+      return header(p.type, p.secure ? FLAG_SECURE : 0).u32(p.senderId).u32(p.echoId).u8(name.length).raw(name).raw(note).done();
+    }
+    case PacketType.Heartbeat: {
+      const w = header(p.type, p.ack ? FLAG_ACK : 0).u32(p.senderId);
+      if (p.ack) writeAck(w, p.ack);
+      return w.done();
+    }
+    case PacketType.Bye: {
+      const reason = encodeName(p.reason);
+      return header(p.type, 0).u32(p.senderId).u8(reason.length).raw(reason).done();
+    }
+    case PacketType.Data: {
+      const w = header(p.type, p.ack ? FLAG_ACK : 0).u32(p.senderId).u32(p.streamId).u32(p.seq).u32(p.msgId).u16(p.fragIndex).u16(p.fragCount);
+      if (p.ack) writeAck(w, p.ack);
+      return w.raw(p.payload).done();
+    }
+    case PacketType.Ack: {
+      const w = header(p.type, 0).u32(p.senderId);
+      writeAck(w, p.ack);
+      return w.done();
+    }
+    case PacketType.HandshakeInit:
+    case PacketType.HandshakeResp:
+      return header(p.type, 0).u32(p.senderId).raw(p.body).done();
+    case PacketType.Sealed:
+      return header(p.type, 0).u32(p.senderId).u64(p.counter).raw(p.body).done();
+  }
+}
+
+/** Never throws: any input gives a result. */
+export function decode(input: Uint8Array): DecodeResult {
+  const buf = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+  if (!hasMagic(buf)) return { kind: 'plain' };
+  if (buf.length < HEADER_BYTES) return { kind: 'malformed', reason: 'short header' };
+  const version = buf[3];
+  if (version !== VERSION) return { kind: 'version', version };
+  const type = buf[4];
+  const flags = buf[5];
+  const r = new Reader(buf);
+  r.off = HEADER_BYTES;
+  try {
+    let packet: Packet;
+    switch (type) {
+      case PacketType.Hello: {
+        const senderId = r.u32();
+        const echoId = r.u32();
+        const name = r.bytes(r.u8()).toString('utf8');
+        packet = { type, senderId, echoId, secure: (flags & FLAG_SECURE) !== 0, name };
+        r.rest(); // readable note for plain peers; ignored
+        break;
+      }
+      case PacketType.Heartbeat: {
+        const senderId = r.u32();
+        packet = flags & FLAG_ACK ? { type, senderId, ack: readAck(r) } : { type, senderId };
+        break;
+      }
+      case PacketType.Bye: {
+        const senderId = r.u32();
+        packet = { type, senderId, reason: r.bytes(r.u8()).toString('utf8') };
+        break;
+      }
+      case PacketType.Data: {
+        const senderId = r.u32();
+        const streamId = r.u32();
+        const seq = r.u32();
+        const msgId = r.u32();
+        const fragIndex = r.u16();
+        const fragCount = r.u16();
+        if (fragCount === 0 || fragIndex >= fragCount) return { kind: 'malformed', reason: 'bad fragment index' };
+        if (fragCount > MAX_FRAGMENTS) return { kind: 'malformed', reason: 'too many fragments' };
+        const ack = flags & FLAG_ACK ? readAck(r) : undefined;
+        packet = { type, senderId, streamId, seq, msgId, fragIndex, fragCount, payload: r.rest() };
+        if (ack) packet.ack = ack;
+        break;
+      }
+      case PacketType.Ack: {
+        const senderId = r.u32();
+        packet = { type, senderId, ack: readAck(r) };
+        break;
+      }
+      case PacketType.HandshakeInit:
+      case PacketType.HandshakeResp: {
+        const senderId = r.u32();
+        packet = { type, senderId, body: r.rest() };
+        break;
+      }
+      case PacketType.Sealed: {
+        const senderId = r.u32();
+        const counter = r.u64();
+        packet = { type, senderId, counter, body: r.rest() };
+        break;
+      }
+      default:
+        return { kind: 'malformed', reason: `unknown packet type ${type}` };
+    }
+    if (r.left !== 0) return { kind: 'malformed', reason: 'trailing bytes' };
+    return { kind: 'packet', packet };
+  } catch (e) {
+    return { kind: 'malformed', reason: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+// ---- message bodies (the reassembled payload of a message) ----
+
+export interface MessageBody {
+  text: string;
+  /** Sender's clock, Unix ms. */
+  sentAt: number;
+  code?: { language: string; path: string; startLine: number; endLine: number };
+}
+
+const BODY_TEXT = 1;
+const BODY_CODE = 2;
+
+export function encodeBody(m: MessageBody): Buffer {
+  const meta = m.code ? Buffer.from(JSON.stringify(m.code), 'utf8') : Buffer.alloc(0);
+  const head = Buffer.allocUnsafe(1 + 8 + 2);
+  head.writeUInt8(m.code ? BODY_CODE : BODY_TEXT, 0);
+  head.writeDoubleBE(m.sentAt, 1);
+  head.writeUInt16BE(meta.length, 9);
+  return Buffer.concat([head, meta, Buffer.from(m.text, 'utf8')]);
+}
+
+export function decodeBody(buf: Buffer): MessageBody | undefined {
+  if (buf.length < 11) return undefined;
+  const kind = buf[0];
+  if (kind !== BODY_TEXT && kind !== BODY_CODE) return undefined;
+  const sentAt = buf.readDoubleBE(1);
+  const metaLen = buf.readUInt16BE(9);
+  if (11 + metaLen > buf.length) return undefined;
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(buf.subarray(11 + metaLen));
+  const body: MessageBody = { text, sentAt: Number.isFinite(sentAt) ? sentAt : 0 };
+  if (kind === BODY_CODE) {
+    try {
+      const meta = JSON.parse(buf.subarray(11, 11 + metaLen).toString('utf8')) as Record<string, unknown>;
+      body.code = {
+        language: typeof meta.language === 'string' ? meta.language.slice(0, 64) : '',
+        path: typeof meta.path === 'string' ? meta.path.slice(0, 1024) : '',
+        startLine: Number.isSafeInteger(meta.startLine) ? (meta.startLine as number) : 0,
+        endLine: Number.isSafeInteger(meta.endLine) ? (meta.endLine as number) : 0,
+      };
+    } catch {
+      return undefined;
+    }
+  }
+  return body;
+}

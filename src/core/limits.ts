@@ -1,0 +1,24 @@
+// Every limit of the protocol and the session, in one place (documented in docs/PROTOCOL.md §Limits).
+
+/** Largest message body (UTF-8 text plus metadata) one message may carry: 1 MiB. */
+export const MAX_MESSAGE_BYTES = 1024 * 1024;
+/** Payload bytes per fragment: safe for IPv6 minimum MTU and QUIC (1280 - headers). */
+export const MAX_FRAGMENT_PAYLOAD = 1200;
+/** Largest fragment count a message may have. */
+export const MAX_FRAGMENTS = Math.ceil((MAX_MESSAGE_BYTES + 64 * 1024) / MAX_FRAGMENT_PAYLOAD);
+/** Out-of-order fragments a receiver buffers per peer above the next expected sequence number. */
+export const MAX_BUFFERED_FRAGMENTS = 2048;
+/** Distinct messages that may be partly buffered (pending reassemblies) at once. */
+export const MAX_PENDING_REASSEMBLIES = 64;
+/** A gap that has not been filled after this long frees the buffered fragments behind it. */
+export const REASSEMBLY_TIMEOUT_MS = 60_000;
+/** Fragments in flight (sent, not yet acknowledged) per sender. */
+export const SEND_WINDOW = 64;
+/** Messages waiting to be sent (queued while the peer is offline) per session. */
+export const MAX_QUEUED_MESSAGES = 1000;
+/** SACK ranges carried in one ack. */
+export const MAX_SACK_RANGES = 16;
+/** Display names are cut to this many bytes. */
+export const MAX_NAME_BYTES = 64;
+/** Message ids remembered per peer for duplicate suppression across stream resets. */
+export const DEDUPE_MEMORY = 4096;

@@ -1,0 +1,874 @@
+// The chat session with one peer: presence, reliable ordered delivery, fragmentation,
+// and the plain-text fallback. Pure: the clock and the transport are injected, so the
+// same code runs in the extension host, the terminal peer and the unit tests.
+import type { AckBlock, MessageBody, Packet } from './codec';
+import { decode, decodeBody, encode, encodeBody, PacketType } from './codec';
+import {
+  DEDUPE_MEMORY,
+  MAX_BUFFERED_FRAGMENTS,
+  MAX_FRAGMENT_PAYLOAD,
+  MAX_MESSAGE_BYTES,
+  MAX_PENDING_REASSEMBLIES,
+  MAX_QUEUED_MESSAGES,
+  MAX_SACK_RANGES,
+  REASSEMBLY_TIMEOUT_MS,
+  SEND_WINDOW,
+} from './limits';
+import { decodePlain, isQuitWord, splitUtf8 } from './plain';
+import type { RtoBounds } from './rtt';
+import { DEFAULT_RTO_BOUNDS, RttEstimator } from './rtt';
+
+export type TimerHandle = unknown;
+
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): TimerHandle;
+  clearTimeout(handle: TimerHandle): void;
+}
+
+export const systemClock: Clock = {
+  now: () => performance.timeOrigin + performance.now(),
+  setTimeout: (fn, ms) => {
+    const t = setTimeout(fn, ms);
+    t.unref?.();
+    return t;
+  },
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};
+
+/** Sends one datagram to the session's peer. May throw; the session reports it. */
+export interface Transport {
+  send(datagram: Buffer): void;
+}
+
+/** Optional layer that seals outgoing and opens incoming protocol datagrams (see secure.ts). */
+export interface PacketFilter {
+  /** Returns the datagram to put on the wire, or undefined to hold it (handshake not done). */
+  outgoing(plain: Buffer, packetType: PacketType): Buffer | undefined;
+  /** Returns the inner datagram, or undefined when the datagram was consumed or rejected. */
+  incoming(wire: Buffer): Buffer | undefined;
+}
+
+export type Presence = 'unknown' | 'online' | 'offline';
+export type OutStatus = 'queued' | 'sending' | 'delivered' | 'failed' | 'unconfirmed';
+
+export interface OutgoingContent {
+  text: string;
+  code?: MessageBody['code'];
+}
+
+export interface IncomingMessage {
+  text: string;
+  code?: MessageBody['code'];
+  /** Peer's clock, Unix ms (0 for plain text). */
+  sentAt: number;
+  /** True when it came as a plain-text datagram. */
+  plain: boolean;
+}
+
+export interface SessionEvents {
+  message?(m: IncomingMessage): void;
+  status?(localId: string, status: OutStatus): void;
+  presence?(presence: Presence, detail: { name: string; plain: boolean; reason: string }): void;
+  notice?(level: 'info' | 'warning' | 'error', text: string): void;
+  /** The peer became known as a plain-text peer, or stopped being one. */
+  plainPeer?(plain: boolean): void;
+}
+
+export interface SessionConfig {
+  heartbeatIntervalMs: number;
+  /** About three missed heartbeats. */
+  offlineAfterMs: number;
+  /** First hello retry; doubles up to helloMaxIntervalMs while the peer is silent. */
+  helloInitialIntervalMs: number;
+  helloMaxIntervalMs: number;
+  /** A message that is not acknowledged this long after its first transmission fails. */
+  retryBudgetMs: number;
+  ackDelayMs: number;
+  /** Ack at once after this many unacknowledged in-order data datagrams. */
+  ackEvery: number;
+  window: number;
+  rto: RtoBounds;
+  /** Fragments with this many higher fragments acknowledged count as lost (RFC 6675 DupThresh). */
+  dupThresh: number;
+  reassemblyTimeoutMs: number;
+}
+
+export const DEFAULT_SESSION_CONFIG: SessionConfig = {
+  heartbeatIntervalMs: 5000,
+  offlineAfterMs: 16_000,
+  helloInitialIntervalMs: 1000,
+  helloMaxIntervalMs: 30_000,
+  retryBudgetMs: 20_000,
+  ackDelayMs: 10,
+  ackEvery: 2,
+  window: SEND_WINDOW,
+  rto: DEFAULT_RTO_BOUNDS,
+  dupThresh: 3,
+  reassemblyTimeoutMs: REASSEMBLY_TIMEOUT_MS,
+};
+
+export class MessageTooLargeError extends Error {
+  constructor(readonly bytes: number) {
+    super(`Message is too large: ${bytes} bytes (the limit is ${MAX_MESSAGE_BYTES} bytes, 1 MiB).`);
+  }
+}
+
+export interface SessionOptions {
+  transport: Transport;
+  clock?: Clock;
+  events?: SessionEvents;
+  displayName: string;
+  config?: Partial<SessionConfig>;
+  /** Force plain-text mode (talk to nc -u and the classic scripts); no hello, no acks. */
+  plainMode?: boolean;
+  /** Source of randomness for ids; tests inject a seeded one. */
+  random32?: () => number;
+  filter?: PacketFilter;
+  /** Require the peer to run the encrypted handshake; affects the hello flag only. */
+  secure?: boolean;
+}
+
+export interface SessionStats {
+  datagramsSent: number;
+  datagramsReceived: number;
+  dataSent: number;
+  retransmissions: number;
+  fastRetransmits: number;
+  timeouts: number;
+  duplicatesDropped: number;
+  acksSent: number;
+  messagesDelivered: number;
+  messagesReceived: number;
+  messagesFailed: number;
+  malformed: number;
+  streamResets: number;
+}
+
+interface OutMessage {
+  localId: string;
+  msgId: number;
+  content: OutgoingContent;
+  body: Buffer;
+  fragCount: number;
+  /** Next fragment index to put in flight. */
+  nextFrag: number;
+  acked: number;
+  /** First transmission time, or undefined while not yet on the wire. */
+  firstSentAt?: number;
+  status: OutStatus;
+}
+
+interface OutFrag {
+  seq: number;
+  msg: OutMessage;
+  fragIndex: number;
+  payload: Buffer;
+  lastSent: number;
+  transmissions: number;
+  /** Selectively acknowledged: not retransmitted, but kept until the cumulative ack passes it. */
+  sacked: boolean;
+}
+
+interface InFrag {
+  msgId: number;
+  fragIndex: number;
+  fragCount: number;
+  payload: Buffer;
+}
+
+interface RxState {
+  streamId: number;
+  expected: number;
+  buffer: Map<number, InFrag>;
+  assembling?: { msgId: number; fragCount: number; next: number; parts: Buffer[]; bytes: number };
+  /** When the head-of-line gap was first seen. */
+  gapSince?: number;
+  ackPending: number;
+  /** An ack must go out (out-of-order data or a duplicate). */
+  ackNow: boolean;
+}
+
+const defaultRandom32 = (): number => (Math.random() * 0x1_0000_0000) >>> 0 || 1;
+
+export class ChatSession {
+  readonly config: SessionConfig;
+  readonly stats: SessionStats = {
+    datagramsSent: 0, datagramsReceived: 0, dataSent: 0, retransmissions: 0, fastRetransmits: 0, timeouts: 0,
+    duplicatesDropped: 0, acksSent: 0, messagesDelivered: 0, messagesReceived: 0, messagesFailed: 0, malformed: 0, streamResets: 0,
+  };
+  readonly senderId: number;
+
+  private readonly clock: Clock;
+  private readonly transport: Transport;
+  private readonly events: SessionEvents;
+  private readonly random32: () => number;
+  private readonly filter?: PacketFilter;
+  private readonly secure: boolean;
+  private readonly forcedPlain: boolean;
+  private displayName: string;
+
+  private running = false;
+  private _presence: Presence = 'unknown';
+  private _plainPeer = false;
+  private peerName = '';
+  private peerSenderId = 0;
+  private lastHeard = 0;
+  private lastSent = 0;
+
+  // sender
+  private streamId = 1;
+  private nextSeq = 0;
+  private nextMsgId = 1;
+  private readonly rtt: RttEstimator;
+  /** Messages not yet fully in flight, in send order. */
+  private outbox: OutMessage[] = [];
+  /** Typed while the peer was not online. */
+  private queue: OutMessage[] = [];
+  /** Fragments not yet passed by the cumulative ack, in sequence order (SACKed ones included). */
+  private readonly inFlight = new Map<number, OutFrag>();
+  /** Fragments in flight and not SACKed: what the window limits. */
+  private unsacked = 0;
+  private cumAcked = 0;
+  private readonly byLocalId = new Map<string, OutMessage>();
+
+  // receiver
+  private rx?: RxState;
+  private readonly seenMsgIds = new Set<number>();
+  private readonly seenOrder: number[] = [];
+
+  // timers
+  private rtoTimer?: TimerHandle;
+  private ackTimer?: TimerHandle;
+  private tickTimer?: TimerHandle;
+  private helloTimer?: TimerHandle;
+  private helloInterval: number;
+  private localSeq = 0;
+  private readonly noticeLast = new Map<string, number>();
+
+  constructor(opts: SessionOptions) {
+    this.config = { ...DEFAULT_SESSION_CONFIG, ...opts.config };
+    this.clock = opts.clock ?? systemClock;
+    this.transport = opts.transport;
+    this.events = opts.events ?? {};
+    this.random32 = opts.random32 ?? defaultRandom32;
+    this.filter = opts.filter;
+    this.secure = opts.secure ?? false;
+    this.forcedPlain = opts.plainMode ?? false;
+    this._plainPeer = this.forcedPlain;
+    this.displayName = opts.displayName;
+    this.senderId = this.random32() >>> 0 || 1;
+    this.rtt = new RttEstimator(this.config.rto);
+    this.helloInterval = this.config.helloInitialIntervalMs;
+  }
+
+  // ---------------------------------------------------------------- public API
+
+  get presence(): Presence { return this._presence; }
+  get plainPeer(): boolean { return this._plainPeer; }
+  get remoteName(): string { return this.peerName; }
+  get isRunning(): boolean { return this.running; }
+  get rto(): number { return this.rtt.rto; }
+  get srtt(): number | undefined { return this.rtt.srtt; }
+  /** Fragments sent and not yet acknowledged. */
+  get inFlightCount(): number { return this.unsacked; }
+  /** Messages not yet delivered or failed (queued, waiting or in flight). */
+  get pendingCount(): number {
+    let n = 0;
+    for (const m of this.byLocalId.values()) if (m.status === 'queued' || m.status === 'sending') n++;
+    return n;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    if (!this.forcedPlain) this.sendHello();
+    this.scheduleTick();
+  }
+
+  setDisplayName(name: string): void { this.displayName = name; }
+
+  /**
+   * Queue a message for the peer. Returns the local id used in status events.
+   * Throws MessageTooLargeError when the body exceeds the limit; nothing is queued then.
+   */
+  send(content: OutgoingContent, localId?: string): string {
+    if (!this.running) throw new Error('The session is not running.');
+    const id = localId ?? `m${++this.localSeq}`;
+    const body = encodeBody({ text: content.text, code: content.code, sentAt: Date.now() });
+    if (body.length > MAX_MESSAGE_BYTES) throw new MessageTooLargeError(body.length);
+    if (!this._plainPeer && this._presence !== 'online' && this.queue.length >= MAX_QUEUED_MESSAGES) {
+      throw new Error(`The offline queue is full (${MAX_QUEUED_MESSAGES} messages). Wait for the peer to come back.`);
+    }
+    this.enqueue(content, id, this.nextMsgId++, body);
+    return id;
+  }
+
+  /** Send a failed message again. Returns false when the id is unknown or not failed. */
+  retry(localId: string): boolean {
+    const msg = this.byLocalId.get(localId);
+    if (!msg || msg.status !== 'failed' || !this.running) return false;
+    this.byLocalId.delete(localId);
+    // Same msgId: if the peer did get it (only the acks were lost), it drops the copy.
+    this.enqueue(msg.content, localId, msg.msgId, msg.body);
+    return true;
+  }
+
+  /** Messages still waiting to go out (queued or not yet acknowledged), for persistence. */
+  pendingMessages(): Array<{ localId: string; content: OutgoingContent; status: OutStatus }> {
+    const out: Array<{ localId: string; content: OutgoingContent; status: OutStatus }> = [];
+    for (const m of this.byLocalId.values()) if (m.status === 'queued' || m.status === 'sending') out.push({ localId: m.localId, content: m.content, status: m.status });
+    return out;
+  }
+
+  /** Feed one datagram that came from the peer's address. Never throws. */
+  receive(datagram: Buffer): void {
+    if (!this.running) return;
+    try {
+      this.receiveInner(datagram);
+    } catch (e) {
+      this.stats.malformed++;
+      this.noticeOnce('internal', 'warning', `Dropped a datagram that could not be processed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  /** Ends the session: bye to the peer, timers stopped. Unsent messages are reported as failed. */
+  end(reason = 'session ended'): void {
+    if (!this.running) return;
+    if (!this._plainPeer) this.sendPacket({ type: PacketType.Bye, senderId: this.senderId, reason });
+    this.running = false;
+    for (const t of [this.rtoTimer, this.ackTimer, this.tickTimer, this.helloTimer]) if (t !== undefined) this.clock.clearTimeout(t);
+    this.rtoTimer = this.ackTimer = this.tickTimer = this.helloTimer = undefined;
+  }
+
+  // ---------------------------------------------------------------- sending
+
+  private enqueue(content: OutgoingContent, localId: string, msgId: number, body: Buffer): void {
+    const msg: OutMessage = {
+      localId, msgId, content, body, fragCount: Math.max(1, Math.ceil(body.length / MAX_FRAGMENT_PAYLOAD)), nextFrag: 0, acked: 0, status: 'queued',
+    };
+    this.byLocalId.set(localId, msg);
+    if (this._plainPeer) this.sendPlain(msg);
+    else if (this._presence === 'online') { this.setStatus(msg, 'sending'); this.outbox.push(msg); this.pump(); }
+    else { this.queue.push(msg); this.events.status?.(localId, 'queued'); }
+  }
+
+  private sendPlain(msg: OutMessage): void {
+    const c = msg.content;
+    const text = c.code
+      ? `\`\`\`${c.code.language}${c.code.path ? ` ${c.code.path}${c.code.startLine ? `:${c.code.startLine}-${c.code.endLine}` : ''}` : ''}\n${c.text}\n\`\`\``
+      : c.text;
+    for (const chunk of splitUtf8(text)) this.sendRaw(chunk);
+    this.setStatus(msg, 'unconfirmed');
+    this.byLocalId.delete(msg.localId);
+  }
+
+  private setStatus(msg: OutMessage, status: OutStatus): void {
+    if (msg.status === status) return;
+    msg.status = status;
+    this.events.status?.(msg.localId, status);
+  }
+
+  /** Put fragments in flight while the window allows. */
+  private pump(): void {
+    // The window limits unacknowledged fragments; the receiver's buffer limits the span above the cumulative ack.
+    while (this.running && this.unsacked < this.config.window && this.nextSeq - this.cumAcked < MAX_BUFFERED_FRAGMENTS && this.outbox.length > 0) {
+      const msg = this.outbox[0];
+      if (msg.firstSentAt === undefined) msg.firstSentAt = this.clock.now();
+      const i = msg.nextFrag++;
+      const frag: OutFrag = {
+        seq: this.nextSeq++, msg, fragIndex: i,
+        payload: msg.body.subarray(i * MAX_FRAGMENT_PAYLOAD, (i + 1) * MAX_FRAGMENT_PAYLOAD),
+        lastSent: 0, transmissions: 0, sacked: false,
+      };
+      this.inFlight.set(frag.seq, frag);
+      this.unsacked++;
+      if (msg.nextFrag >= msg.fragCount) this.outbox.shift();
+      this.transmit(frag);
+    }
+    this.armRto();
+  }
+
+  private transmit(frag: OutFrag): void {
+    frag.lastSent = this.clock.now();
+    frag.transmissions++;
+    if (frag.transmissions > 1) this.stats.retransmissions++;
+    this.stats.dataSent++;
+    this.sendPacket({
+      type: PacketType.Data, senderId: this.senderId, streamId: this.streamId, seq: frag.seq, msgId: frag.msg.msgId,
+      fragIndex: frag.fragIndex, fragCount: frag.msg.fragCount, payload: frag.payload, ack: this.takeAck(),
+    });
+  }
+
+  private armRto(): void {
+    if (this.rtoTimer !== undefined) { this.clock.clearTimeout(this.rtoTimer); this.rtoTimer = undefined; }
+    if (!this.running || this.inFlight.size === 0) return;
+    const now = this.clock.now();
+    let due = Infinity;
+    for (const f of this.inFlight.values()) {
+      due = Math.min(due, (f.msg.firstSentAt ?? now) + this.config.retryBudgetMs);
+      if (!f.sacked) due = Math.min(due, f.lastSent + this.rtt.rto);
+    }
+    this.rtoTimer = this.clock.setTimeout(() => { this.rtoTimer = undefined; this.onRto(); }, Math.max(1, due - now));
+  }
+
+  private onRto(): void {
+    if (!this.running) return;
+    const now = this.clock.now();
+    // Retry budget first: a message that has been unacknowledged too long fails.
+    for (const f of this.inFlight.values()) {
+      if (now - (f.msg.firstSentAt ?? now) >= this.config.retryBudgetMs) {
+        this.failAndResetStream(f.msg);
+        return;
+      }
+    }
+    const rto = this.rtt.rto;
+    let fired = false;
+    for (const f of this.inFlight.values()) {
+      if (!f.sacked && now - f.lastSent >= rto) {
+        if (!fired) { this.stats.timeouts++; fired = true; }
+        this.transmit(f);
+      }
+    }
+    if (fired) this.rtt.onTimeout();
+    this.armRto();
+  }
+
+  /**
+   * The peer never acknowledged `failed` in time. Everything after it in the stream was never
+   * delivered (delivery is in order), so the rest is sent again on a fresh stream, which also
+   * frees whatever the receiver buffered behind the gap.
+   */
+  private failAndResetStream(failed: OutMessage): void {
+    const rest: OutMessage[] = [];
+    const seen = new Set<OutMessage>();
+    for (const f of this.inFlight.values()) {
+      if (seen.has(f.msg)) continue;
+      seen.add(f.msg);
+      if (f.msg === failed) continue;
+      rest.push(f.msg);
+    }
+    this.clearInFlight();
+    this.setStatus(failed, 'failed');
+    this.byLocalId.set(failed.localId, failed);
+    this.stats.messagesFailed++;
+    // A peer that is still heard from gets a fresh budget for the rest; a silent one does not,
+    // so that everything fails in about one budget when the peer is gone.
+    const alive = this._presence === 'online';
+    for (const m of rest) { m.nextFrag = 0; m.acked = 0; if (alive) m.firstSentAt = undefined; }
+    this.outbox = [...rest, ...this.outbox.filter((m) => !seen.has(m))];
+    this.newStream();
+    this.pump();
+  }
+
+  private newStream(): void {
+    this.streamId = (this.streamId + 1) >>> 0 || 1;
+    this.nextSeq = 0;
+    this.cumAcked = 0;
+    this.stats.streamResets++;
+  }
+
+  private clearInFlight(): void {
+    this.inFlight.clear();
+    this.unsacked = 0;
+  }
+
+  private onAck(ack: AckBlock): void {
+    if (ack.streamId !== this.streamId || this.inFlight.size === 0) return;
+    if (ack.cumulative > this.nextSeq) return; // acknowledges what we never sent: ignore
+    const now = this.clock.now();
+    let newest: OutFrag | undefined;
+    let top = -1;
+    for (const f of this.inFlight.values()) {
+      const cum = f.seq < ack.cumulative;
+      if (!cum && (f.sacked || !inRanges(f.seq, ack.ranges))) continue;
+      if (!f.sacked) {
+        this.unsacked--;
+        // Karn's rule: only fragments sent exactly once give an unambiguous sample.
+        if (f.transmissions === 1 && (!newest || f.lastSent > newest.lastSent)) newest = f;
+        top = Math.max(top, f.seq);
+      }
+      if (!cum) { f.sacked = true; continue; }
+      this.inFlight.delete(f.seq);
+      const m = f.msg;
+      m.acked++;
+      // Delivered means the receiver has handed it to its user: the cumulative ack passed its last fragment.
+      if (m.acked >= m.fragCount && m.status === 'sending') {
+        this.setStatus(m, 'delivered');
+        this.stats.messagesDelivered++;
+        this.byLocalId.delete(m.localId);
+      }
+    }
+    if (ack.cumulative > this.cumAcked) this.cumAcked = ack.cumulative;
+    if (newest) this.rtt.sample(now - newest.lastSent);
+    if (ack.ranges.length) top = Math.max(top, ack.ranges[ack.ranges.length - 1][1] - 1);
+    // SACK-based loss detection (RFC 6675): a hole with dupThresh acknowledged fragments above it is lost.
+    if (top >= 0) {
+      const guard = Math.max(this.rtt.srtt ?? this.rtt.rto, 1);
+      for (const f of this.inFlight.values()) {
+        if (f.seq + this.config.dupThresh > top) break;
+        if (!f.sacked && now - f.lastSent >= guard) { this.stats.fastRetransmits++; this.transmit(f); }
+      }
+    }
+    this.pump();
+  }
+
+  // ---------------------------------------------------------------- receiving
+
+  private receiveInner(datagram: Buffer): void {
+    this.stats.datagramsReceived++;
+    let d = decode(datagram);
+    if (d.kind === 'packet' && this.filter) {
+      // The filter opens sealed datagrams, consumes handshakes, and rejects unsealed traffic.
+      const inner = this.filter.incoming(datagram);
+      if (!inner) return;
+      d = decode(inner);
+    }
+    switch (d.kind) {
+      case 'plain':
+        this.onPlain(datagram);
+        return;
+      case 'version':
+        this.noticeOnce('version', 'error', `The peer speaks UDP Chat protocol version ${d.version}; this side speaks version 1. Its datagrams are ignored: update the older side.`);
+        return;
+      case 'malformed':
+        this.stats.malformed++;
+        this.noticeOnce('malformed', 'warning', `Dropped a malformed datagram from the peer (${d.reason}).`);
+        return;
+      case 'packet':
+        this.onPacket(d.packet);
+        return;
+    }
+  }
+
+  private onPlain(datagram: Buffer): void {
+    if (!this._plainPeer) {
+      this._plainPeer = true;
+      this.events.plainPeer?.(true);
+      this.notice('info', 'The peer speaks plain text (like nc -u): messages go as plain UTF-8 and delivery cannot be confirmed.');
+      this.cancelProtocolTraffic();
+    }
+    const text = decodePlain(datagram);
+    this.heard('');
+    this.stats.messagesReceived++;
+    this.events.message?.({ text, sentAt: 0, plain: true });
+    if (isQuitWord(text)) this.goOffline(`the peer said "${text.trim()}"`);
+  }
+
+  /** A plain peer gets no hello, heartbeat or data; whatever waits goes as plain text. */
+  private cancelProtocolTraffic(): void {
+    if (this.helloTimer !== undefined) { this.clock.clearTimeout(this.helloTimer); this.helloTimer = undefined; }
+    const waiting = [...new Set([...[...this.inFlight.values()].map((f) => f.msg), ...this.outbox, ...this.queue])];
+    this.clearInFlight();
+    this.outbox = [];
+    this.queue = [];
+    for (const m of waiting) this.sendPlain(m);
+    this.armRto();
+  }
+
+  private onPacket(p: Packet): void {
+    if (this._plainPeer && !this.forcedPlain) {
+      // A protocol datagram proves the peer is one of ours after all.
+      this._plainPeer = false;
+      this.events.plainPeer?.(false);
+    }
+    if (this.forcedPlain) return; // plain mode ignores protocol datagrams
+    if (p.senderId !== this.peerSenderId && p.type !== PacketType.Bye) this.onNewPeerInstance(p);
+    switch (p.type) {
+      case PacketType.Hello:
+        this.peerName = p.name;
+        if (p.echoId !== this.senderId) this.sendHello(p.senderId);
+        this.heard(p.name);
+        return;
+      case PacketType.Heartbeat:
+        this.heard();
+        if (p.ack) this.onAck(p.ack);
+        return;
+      case PacketType.Bye:
+        if (p.senderId === this.peerSenderId || this.peerSenderId === 0) this.goOffline(p.reason || 'the peer ended the session');
+        return;
+      case PacketType.Ack:
+        this.heard();
+        this.onAck(p.ack);
+        return;
+      case PacketType.Data:
+        this.heard();
+        if (p.ack) this.onAck(p.ack);
+        this.onData(p);
+        return;
+      case PacketType.HandshakeInit:
+      case PacketType.HandshakeResp:
+      case PacketType.Sealed:
+        // Only meaningful through a filter; without one the peer wants encryption we do not have.
+        this.noticeOnce('secure', 'error', 'Cannot authenticate peer: it requires an encrypted session (passphrase mismatch?). Set the same passphrase on both sides.');
+        return;
+    }
+  }
+
+  /** First contact, or the peer restarted: fresh receive state, and our stream starts over for it. */
+  private onNewPeerInstance(p: Packet): void {
+    const restarted = this.peerSenderId !== 0;
+    this.peerSenderId = p.senderId;
+    this.rx = undefined;
+    this.seenMsgIds.clear();
+    this.seenOrder.length = 0;
+    if (restarted && (this.inFlight.size > 0 || this.outbox.length > 0)) {
+      const rest: OutMessage[] = [];
+      const seen = new Set<OutMessage>();
+      for (const f of this.inFlight.values()) if (!seen.has(f.msg)) { seen.add(f.msg); rest.push(f.msg); }
+      this.clearInFlight();
+      for (const m of rest) { m.nextFrag = 0; m.acked = 0; }
+      this.outbox = [...rest, ...this.outbox.filter((m) => !seen.has(m))];
+    }
+    if (restarted) this.newStream();
+    if (p.type !== PacketType.Hello) this.sendHello(p.senderId); // tell it who we are
+  }
+
+  private onData(p: Extract<Packet, { type: PacketType.Data }>): void {
+    let rx = this.rx;
+    if (rx && p.streamId < rx.streamId) return; // late datagram of an abandoned stream
+    if (!rx || p.streamId > rx.streamId) {
+      if (rx && (rx.buffer.size > 0 || rx.assembling)) this.notice('warning', 'The peer gave up on a message; its incomplete fragments were freed.');
+      rx = this.rx = { streamId: p.streamId, expected: 0, buffer: new Map(), ackPending: 0, ackNow: false };
+    }
+    if (p.seq < rx.expected || rx.buffer.has(p.seq)) {
+      this.stats.duplicatesDropped++;
+      rx.ackNow = true; // our ack was probably lost
+      this.scheduleAck();
+      return;
+    }
+    if (p.seq >= rx.expected + MAX_BUFFERED_FRAGMENTS) {
+      this.noticeOnce('window', 'warning', `Dropped a fragment beyond the receive window (${MAX_BUFFERED_FRAGMENTS} fragments).`);
+      return;
+    }
+    if (p.seq !== rx.expected) {
+      // Pending reassemblies: multi-fragment messages of which some fragments wait in the buffer.
+      if (p.fragCount > 1 && !this.isPendingReassembly(rx, p.msgId) && this.pendingReassemblies(rx) >= MAX_PENDING_REASSEMBLIES) {
+        this.noticeOnce('reassembly', 'warning', `Too many incomplete messages at once (limit ${MAX_PENDING_REASSEMBLIES}); a fragment was dropped and will be resent.`);
+        return;
+      }
+      rx.ackNow = true;
+      if (rx.gapSince === undefined) rx.gapSince = this.clock.now();
+    }
+    rx.buffer.set(p.seq, { msgId: p.msgId, fragIndex: p.fragIndex, fragCount: p.fragCount, payload: Buffer.from(p.payload) });
+    rx.ackPending++;
+    while (rx.buffer.has(rx.expected)) {
+      const f = rx.buffer.get(rx.expected)!;
+      rx.buffer.delete(rx.expected);
+      rx.expected++;
+      this.assemble(rx, f);
+    }
+    if (rx.buffer.size === 0) rx.gapSince = undefined;
+    else if (p.seq === rx.expected - 1) rx.gapSince = this.clock.now(); // progress: restart the gap clock
+    this.scheduleAck();
+  }
+
+  private isPendingReassembly(rx: RxState, msgId: number): boolean {
+    if (rx.assembling?.msgId === msgId) return true;
+    for (const f of rx.buffer.values()) if (f.msgId === msgId) return true;
+    return false;
+  }
+
+  private pendingReassemblies(rx: RxState): number {
+    const ids = new Set<number>();
+    for (const f of rx.buffer.values()) if (f.fragCount > 1) ids.add(f.msgId);
+    if (rx.assembling) ids.add(rx.assembling.msgId);
+    return ids.size;
+  }
+
+  private assemble(rx: RxState, f: InFrag): void {
+    if (f.fragIndex === 0) {
+      if (rx.assembling) this.notice('warning', 'An incomplete message from the peer was discarded (protocol error).');
+      rx.assembling = { msgId: f.msgId, fragCount: f.fragCount, next: 0, parts: [], bytes: 0 };
+    }
+    const a = rx.assembling;
+    if (!a || a.msgId !== f.msgId || a.next !== f.fragIndex || a.fragCount !== f.fragCount) {
+      rx.assembling = undefined;
+      this.stats.malformed++;
+      this.noticeOnce('frag', 'warning', 'Dropped a fragment that did not fit the message being reassembled.');
+      return;
+    }
+    a.parts.push(f.payload);
+    a.bytes += f.payload.length;
+    a.next++;
+    if (a.bytes > MAX_MESSAGE_BYTES + MAX_FRAGMENT_PAYLOAD) {
+      rx.assembling = undefined;
+      this.notice('warning', `The peer sent a message larger than ${MAX_MESSAGE_BYTES} bytes; it was dropped.`);
+      return;
+    }
+    if (a.next < a.fragCount) return;
+    rx.assembling = undefined;
+    const body = decodeBody(Buffer.concat(a.parts, a.bytes));
+    if (!body) {
+      this.stats.malformed++;
+      this.noticeOnce('body', 'warning', 'Dropped a message whose body could not be decoded.');
+      return;
+    }
+    if (this.seenMsgIds.has(a.msgId)) { this.stats.duplicatesDropped++; return; }
+    this.seenMsgIds.add(a.msgId);
+    this.seenOrder.push(a.msgId);
+    if (this.seenOrder.length > DEDUPE_MEMORY) this.seenMsgIds.delete(this.seenOrder.shift()!);
+    this.stats.messagesReceived++;
+    this.events.message?.({ text: body.text, code: body.code, sentAt: body.sentAt, plain: false });
+  }
+
+  private buildAck(): AckBlock | undefined {
+    const rx = this.rx;
+    if (!rx) return undefined;
+    const ranges: Array<[number, number]> = [];
+    if (rx.buffer.size > 0) {
+      const seqs = [...rx.buffer.keys()].sort((a, b) => a - b);
+      let s = seqs[0];
+      let e = s + 1;
+      for (let i = 1; i < seqs.length && ranges.length < MAX_SACK_RANGES; i++) {
+        if (seqs[i] === e) e++;
+        else { ranges.push([s, e]); s = seqs[i]; e = s + 1; }
+      }
+      if (ranges.length < MAX_SACK_RANGES) ranges.push([s, e]);
+    }
+    return { streamId: rx.streamId, cumulative: rx.expected, ranges };
+  }
+
+  /** The ack to piggyback on an outgoing datagram, if one is owed; clears the debt. */
+  private takeAck(): AckBlock | undefined {
+    const rx = this.rx;
+    if (!rx || (rx.ackPending === 0 && !rx.ackNow)) return undefined;
+    rx.ackPending = 0;
+    rx.ackNow = false;
+    if (this.ackTimer !== undefined) { this.clock.clearTimeout(this.ackTimer); this.ackTimer = undefined; }
+    return this.buildAck();
+  }
+
+  private scheduleAck(): void {
+    const rx = this.rx;
+    if (!rx) return;
+    if (rx.ackNow || rx.ackPending >= this.config.ackEvery) { this.flushAck(); return; }
+    if (this.ackTimer === undefined && rx.ackPending > 0) {
+      this.ackTimer = this.clock.setTimeout(() => { this.ackTimer = undefined; this.flushAck(); }, this.config.ackDelayMs);
+    }
+  }
+
+  private flushAck(): void {
+    const ack = this.takeAck();
+    if (!ack || !this.running) return;
+    this.stats.acksSent++;
+    this.sendPacket({ type: PacketType.Ack, senderId: this.senderId, ack });
+  }
+
+  // ---------------------------------------------------------------- presence
+
+  private heard(name?: string): void {
+    this.lastHeard = this.clock.now();
+    if (name) this.peerName = name;
+    if (this._presence !== 'online') {
+      this._presence = 'online';
+      this.helloInterval = this.config.helloInitialIntervalMs;
+      if (this.helloTimer !== undefined) { this.clock.clearTimeout(this.helloTimer); this.helloTimer = undefined; }
+      this.events.presence?.('online', { name: this.peerName, plain: this._plainPeer, reason: '' });
+      this.flushQueue();
+    }
+  }
+
+  private flushQueue(): void {
+    const q = this.queue;
+    this.queue = [];
+    for (const m of q) {
+      if (this._plainPeer) this.sendPlain(m);
+      else { this.setStatus(m, 'sending'); this.outbox.push(m); }
+    }
+    this.pump();
+  }
+
+  private goOffline(reason: string): void {
+    if (this._presence === 'offline') return;
+    this._presence = 'offline';
+    this.events.presence?.('offline', { name: this.peerName, plain: this._plainPeer, reason });
+    if (!this._plainPeer && this.running) this.scheduleHello();
+  }
+
+  private sendHello(echoId = this.peerSenderId): void {
+    this.sendPacket({ type: PacketType.Hello, senderId: this.senderId, echoId, secure: this.secure, name: this.displayName });
+    if (this._presence !== 'online') this.scheduleHello();
+  }
+
+  /** While the peer is silent, hellos go out with exponential backoff (1 s, 2 s, 4 s, ... 30 s). */
+  private scheduleHello(): void {
+    if (this.helloTimer !== undefined || !this.running || this._plainPeer) return;
+    const wait = this.helloInterval;
+    this.helloInterval = Math.min(this.helloInterval * 2, this.config.helloMaxIntervalMs);
+    this.helloTimer = this.clock.setTimeout(() => {
+      this.helloTimer = undefined;
+      if (this.running && this._presence !== 'online' && !this._plainPeer) this.sendHello();
+    }, wait);
+  }
+
+  /** Heartbeats, offline detection and reassembly timeouts, once per second-ish. */
+  private scheduleTick(): void {
+    const period = Math.min(1000, this.config.heartbeatIntervalMs / 2);
+    this.tickTimer = this.clock.setTimeout(() => {
+      this.tickTimer = undefined;
+      if (!this.running) return;
+      this.tick();
+      this.scheduleTick();
+    }, period);
+  }
+
+  private tick(): void {
+    const now = this.clock.now();
+    if (this._plainPeer) return;
+    if (this._presence === 'online' && now - this.lastHeard > this.config.offlineAfterMs) {
+      this.goOffline('no heartbeat from the peer');
+    }
+    if (this._presence === 'online' && now - this.lastSent >= this.config.heartbeatIntervalMs) {
+      this.sendPacket({ type: PacketType.Heartbeat, senderId: this.senderId, ack: this.takeAck() });
+    }
+    const rx = this.rx;
+    if (rx && rx.gapSince !== undefined && now - rx.gapSince > this.config.reassemblyTimeoutMs) {
+      const n = rx.buffer.size;
+      rx.buffer.clear();
+      rx.assembling = undefined;
+      rx.gapSince = undefined;
+      this.notice('warning', `Freed ${n} fragments of an incomplete message after ${Math.round(this.config.reassemblyTimeoutMs / 1000)} s without progress.`);
+    }
+  }
+
+  // ---------------------------------------------------------------- output
+
+  private sendPacket(p: Packet): void {
+    let bytes = encode(p);
+    if (this.filter) {
+      const sealed = this.filter.outgoing(bytes, p.type);
+      if (!sealed) return;
+      bytes = sealed;
+    }
+    this.sendRaw(bytes);
+  }
+
+  private sendRaw(bytes: Buffer): void {
+    this.lastSent = this.clock.now();
+    this.stats.datagramsSent++;
+    try {
+      this.transport.send(bytes);
+    } catch (e) {
+      this.noticeOnce('send', 'error', `Could not send: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  private notice(level: 'info' | 'warning' | 'error', text: string): void {
+    this.events.notice?.(level, text);
+  }
+
+  /** At most one notice of a kind every 10 s, so a hostile peer cannot flood the view. */
+  private noticeOnce(key: string, level: 'info' | 'warning' | 'error', text: string): void {
+    const now = this.clock.now();
+    const last = this.noticeLast.get(key);
+    if (last !== undefined && now - last < 10_000) return;
+    this.noticeLast.set(key, now);
+    this.notice(level, text);
+  }
+}
+
+function inRanges(seq: number, ranges: Array<[number, number]>): boolean {
+  for (const [s, e] of ranges) if (seq >= s && seq < e) return true;
+  return false;
+}

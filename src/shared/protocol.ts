@@ -1,0 +1,87 @@
+// Messages between the extension host and the chat webview: one union per direction,
+// shared by both sides. Webview→host are imperative commands; host→webview are `didX`
+// notifications. Both sides switch exhaustively (see assertNever).
+
+export type SessionState = 'idle' | 'starting' | 'active' | 'ended' | 'error';
+
+export type PeerPresence = 'unknown' | 'online' | 'offline';
+
+/** Delivery status of one of our own messages. `unconfirmed`: sent to a plain-text peer, which never acks. */
+export type DeliveryStatus = 'queued' | 'sending' | 'delivered' | 'failed' | 'unsent' | 'unconfirmed';
+
+export interface CodeBlock {
+  code: string;
+  language: string;
+  /** Path relative to the sender's workspace, with forward slashes. Empty if unknown. */
+  path: string;
+  /** 1-based inclusive line range in that file; 0 when unknown. */
+  startLine: number;
+  endLine: number;
+}
+
+export interface ChatEntry {
+  /** Unique within the conversation (host assigned). */
+  id: string;
+  kind: 'own' | 'peer' | 'notice';
+  text: string;
+  /** Unix epoch milliseconds. */
+  time: number;
+  /** Sender display name (peer messages), empty for notices. */
+  from?: string;
+  /** Only for own messages. */
+  status?: DeliveryStatus;
+  /** Notices: severity drives the look. */
+  level?: 'info' | 'warning' | 'error';
+  /** A shared code selection. */
+  code?: CodeBlock;
+  /** Peer code blocks: true when the path exists in our workspace (Open is offered). */
+  canOpen?: boolean;
+}
+
+export interface HeaderInfo {
+  state: SessionState;
+  /** e.g. "0.0.0.0:50505", empty when not bound. */
+  local: string;
+  /** As configured, e.g. "127.0.0.1:50506", empty when unset. */
+  peer: string;
+  peerName: string;
+  presence: PeerPresence;
+  /** The peer speaks plain text only: delivery cannot be confirmed. */
+  plainPeer: boolean;
+  encrypted: boolean;
+  /** Short fingerprint both users can compare; empty when not encrypted. */
+  fingerprint: string;
+}
+
+// ---- host → webview ----
+export type HostToWebview =
+  | { type: 'didSnapshot'; header: HeaderInfo; entries: ChatEntry[]; sentAt: number }
+  | { type: 'didChangeHeader'; header: HeaderInfo }
+  | { type: 'didAddEntries'; entries: ChatEntry[] }
+  | { type: 'didChangeStatus'; id: string; status: DeliveryStatus }
+  | { type: 'didClear' }
+  /** Ask the webview to put text back into the input (it could not be sent). */
+  | { type: 'didRestoreDraft'; text: string }
+  | { type: 'didFocusInput' };
+
+// ---- webview → host ----
+export type WebviewToHost =
+  | { type: 'ready' }
+  | { type: 'sendMessage'; text: string }
+  | { type: 'retryMessage'; id: string }
+  | { type: 'openCode'; id: string }
+  | { type: 'copyCode'; id: string }
+  | { type: 'openLink'; url: string }
+  | { type: 'startSession' }
+  | { type: 'setPeer' }
+  | { type: 'endSession' }
+  /** Time from snapshot receipt to paint, for the performance report. */
+  | { type: 'didRender'; count: number; ms: number };
+
+export function assertNever(x: never): never {
+  throw new Error(`unexpected message: ${JSON.stringify(x)}`);
+}
+
+export function isWebviewToHost(x: unknown): x is WebviewToHost {
+  return typeof x === 'object' && x !== null && typeof (x as { type?: unknown }).type === 'string';
+}
