@@ -288,6 +288,13 @@ export class ChatSession {
 
   setDisplayName(name: string): void { this.displayName = name; }
 
+  /** The packet filter became ready (handshake done): send what waited. */
+  kick(): void {
+    if (!this.running) return;
+    for (const f of this.inFlight.values()) if (!f.sacked) this.transmit(f);
+    this.pump();
+  }
+
   /**
    * Queue a message for the peer. Returns the local id used in status events.
    * Throws MessageTooLargeError when the body exceeds the limit; nothing is queued then.

@@ -1,0 +1,118 @@
+// One chat on one socket: binds, resolves the peer, routes the peer's datagrams to the session
+// and everyone else's to the stranger log, with per-source rate limits. Shared by the extension
+// and the terminal peer; no `vscode` here.
+import type { PeerAddress } from '../core/address';
+import { formatAddress, sameEndpoint } from '../core/address';
+import type { PacketFilter, SessionConfig, SessionEvents } from '../core/session';
+import { ChatSession, systemClock } from '../core/session';
+import { DEFAULT_GUARD, SourceGuard, STRANGER_GUARD } from '../core/sourceGuard';
+import type { Endpoint } from './udpEndpoint';
+import { resolveHost, UdpEndpoint } from './udpEndpoint';
+
+export interface RuntimeEvents extends SessionEvents {
+  /** A datagram from an address other than the peer (not shown as the peer's message). */
+  stranger?(from: Endpoint, bytes: number, preview: string): void;
+  /** Periodic summary of datagrams dropped by rate limits. */
+  rateLimited?(from: string, dropped: number, stranger: boolean): void;
+  /** A socket error after binding (send failures and the like). */
+  socketError?(err: Error): void;
+}
+
+export interface RuntimeOptions {
+  localAddress: string;
+  localPort: number;
+  peer: PeerAddress;
+  displayName: string;
+  plainMode?: boolean;
+  events: RuntimeEvents;
+  config?: Partial<SessionConfig>;
+  /** Builds the encryption filter for a session, when a passphrase is set. */
+  makeFilter?: (notify: { ready(): void; notice(level: 'info' | 'warning' | 'error', text: string): void }) => PacketFilter | undefined;
+  secure?: boolean;
+}
+
+export class ChatRuntime {
+  session!: ChatSession;
+  peerEndpoint!: Endpoint;
+  peer!: PeerAddress;
+  private readonly peerGuard = new SourceGuard(DEFAULT_GUARD, () => Date.now());
+  private readonly strangerGuard = new SourceGuard(STRANGER_GUARD, () => Date.now());
+  private readonly disposers: Array<() => void> = [];
+  private summaryTimer?: NodeJS.Timeout;
+  strangerDatagrams = 0;
+
+  private constructor(readonly endpoint: UdpEndpoint, private readonly opts: RuntimeOptions) {}
+
+  /** Resolves the peer, binds the socket and starts the session; rejects with a UdpError a user can read. */
+  static async start(opts: RuntimeOptions): Promise<ChatRuntime> {
+    const resolved = await resolveHost(opts.peer.host, opts.peer.family);
+    const family: 4 | 6 = opts.localAddress ? (opts.localAddress.includes(':') ? 6 : 4) : resolved.family;
+    const endpoint = await UdpEndpoint.bind({ address: opts.localAddress, port: opts.localPort, family, bufferBytes: 4 * 1024 * 1024 });
+    const rt = new ChatRuntime(endpoint, opts);
+    rt.disposers.push(endpoint.onDatagram((msg, from) => rt.route(msg, from)));
+    rt.disposers.push(endpoint.onError((err) => opts.events.socketError?.(err)));
+    rt.summaryTimer = setInterval(() => rt.summarizeDrops(), 5000);
+    rt.summaryTimer.unref();
+    rt.attach(opts.peer, { address: resolved.address, port: opts.peer.port });
+    return rt;
+  }
+
+  get local(): Endpoint { return this.endpoint.local; }
+  get localText(): string { const l = this.local; return formatAddress(l.address, l.port); }
+
+  private attach(peer: PeerAddress, to: Endpoint): void {
+    this.peer = peer;
+    this.peerEndpoint = to;
+    let session: ChatSession | undefined;
+    const filter = this.opts.makeFilter?.({
+      ready: () => session?.kick(),
+      notice: (level, text) => this.opts.events.notice?.(level, text),
+    });
+    session = new ChatSession({
+      transport: { send: (d) => this.endpoint.send(d, to) },
+      clock: systemClock,
+      events: this.opts.events,
+      displayName: this.opts.displayName,
+      plainMode: this.opts.plainMode,
+      config: this.opts.config,
+      filter,
+      secure: this.opts.secure,
+    });
+    this.session = session;
+    session.start();
+  }
+
+  /** Moves the chat to another peer on the same socket: bye to the old one, hello to the new one. */
+  async changePeer(peer: PeerAddress): Promise<void> {
+    const resolved = await resolveHost(peer.host, peer.family);
+    this.session.end('the peer address changed');
+    this.attach(peer, { address: resolved.address, port: peer.port });
+  }
+
+  private route(msg: Buffer, from: Endpoint): void {
+    if (sameEndpoint(from, this.peerEndpoint)) {
+      if (!this.peerGuard.admit(`${from.address}:${from.port}`)) return;
+      this.session.receive(msg);
+      return;
+    }
+    this.strangerDatagrams++;
+    if (!this.strangerGuard.admit(`${from.address}:${from.port}`)) return;
+    const preview = new TextDecoder('utf-8', { fatal: false }).decode(msg.subarray(0, 80)).replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]/g, '·');
+    this.opts.events.stranger?.(from, msg.length, preview);
+  }
+
+  private summarizeDrops(): void {
+    for (const [src, n] of this.peerGuard.takeDropped()) this.opts.events.rateLimited?.(src, n, false);
+    for (const [src, n] of this.strangerGuard.takeDropped()) this.opts.events.rateLimited?.(src, n, true);
+  }
+
+  /** Ends the session (bye to the peer) and closes the socket. */
+  async stop(reason = 'session ended'): Promise<void> {
+    if (this.summaryTimer) clearInterval(this.summaryTimer);
+    try { this.session.end(reason); } catch { /* ending must not fail */ }
+    for (const d of this.disposers.splice(0)) d();
+    // Let the bye leave before the socket closes.
+    await new Promise((r) => setImmediate(r));
+    await this.endpoint.close();
+  }
+}
