@@ -1,0 +1,214 @@
+// Hosts the chat webview view: HTML with a strict CSP, the ready handshake, message validation.
+// A WebviewView is disposed and resolved again when the user moves it (microsoft/vscode#106826),
+// so everything tied to one view lives in `viewDisposables` and dies with it.
+import * as crypto from 'node:crypto';
+import * as vscode from 'vscode';
+import { isWebviewToHost } from '../shared/protocol';
+import type { ChatEntry, HeaderInfo, HostToWebview, WebviewToHost } from '../shared/protocol';
+
+export interface ChatViewHost {
+  getSnapshot(): { header: HeaderInfo; entries: ChatEntry[] };
+  onMessage(msg: WebviewToHost): void | Promise<void>;
+  onVisibilityChanged(visible: boolean): void;
+}
+
+export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
+  static readonly viewType = 'udpChat.chatView';
+
+  private view: vscode.WebviewView | undefined;
+  /** The script in the current view has posted `ready`; before that, posts would be lost. */
+  private ready = false;
+  private viewDisposables: vscode.Disposable[] = [];
+  private badgeCount = 0;
+  private disposed = false;
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly host: ChatViewHost,
+  ) {}
+
+  get visible(): boolean {
+    return this.view?.visible ?? false;
+  }
+
+  resolveWebviewView(webviewView: vscode.WebviewView): void {
+    if (this.disposed) return;
+    this.releaseView();
+    this.view = webviewView;
+    this.ready = false;
+
+    const webview = webviewView.webview;
+    webview.options = {
+      enableScripts: true,
+      localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'media'), vscode.Uri.joinPath(this.extensionUri, 'dist')],
+    };
+    this.viewDisposables.push(
+      webview.onDidReceiveMessage((raw: unknown) => this.receive(webviewView, raw)),
+      webviewView.onDidChangeVisibility(() => {
+        // Without retainContextWhenHidden a hidden view loses its document; the new one posts `ready` again.
+        if (!webviewView.visible) this.ready = false;
+        this.notifyVisibility(webviewView.visible);
+      }),
+      webviewView.onDidDispose(() => {
+        if (this.view !== webviewView) return;
+        this.releaseView();
+        this.view = undefined;
+        this.ready = false;
+        this.notifyVisibility(false);
+      }),
+    );
+    webview.html = this.html(webview);
+    this.applyBadge();
+    this.notifyVisibility(webviewView.visible);
+  }
+
+  /** Sends to the webview; dropped (never thrown) while no view is resolved, visible and ready. */
+  post(msg: HostToWebview): void {
+    const view = this.view;
+    if (!view || !this.ready || !view.visible) return;
+    try {
+      view.webview.postMessage(msg).then(undefined, () => undefined);
+    } catch {
+      // The view was disposed between the check and the call: the next `ready` resends a snapshot.
+    }
+  }
+
+  async reveal(preserveFocus?: boolean): Promise<void> {
+    if (!this.view) {
+      await vscode.commands.executeCommand(`${ChatViewProvider.viewType}.focus`);
+      return;
+    }
+    this.view.show(preserveFocus);
+  }
+
+  setBadge(count: number): void {
+    this.badgeCount = Number.isFinite(count) && count > 0 ? Math.floor(count) : 0;
+    this.applyBadge();
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.releaseView();
+    this.view = undefined;
+    this.ready = false;
+  }
+
+  private applyBadge(): void {
+    if (!this.view) return;
+    const n = this.badgeCount;
+    this.view.badge = n > 0 ? { value: n, tooltip: `${n} unread message${n === 1 ? '' : 's'}` } : undefined;
+  }
+
+  private receive(from: vscode.WebviewView, raw: unknown): void {
+    // A message from a view we already replaced is stale.
+    if (from !== this.view || !isValidMessage(raw)) return;
+    if (raw.type === 'ready') {
+      this.ready = true;
+      this.sendSnapshot();
+    }
+    this.forward(raw);
+  }
+
+  private sendSnapshot(): void {
+    let snapshot: { header: HeaderInfo; entries: ChatEntry[] };
+    try {
+      snapshot = this.host.getSnapshot();
+    } catch (err) {
+      showError(err);
+      return;
+    }
+    this.post({ type: 'didSnapshot', header: snapshot.header, entries: snapshot.entries, sentAt: Date.now() });
+  }
+
+  private forward(msg: WebviewToHost): void {
+    try {
+      const result = this.host.onMessage(msg);
+      if (result && typeof result.then === 'function') result.then(undefined, showError);
+    } catch (err) {
+      showError(err);
+    }
+  }
+
+  private notifyVisibility(visible: boolean): void {
+    try {
+      this.host.onVisibilityChanged(visible);
+    } catch (err) {
+      showError(err);
+    }
+  }
+
+  private releaseView(): void {
+    const disposables = this.viewDisposables;
+    this.viewDisposables = [];
+    for (const d of disposables) {
+      try {
+        d.dispose();
+      } catch {
+        // Disposing a listener of an already disposed view can throw; nothing to clean up then.
+      }
+    }
+  }
+
+  private html(webview: vscode.Webview): string {
+    const nonce = crypto.randomBytes(16).toString('base64');
+    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview.js'));
+    const style = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'chat.css'));
+    const src = webview.cspSource;
+    const csp =
+      `default-src 'none'; style-src ${src}; script-src 'nonce-${nonce}'; img-src ${src}; ` +
+      `font-src ${src}; connect-src 'none'`;
+    return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${attr(csp)}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${attr(style.toString())}">
+<title>UDP Chat</title>
+</head>
+<body>
+<script nonce="${attr(nonce)}" src="${attr(script.toString())}"></script>
+</body>
+</html>`;
+  }
+}
+
+function attr(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function showError(err: unknown): void {
+  const message = err instanceof Error ? err.message : String(err);
+  try {
+    vscode.window.showErrorMessage(`UDP Chat: ${message}`).then(undefined, () => undefined);
+  } catch {
+    // Never let error reporting itself become an unhandled error.
+  }
+}
+
+const isStr = (v: unknown): v is string => typeof v === 'string';
+
+/** isWebviewToHost checks the tag; this also checks each variant's fields, so junk is ignored. */
+function isValidMessage(raw: unknown): raw is WebviewToHost {
+  if (!isWebviewToHost(raw)) return false;
+  const m = raw as unknown as Record<string, unknown>;
+  switch (raw.type) {
+    case 'ready':
+    case 'startSession':
+    case 'setPeer':
+    case 'endSession':
+      return true;
+    case 'sendMessage':
+      return isStr(m.text);
+    case 'retryMessage':
+    case 'openCode':
+    case 'copyCode':
+      return isStr(m.id);
+    case 'openLink':
+      return isStr(m.url);
+    case 'didRender':
+      return Number.isFinite(m.count) && Number.isFinite(m.ms);
+    default:
+      return false;
+  }
+}
