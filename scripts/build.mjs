@@ -17,13 +17,14 @@ const node = { ...common, platform: 'node', format: 'cjs', target: 'node20' };
 const builds = [
   { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   { ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: ['src/webview/main.ts'], outfile: 'dist/webview.js' },
-  { ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
 ];
-for (const [entry, out] of [['scripts/bench.ts', 'dist/bench.js'], ['scripts/fuzz.ts', 'dist/fuzz.js']]) {
-  try {
-    await import('node:fs').then((fs) => fs.promises.access(entry));
-    builds.push({ ...node, entryPoints: [entry], outfile: out });
-  } catch { /* optional tool not present */ }
+const fs = await import('node:fs');
+for (const [entry, out, banner] of [
+  ['src/cli/main.ts', 'dist/cli.js', '#!/usr/bin/env node'],
+  ['scripts/bench.ts', 'dist/bench.js'],
+  ['scripts/fuzz.ts', 'dist/fuzz.js'],
+]) {
+  if (fs.existsSync(entry)) builds.push({ ...node, entryPoints: [entry], outfile: out, ...(banner ? { banner: { js: banner } } : {}) });
 }
 
 if (watch) {

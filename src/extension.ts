@@ -1,0 +1,65 @@
+// Wiring only: build the objects, register commands and the view, hand disposables to VS Code.
+import * as vscode from 'vscode';
+import { Commands, OUTPUT_CHANNEL, Settings, VIEW_ID } from './constants';
+import { ChatController } from './host/chatController';
+import { ChatViewProvider } from './host/chatViewProvider';
+import { Conversation, DEFAULT_HISTORY_LIMIT } from './host/conversation';
+import { fileHistoryStorage } from './host/historyStorage';
+
+/** What tests reach through `extension.exports`. */
+export interface UdpChatApi {
+  controller: ChatController;
+}
+
+let controller: ChatController | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<UdpChatApi> {
+  const log = vscode.window.createOutputChannel(OUTPUT_CHANNEL, { log: true });
+  context.subscriptions.push(log);
+
+  const storageDir = context.storageUri ?? context.globalStorageUri;
+  const limit = vscode.workspace.getConfiguration(Settings.section).get<number>(Settings.historyLimit, DEFAULT_HISTORY_LIMIT);
+  const conversation = new Conversation(fileHistoryStorage(storageDir), limit, (e) => log.error(`History: ${e instanceof Error ? e.message : String(e)}`));
+  await conversation.load();
+
+  const ctl = new ChatController(log, conversation);
+  controller = ctl;
+  const view = new ChatViewProvider(context.extensionUri, {
+    getSnapshot: () => ctl.snapshot(),
+    onMessage: (m) => ctl.onWebviewMessage(m),
+    onVisibilityChanged: (v) => ctl.onVisibilityChanged(v),
+  });
+  ctl.view = view;
+
+  const guard = (fn: () => unknown) => async () => {
+    try {
+      await fn();
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      log.error(msg);
+      void vscode.window.showErrorMessage(`UDP Chat: ${msg}`);
+    }
+  };
+
+  context.subscriptions.push(
+    vscode.window.registerWebviewViewProvider(VIEW_ID, view),
+    view,
+    { dispose: () => void ctl.dispose() },
+    vscode.commands.registerCommand(Commands.start, guard(() => ctl.start())),
+    vscode.commands.registerCommand(Commands.setPeer, guard(() => ctl.setPeer())),
+    vscode.commands.registerCommand(Commands.endSession, guard(() => ctl.endSession())),
+    vscode.commands.registerCommand(Commands.sendSelection, guard(() => ctl.sendSelection())),
+    vscode.commands.registerCommand(Commands.clearHistory, guard(async () => {
+      const pick = await vscode.window.showWarningMessage('Delete the chat history of this workspace?', { modal: true }, 'Clear History');
+      if (pick) ctl.clearHistory();
+    })),
+    vscode.commands.registerCommand(Commands.focus, guard(() => view.reveal(false))),
+  );
+  log.info('UDP Chat activated');
+  return { controller: ctl };
+}
+
+export async function deactivate(): Promise<void> {
+  await controller?.dispose();
+  controller = undefined;
+}

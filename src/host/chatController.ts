@@ -1,0 +1,559 @@
+// Runs the chat inside VS Code: session lifecycle, settings, commands' behaviour, the
+// conversation, and what the view, the status bar and notifications show.
+import * as os from 'node:os';
+import * as vscode from 'vscode';
+import { Commands, CONTEXT_ACTIVE, Settings } from '../constants';
+import type { PeerAddress } from '../core/address';
+import { formatAddress, parsePeerAddress, parsePort } from '../core/address';
+import { MAX_MESSAGE_BYTES } from '../core/limits';
+import { isQuitWord } from '../core/plain';
+import type { OutStatus, Presence } from '../core/session';
+import { MessageTooLargeError } from '../core/session';
+import type { RuntimeOptions } from '../net/chatRuntime';
+import { ChatRuntime } from '../net/chatRuntime';
+import { UdpError } from '../net/udpEndpoint';
+import type { ChatEntry, CodeBlock, DeliveryStatus, HeaderInfo, SessionState, WebviewToHost } from '../shared/protocol';
+import { assertNever } from '../shared/protocol';
+import type { ChatViewProvider } from './chatViewProvider';
+import type { Conversation } from './conversation';
+
+export interface SecurityProvider {
+  /** What makes a session encrypted, or undefined when no passphrase is set. */
+  runtimeSecurity(): Promise<{ makeFilter: RuntimeOptions['makeFilter']; fingerprint: string } | undefined>;
+}
+
+export class ChatController implements vscode.Disposable {
+  private runtime?: ChatRuntime;
+  private state: SessionState = 'idle';
+  private presence: Presence = 'unknown';
+  private plainPeer = false;
+  private peerName = '';
+  private encrypted = false;
+  private fingerprint = '';
+  private unread = 0;
+  private starting?: Promise<boolean>;
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly statusBar: vscode.StatusBarItem;
+  view?: ChatViewProvider;
+  /** For tests and the status bar: last bind address shown in the header. */
+  localText = '';
+
+  constructor(
+    private readonly log: vscode.LogOutputChannel,
+    readonly conversation: Conversation,
+    private readonly security?: SecurityProvider,
+  ) {
+    this.statusBar = vscode.window.createStatusBarItem('udpChat.status', vscode.StatusBarAlignment.Right, 100);
+    this.statusBar.name = 'UDP Chat';
+    this.statusBar.command = Commands.focus;
+    this.disposables.push(this.statusBar);
+    this.disposables.push(vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration(`${Settings.section}.${Settings.peer}`)) void this.onPeerSettingChanged();
+      if (e.affectsConfiguration(`${Settings.section}.${Settings.displayName}`)) this.runtime?.session.setDisplayName(this.displayName());
+    }));
+    this.updateStatusBar();
+  }
+
+  // ------------------------------------------------------------------ state for the view
+
+  header(): HeaderInfo {
+    return {
+      state: this.state,
+      local: this.localText,
+      peer: this.configuredPeerText(),
+      peerName: this.peerName,
+      presence: this.presence,
+      plainPeer: this.plainPeer,
+      encrypted: this.encrypted,
+      fingerprint: this.fingerprint,
+    };
+  }
+
+  snapshot(): { header: HeaderInfo; entries: ChatEntry[] } {
+    return { header: this.header(), entries: this.conversation.all() };
+  }
+
+  get sessionState(): SessionState { return this.state; }
+  get isActive(): boolean { return this.state === 'active'; }
+  get currentRuntime(): ChatRuntime | undefined { return this.runtime; }
+  get unreadCount(): number { return this.unread; }
+
+  // ------------------------------------------------------------------ commands
+
+  /** Start UDP Chat. Resolves true when a session is running afterwards. */
+  async start(opts: { anyPort?: boolean } = {}): Promise<boolean> {
+    await this.view?.reveal(true);
+    if (this.runtime) {
+      this.notice('info', `The session is already running on ${this.localText}.`);
+      return true;
+    }
+    if (this.starting) return this.starting;
+    this.starting = this.startInner(opts).finally(() => { this.starting = undefined; });
+    return this.starting;
+  }
+
+  private async startInner(opts: { anyPort?: boolean }): Promise<boolean> {
+    let peerText = this.configuredPeerText();
+    if (!peerText) {
+      const set = await this.setPeer();
+      if (!set) {
+        void vscode.window.showWarningMessage('UDP Chat needs a peer address to start. Run "UDP Chat: Set Peer Address".');
+        return false;
+      }
+      peerText = set;
+    }
+    const parsed = parsePeerAddress(peerText);
+    if (!parsed.ok) {
+      this.setState('error');
+      const pick = await vscode.window.showErrorMessage(`UDP Chat: the peer address "${peerText}" is invalid: ${parsed.error}`, 'Set Peer Address');
+      if (pick) return (await this.setPeer()) ? this.startInner(opts) : false;
+      return false;
+    }
+    const cfg = vscode.workspace.getConfiguration(Settings.section);
+    const localAddress = (cfg.get<string>(Settings.localAddress) ?? '').trim();
+    const port = opts.anyPort ? 0 : cfg.get<number>(Settings.localPort) ?? 50505;
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      this.setState('error');
+      void vscode.window.showErrorMessage(`UDP Chat: udpChat.localPort must be an integer from 0 to 65535 (it is ${port}).`);
+      return false;
+    }
+    this.setState('starting');
+    let sec: Awaited<ReturnType<SecurityProvider['runtimeSecurity']>>;
+    try {
+      sec = await this.security?.runtimeSecurity();
+      this.runtime = await ChatRuntime.start({
+        localAddress,
+        localPort: port,
+        peer: parsed.value,
+        displayName: this.displayName(),
+        events: this.sessionEvents(),
+        secure: sec !== undefined,
+        makeFilter: sec?.makeFilter,
+      });
+    } catch (e) {
+      this.setState('error');
+      return this.handleStartError(e, parsed.value, port, opts);
+    }
+    this.encrypted = sec !== undefined;
+    this.fingerprint = sec?.fingerprint ?? '';
+    this.localText = this.runtime.localText;
+    this.presence = 'unknown';
+    this.plainPeer = false;
+    this.peerName = '';
+    this.setState('active');
+    this.log.info(`Session started: local ${this.localText}, peer ${formatAddress(parsed.value.host, parsed.value.port)} (${this.runtime.peerEndpoint.address})`);
+    this.notice('info', `Listening on ${this.localText}. Waiting for ${this.configuredPeerText()}: messages are queued until the peer answers. A plain-text peer such as nc -u must send a line first.`);
+    this.resendPending();
+    return true;
+  }
+
+  private async handleStartError(e: unknown, peer: PeerAddress, port: number, opts: { anyPort?: boolean }): Promise<boolean> {
+    const msg = e instanceof Error ? e.message : String(e);
+    const code = e instanceof UdpError ? e.code : '';
+    this.log.error(`Start failed: ${msg}`);
+    this.notice('error', `Could not start: ${msg}`);
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EPERM') {
+      const pick = await vscode.window.showErrorMessage(`UDP Chat: ${msg}`, 'Use Any Free Port', 'Change Port');
+      if (pick === 'Use Any Free Port') return this.startInner({ ...opts, anyPort: true });
+      if (pick === 'Change Port') {
+        const changed = await this.askPort(port);
+        return changed ? this.startInner({ ...opts, anyPort: false }) : false;
+      }
+      return false;
+    }
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'ENODATA') {
+      const pick = await vscode.window.showErrorMessage(`UDP Chat: ${msg}`, 'Set Peer Address');
+      if (pick && (await this.setPeer())) return this.startInner(opts);
+      return false;
+    }
+    void peer;
+    void vscode.window.showErrorMessage(`UDP Chat: ${msg}`);
+    return false;
+  }
+
+  private async askPort(current: number): Promise<boolean> {
+    const value = await vscode.window.showInputBox({
+      title: 'UDP Chat: local port',
+      prompt: 'UDP port to bind (0 = any free port)',
+      value: String(current),
+      validateInput: (v) => { const r = parsePort(v.trim(), true); return r.ok ? undefined : r.error; },
+    });
+    if (value === undefined) return false;
+    const p = parsePort(value.trim(), true);
+    if (!p.ok) return false;
+    await this.writeSetting(Settings.localPort, p.value);
+    return true;
+  }
+
+  /** UDP Chat: Set Peer Address. Resolves the text written, or undefined when cancelled. */
+  async setPeer(): Promise<string | undefined> {
+    const current = this.configuredPeerText();
+    const value = await vscode.window.showInputBox({
+      title: 'UDP Chat: peer address',
+      prompt: 'host:port, IPv4, [IPv6]:port or hostname (default port 50505)',
+      placeHolder: '192.0.2.7:50505',
+      value: current,
+      ignoreFocusOut: true,
+      validateInput: (v) => { const r = parsePeerAddress(v); return r.ok ? undefined : r.error; },
+    });
+    if (value === undefined) return undefined;
+    const r = parsePeerAddress(value);
+    if (!r.ok) {
+      void vscode.window.showErrorMessage(`UDP Chat: ${r.error}`);
+      return undefined;
+    }
+    const text = value.trim();
+    const where = await this.writeSetting(Settings.peer, text);
+    if (where === 'user') void vscode.window.showInformationMessage(`UDP Chat: no folder is open, so the peer ${text} was saved in your user settings.`);
+    return text;
+  }
+
+  /** Writes to the workspace settings when a folder is open, else to the user settings. */
+  private async writeSetting(key: string, value: unknown): Promise<'workspace' | 'user'> {
+    const cfg = vscode.workspace.getConfiguration(Settings.section);
+    const hasFolder = (vscode.workspace.workspaceFolders?.length ?? 0) > 0;
+    const target = hasFolder ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+    await cfg.update(key, value, target);
+    return hasFolder ? 'workspace' : 'user';
+  }
+
+  /** UDP Chat: End Session. The conversation stays. */
+  async endSession(reason = 'the user ended the session'): Promise<void> {
+    if (this.starting) await this.starting.catch(() => false);
+    const rt = this.runtime;
+    if (!rt) {
+      if (this.state !== 'ended') void vscode.window.showInformationMessage('UDP Chat: no session is running.');
+      return;
+    }
+    this.runtime = undefined;
+    await rt.stop(reason);
+    this.presence = 'unknown';
+    this.setState('ended');
+    this.notice('info', 'Session ended. The peer was told. Run "Start UDP Chat" to chat again.');
+    this.log.info(`Session ended (${reason})`);
+  }
+
+  // ------------------------------------------------------------------ messages
+
+  /** Sends what the user typed. Never loses it: on failure it stays in the input or shows as unsent. */
+  async sendText(text: string, code?: CodeBlock): Promise<void> {
+    if (text.trim() === '' && !code) return;
+    const bytes = Buffer.byteLength(text, 'utf8');
+    if (bytes > MAX_MESSAGE_BYTES - 4096) {
+      this.view?.post({ type: 'didRestoreDraft', text });
+      void vscode.window.showErrorMessage(`UDP Chat: the message is too large (${bytes} bytes; the limit is 1 MiB including metadata). It is still in the input box.`);
+      return;
+    }
+    const entry = this.conversation.add({ id: this.conversation.newId(), kind: 'own', text, time: Date.now(), status: 'unsent', code });
+    this.post({ type: 'didAddEntries', entries: [entry] });
+    if (!this.runtime) {
+      const pick = await vscode.window.showWarningMessage('UDP Chat: no session is running, so the message was not sent. It is kept as "not sent"; start the chat and press Retry.', 'Start UDP Chat');
+      if (pick && (await this.start())) this.retry(entry.id);
+      return;
+    }
+    this.sendEntry(entry);
+    if (isQuitWord(text)) await this.quitAfter(entry.id);
+  }
+
+  private sendEntry(entry: ChatEntry): void {
+    const rt = this.runtime;
+    if (!rt) return;
+    try {
+      rt.session.send(entry.code ? { text: entry.text, code: stripCode(entry.code) } : { text: entry.text }, entry.id);
+    } catch (e) {
+      this.updateStatus(entry.id, 'unsent');
+      const msg = e instanceof MessageTooLargeError || e instanceof Error ? e.message : String(e);
+      void vscode.window.showErrorMessage(`UDP Chat: ${msg}`);
+    }
+  }
+
+  /** The classic programs end the chat after sending a quit word; so do we, once it is out. */
+  private async quitAfter(id: string): Promise<void> {
+    const deadline = Date.now() + 3000;
+    while (Date.now() < deadline) {
+      const st = this.conversation.get(id)?.status;
+      if (st === 'delivered' || st === 'failed' || st === 'unconfirmed' || st === 'unsent') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await this.endSession('quit');
+  }
+
+  retry(id: string): void {
+    const entry = this.conversation.get(id);
+    if (!entry || entry.kind !== 'own') return;
+    if (!this.runtime) {
+      void vscode.window.showWarningMessage('UDP Chat: start the session first, then retry.', 'Start UDP Chat').then(async (pick) => {
+        if (pick && (await this.start())) this.retry(id);
+      });
+      return;
+    }
+    if (entry.status === 'failed' && this.runtime.session.retry(id)) return;
+    if (entry.status === 'failed' || entry.status === 'unsent') this.sendEntry(entry);
+  }
+
+  /** Messages left queued or unconfirmed by an earlier session (or window) go out again. */
+  private resendPending(): void {
+    for (const e of this.conversation.pending()) this.sendEntry(e);
+  }
+
+  // ------------------------------------------------------------------ session events
+
+  private sessionEvents() {
+    return {
+      message: (m: { text: string; code?: { language: string; path: string; startLine: number; endLine: number }; sentAt: number; plain: boolean }) => {
+        const code = m.code ? { ...m.code, code: m.text } : undefined;
+        const entry = this.conversation.add({
+          id: this.conversation.newId(), kind: 'peer', text: m.text, time: Date.now(),
+          from: this.peerName || this.configuredPeerText(), code, canOpen: code ? this.workspaceHas(code.path) : undefined,
+        });
+        this.post({ type: 'didAddEntries', entries: [entry] });
+        this.onIncoming(entry);
+      },
+      status: (localId: string, status: OutStatus) => this.updateStatus(localId, status),
+      presence: (p: Presence, d: { name: string; plain: boolean; reason: string }) => {
+        this.presence = p;
+        if (d.name) this.peerName = d.name;
+        const who = this.peerName || this.configuredPeerText();
+        if (p === 'online') this.notice('info', `${who} is online${d.plain ? ' (plain text: delivery cannot be confirmed)' : ''}.`);
+        else if (p === 'offline') this.notice('warning', `${who} went offline${d.reason ? ` (${d.reason})` : ''}. New messages are queued until they come back.`);
+        this.pushHeader();
+      },
+      notice: (level: 'info' | 'warning' | 'error', text: string) => {
+        this.log.appendLine(`[${level}] ${text}`);
+        this.notice(level, text);
+      },
+      plainPeer: (plain: boolean) => {
+        this.plainPeer = plain;
+        this.pushHeader();
+      },
+      stranger: (from: { address: string; port: number }, bytes: number, preview: string) => {
+        this.log.warn(`Ignored ${bytes} bytes from ${formatAddress(from.address, from.port)}, which is not the peer: "${preview}"`);
+      },
+      rateLimited: (from: string, dropped: number, stranger: boolean) => {
+        this.log.warn(`Rate limit: dropped ${dropped} datagrams from ${from}${stranger ? ' (not the peer)' : ''}.`);
+        if (!stranger) this.notice('warning', `The peer sent too fast: ${dropped} datagrams were dropped (limit per source).`);
+      },
+      socketError: (err: Error) => {
+        this.log.error(`Socket error: ${err.message}`);
+      },
+    };
+  }
+
+  private updateStatus(id: string, status: OutStatus | DeliveryStatus): void {
+    if (this.conversation.setStatus(id, status)) this.post({ type: 'didChangeStatus', id, status });
+  }
+
+  private onIncoming(entry: ChatEntry): void {
+    if (this.view?.visible) return;
+    this.unread++;
+    this.view?.setBadge(this.unread);
+    this.updateStatusBar();
+    const notify = vscode.workspace.getConfiguration(Settings.section).get<boolean>(Settings.notifications, true);
+    if (notify) {
+      const preview = entry.text.length > 80 ? `${entry.text.slice(0, 80)}…` : entry.text;
+      void vscode.window.showInformationMessage(`UDP Chat — ${entry.from}: ${preview.replace(/\s+/g, ' ')}`, 'Open Chat').then((pick) => {
+        if (pick) void this.view?.reveal(false);
+      });
+    }
+  }
+
+  onVisibilityChanged(visible: boolean): void {
+    if (visible && this.unread > 0) {
+      this.unread = 0;
+      this.view?.setBadge(0);
+      this.updateStatusBar();
+    }
+  }
+
+  // ------------------------------------------------------------------ webview messages
+
+  async onWebviewMessage(msg: WebviewToHost): Promise<void> {
+    switch (msg.type) {
+      case 'ready':
+        return;
+      case 'sendMessage':
+        return this.sendText(msg.text);
+      case 'retryMessage':
+        return this.retry(msg.id);
+      case 'openCode':
+        return this.openCode(msg.id);
+      case 'copyCode': {
+        const e = this.conversation.get(msg.id);
+        if (e?.code) {
+          await vscode.env.clipboard.writeText(e.code.code);
+          vscode.window.setStatusBarMessage('UDP Chat: code copied', 2000);
+        }
+        return;
+      }
+      case 'openLink':
+        return this.openLink(msg.url);
+      case 'startSession':
+        await this.start();
+        return;
+      case 'setPeer':
+        await this.setPeer();
+        return;
+      case 'endSession':
+        return this.endSession();
+      case 'didRender':
+        this.log.info(`View rendered ${msg.count} entries in ${msg.ms.toFixed(1)} ms`);
+        this.lastRender = { count: msg.count, ms: msg.ms };
+        return;
+      default:
+        assertNever(msg);
+    }
+  }
+
+  lastRender?: { count: number; ms: number };
+
+  private async openLink(url: string): Promise<void> {
+    let uri: vscode.Uri;
+    try { uri = vscode.Uri.parse(url, true); } catch { return; }
+    if (!['http', 'https', 'mailto'].includes(uri.scheme)) {
+      void vscode.window.showWarningMessage(`UDP Chat: only http, https and mailto links open (not "${uri.scheme}:").`);
+      return;
+    }
+    const pick = await vscode.window.showWarningMessage(`Open this link from the chat?\n${url}`, { modal: true }, 'Open Link');
+    if (pick === 'Open Link') await vscode.env.openExternal(uri);
+  }
+
+  private workspaceHas(relPath: string): boolean {
+    return this.resolveWorkspacePath(relPath) !== undefined;
+  }
+
+  private resolveWorkspacePath(relPath: string): vscode.Uri | undefined {
+    if (!relPath || relPath.includes('\0') || relPath.split(/[\\/]/).includes('..') || relPath.startsWith('/')) return undefined;
+    for (const folder of vscode.workspace.workspaceFolders ?? []) {
+      const uri = vscode.Uri.joinPath(folder.uri, relPath);
+      try {
+        // Synchronous check: the folder is local to the extension host in all supported setups.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        if (require('node:fs').existsSync(uri.fsPath)) return uri;
+      } catch { /* ignore */ }
+    }
+    return undefined;
+  }
+
+  private async openCode(id: string): Promise<void> {
+    const e = this.conversation.get(id);
+    if (!e?.code) return;
+    const uri = this.resolveWorkspacePath(e.code.path);
+    if (!uri) {
+      void vscode.window.showWarningMessage(`UDP Chat: ${e.code.path} is not in this workspace.`);
+      return;
+    }
+    const start = Math.max(0, e.code.startLine - 1);
+    const end = Math.max(start, e.code.endLine - 1);
+    const doc = await vscode.workspace.openTextDocument(uri);
+    const range = new vscode.Range(start, 0, Math.min(end, doc.lineCount - 1), Number.MAX_SAFE_INTEGER);
+    await vscode.window.showTextDocument(doc, { selection: range, preview: true });
+  }
+
+  /** UDP Chat: Send Selection. */
+  async sendSelection(): Promise<void> {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor) {
+      void vscode.window.showWarningMessage('UDP Chat: open an editor and select some code to send.');
+      return;
+    }
+    const sel = editor.selection.isEmpty ? new vscode.Range(editor.selection.active.line, 0, editor.selection.active.line, Number.MAX_SAFE_INTEGER) : editor.selection;
+    const text = editor.document.getText(sel);
+    if (!text.trim()) {
+      void vscode.window.showWarningMessage('UDP Chat: the selection is empty.');
+      return;
+    }
+    const rel = vscode.workspace.asRelativePath(editor.document.uri, false).replace(/\\/g, '/');
+    const code: CodeBlock = {
+      code: text, language: editor.document.languageId,
+      path: editor.document.uri.scheme === 'untitled' ? '' : rel,
+      startLine: sel.start.line + 1, endLine: sel.end.line + 1,
+    };
+    await this.view?.reveal(true);
+    await this.sendText(text, code);
+  }
+
+  clearHistory(): void {
+    this.conversation.clear();
+    this.post({ type: 'didClear' });
+  }
+
+  // ------------------------------------------------------------------ config
+
+  private configuredPeerText(): string {
+    return (vscode.workspace.getConfiguration(Settings.section).get<string>(Settings.peer) ?? '').trim();
+  }
+
+  private displayName(): string {
+    const n = (vscode.workspace.getConfiguration(Settings.section).get<string>(Settings.displayName) ?? '').trim();
+    if (n) return n;
+    try { return os.userInfo().username || 'vscode'; } catch { return 'vscode'; }
+  }
+
+  private async onPeerSettingChanged(): Promise<void> {
+    this.pushHeader();
+    const rt = this.runtime;
+    if (!rt) return;
+    const text = this.configuredPeerText();
+    const parsed = parsePeerAddress(text);
+    if (!parsed.ok) {
+      void vscode.window.showErrorMessage(`UDP Chat: the new peer address "${text}" is invalid (${parsed.error}); still chatting with ${formatAddress(rt.peer.host, rt.peer.port)}.`);
+      return;
+    }
+    if (parsed.value.host === rt.peer.host && parsed.value.port === rt.peer.port) return;
+    try {
+      await rt.changePeer(parsed.value);
+      this.presence = 'unknown';
+      this.plainPeer = false;
+      this.peerName = '';
+      this.notice('info', `Now chatting with ${text}.`);
+      this.log.info(`Peer changed to ${text} (${rt.peerEndpoint.address})`);
+      this.pushHeader();
+    } catch (e) {
+      void vscode.window.showErrorMessage(`UDP Chat: ${e instanceof Error ? e.message : String(e)} Still chatting with ${formatAddress(rt.peer.host, rt.peer.port)}.`);
+    }
+  }
+
+  // ------------------------------------------------------------------ output
+
+  private notice(level: 'info' | 'warning' | 'error', text: string): void {
+    const entry = this.conversation.add({ id: this.conversation.newId(), kind: 'notice', text, time: Date.now(), level });
+    this.post({ type: 'didAddEntries', entries: [entry] });
+  }
+
+  private post(msg: Parameters<ChatViewProvider['post']>[0]): void {
+    this.view?.post(msg);
+  }
+
+  private setState(s: SessionState): void {
+    this.state = s;
+    void vscode.commands.executeCommand('setContext', CONTEXT_ACTIVE, s === 'active' || s === 'starting');
+    this.pushHeader();
+  }
+
+  private pushHeader(): void {
+    this.post({ type: 'didChangeHeader', header: this.header() });
+    this.updateStatusBar();
+  }
+
+  private updateStatusBar(): void {
+    const icon = this.state === 'active' ? (this.presence === 'online' ? '$(broadcast)' : '$(radio-tower)') : '$(comment-discussion)';
+    const who = this.peerName || this.configuredPeerText() || 'no peer';
+    const st = this.state === 'active' ? (this.presence === 'online' ? 'online' : this.presence === 'offline' ? 'offline' : 'waiting') : this.state;
+    this.statusBar.text = `${icon} UDP Chat${this.unread ? ` (${this.unread})` : ''}`;
+    this.statusBar.tooltip = `UDP Chat: ${st}${this.state === 'active' ? ` — ${who}, local ${this.localText}` : ''}${this.unread ? `\n${this.unread} unread` : ''}\nClick to open the chat`;
+    this.statusBar.accessibilityInformation = { label: `UDP Chat ${st}${this.unread ? `, ${this.unread} unread messages` : ''}` };
+    this.statusBar.show();
+  }
+
+  async dispose(): Promise<void> {
+    const rt = this.runtime;
+    this.runtime = undefined;
+    if (rt) await rt.stop('VS Code window closed').catch(() => undefined);
+    await this.conversation.flush();
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}
+
+function stripCode(c: CodeBlock): { language: string; path: string; startLine: number; endLine: number } {
+  return { language: c.language, path: c.path, startLine: c.startLine, endLine: c.endLine };
+}
