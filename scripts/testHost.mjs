@@ -294,6 +294,7 @@ const CONSOLE_NOISE = [
   /^Failed to load resource/, /open-vsx\.org/, /Resolv(ing|ed) connection token/, /Creating a socket/,
   /\[Service Worker\]/, /web worker extension host is started/, /allow-scripts and allow-same-origin/,
   /^Overwriting extension/, /ChatSessionStore/, /Updating additional builtin extensions cache/, /vsda/,
+  /^Found unexpected service worker controller/,
 ];
 
 /**
