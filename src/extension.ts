@@ -46,7 +46,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<UdpCha
     view,
     { dispose: () => void ctl.dispose() },
     vscode.commands.registerCommand(Commands.start, guard(() => ctl.start())),
-    vscode.commands.registerCommand(Commands.setPeer, guard(() => ctl.setPeer())),
+    vscode.commands.registerCommand(Commands.setPeer, (arg?: unknown) => guard(() => ctl.setPeer(typeof arg === 'string' ? arg : undefined))()),
     vscode.commands.registerCommand(Commands.endSession, guard(() => ctl.endSession())),
     vscode.commands.registerCommand(Commands.sendSelection, guard(() => ctl.sendSelection())),
     vscode.commands.registerCommand(Commands.clearHistory, guard(async () => {

@@ -1,11 +1,13 @@
 // Every limit of the protocol and the session, in one place (documented in docs/PROTOCOL.md §Limits).
 
-/** Largest message body (UTF-8 text plus metadata) one message may carry: 1 MiB. */
-export const MAX_MESSAGE_BYTES = 1024 * 1024;
+/** Largest message text, in UTF-8 bytes: 1 MiB. */
+export const MAX_TEXT_BYTES = 1024 * 1024;
+/** Largest message body on the wire: the text plus its header and metadata (code path, language). */
+export const MAX_MESSAGE_BYTES = MAX_TEXT_BYTES + 4096;
 /** Payload bytes per fragment: safe for IPv6 minimum MTU and QUIC (1280 - headers). */
 export const MAX_FRAGMENT_PAYLOAD = 1200;
 /** Largest fragment count a message may have. */
-export const MAX_FRAGMENTS = Math.ceil((MAX_MESSAGE_BYTES + 64 * 1024) / MAX_FRAGMENT_PAYLOAD);
+export const MAX_FRAGMENTS = Math.ceil(MAX_MESSAGE_BYTES / MAX_FRAGMENT_PAYLOAD);
 /** Out-of-order fragments a receiver buffers per peer above the next expected sequence number. */
 export const MAX_BUFFERED_FRAGMENTS = 2048;
 /** Distinct messages that may be partly buffered (pending reassemblies) at once. */

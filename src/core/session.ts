@@ -11,6 +11,7 @@ import {
   MAX_PENDING_REASSEMBLIES,
   MAX_QUEUED_MESSAGES,
   MAX_SACK_RANGES,
+  MAX_TEXT_BYTES,
   REASSEMBLY_TIMEOUT_MS,
   SEND_WINDOW,
 } from './limits';
@@ -110,7 +111,7 @@ export const DEFAULT_SESSION_CONFIG: SessionConfig = {
 
 export class MessageTooLargeError extends Error {
   constructor(readonly bytes: number) {
-    super(`Message is too large: ${bytes} bytes (the limit is ${MAX_MESSAGE_BYTES} bytes, 1 MiB).`);
+    super(`The message is too large: ${bytes} bytes (the limit is ${MAX_TEXT_BYTES} bytes, 1 MiB).`);
   }
 }
 
@@ -302,6 +303,8 @@ export class ChatSession {
   send(content: OutgoingContent, localId?: string): string {
     if (!this.running) throw new Error('The session is not running.');
     const id = localId ?? `m${++this.localSeq}`;
+    const textBytes = Buffer.byteLength(content.text, 'utf8');
+    if (textBytes > MAX_TEXT_BYTES) throw new MessageTooLargeError(textBytes);
     const body = encodeBody({ text: content.text, code: content.code, sentAt: Date.now() });
     if (body.length > MAX_MESSAGE_BYTES) throw new MessageTooLargeError(body.length);
     if (!this._plainPeer && this._presence !== 'online' && this.queue.length >= MAX_QUEUED_MESSAGES) {
@@ -698,7 +701,7 @@ export class ChatSession {
     a.parts.push(f.payload);
     a.bytes += f.payload.length;
     a.next++;
-    if (a.bytes > MAX_MESSAGE_BYTES + MAX_FRAGMENT_PAYLOAD) {
+    if (a.bytes > MAX_MESSAGE_BYTES) {
       rx.assembling = undefined;
       this.notice('warning', `The peer sent a message larger than ${MAX_MESSAGE_BYTES} bytes; it was dropped.`);
       return;

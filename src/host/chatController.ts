@@ -3,9 +3,8 @@
 import * as os from 'node:os';
 import * as vscode from 'vscode';
 import { Commands, CONTEXT_ACTIVE, Settings } from '../constants';
-import type { PeerAddress } from '../core/address';
 import { formatAddress, parsePeerAddress, parsePort } from '../core/address';
-import { MAX_MESSAGE_BYTES } from '../core/limits';
+import { MAX_TEXT_BYTES } from '../core/limits';
 import { isQuitWord } from '../core/plain';
 import type { OutStatus, Presence } from '../core/session';
 import { MessageTooLargeError } from '../core/session';
@@ -37,6 +36,23 @@ export class ChatController implements vscode.Disposable {
   view?: ChatViewProvider;
   /** For tests and the status bar: last bind address shown in the header. */
   localText = '';
+  /** The last messages shown to the user (errors, warnings, info), newest last; tests read them. */
+  readonly shownMessages: Array<{ level: 'error' | 'warning' | 'info'; text: string }> = [];
+
+  /**
+   * Shows a message without blocking the caller: the user's choice runs `then` later.
+   * (Awaiting a notification's buttons would leave a command pending until the user clicks.)
+   */
+  private show(level: 'error' | 'warning' | 'info', text: string, actions: string[] = [], then?: (pick: string) => unknown): void {
+    this.shownMessages.push({ level, text });
+    if (this.shownMessages.length > 50) this.shownMessages.shift();
+    const fn = level === 'error' ? vscode.window.showErrorMessage : level === 'warning' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+    void Promise.resolve(fn(text, ...actions)).then(async (pick) => {
+      if (pick && then) {
+        try { await then(pick); } catch (e) { this.log.error(`Action "${pick}" failed: ${e instanceof Error ? e.message : String(e)}`); }
+      }
+    }, () => undefined);
+  }
 
   constructor(
     private readonly log: vscode.LogOutputChannel,
@@ -97,7 +113,7 @@ export class ChatController implements vscode.Disposable {
     if (!peerText) {
       const set = await this.setPeer();
       if (!set) {
-        void vscode.window.showWarningMessage('UDP Chat needs a peer address to start. Run "UDP Chat: Set Peer Address".');
+        this.show('warning', 'UDP Chat needs a peer address to start. Run "UDP Chat: Set Peer Address".');
         return false;
       }
       peerText = set;
@@ -105,8 +121,9 @@ export class ChatController implements vscode.Disposable {
     const parsed = parsePeerAddress(peerText);
     if (!parsed.ok) {
       this.setState('error');
-      const pick = await vscode.window.showErrorMessage(`UDP Chat: the peer address "${peerText}" is invalid: ${parsed.error}`, 'Set Peer Address');
-      if (pick) return (await this.setPeer()) ? this.startInner(opts) : false;
+      this.show('error', `UDP Chat: the peer address "${peerText}" is invalid: ${parsed.error}`, ['Set Peer Address'], async () => {
+        if (await this.setPeer()) await this.start(opts);
+      });
       return false;
     }
     const cfg = vscode.workspace.getConfiguration(Settings.section);
@@ -114,7 +131,7 @@ export class ChatController implements vscode.Disposable {
     const port = opts.anyPort ? 0 : cfg.get<number>(Settings.localPort) ?? 50505;
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       this.setState('error');
-      void vscode.window.showErrorMessage(`UDP Chat: udpChat.localPort must be an integer from 0 to 65535 (it is ${port}).`);
+      this.show('error', `UDP Chat: udpChat.localPort must be an integer from 0 to 65535 (it is ${port}).`);
       return false;
     }
     this.setState('starting');
@@ -132,7 +149,7 @@ export class ChatController implements vscode.Disposable {
       });
     } catch (e) {
       this.setState('error');
-      return this.handleStartError(e, parsed.value, port, opts);
+      return this.handleStartError(e, port, opts);
     }
     this.encrypted = sec !== undefined;
     this.fingerprint = sec?.fingerprint ?? '';
@@ -147,27 +164,23 @@ export class ChatController implements vscode.Disposable {
     return true;
   }
 
-  private async handleStartError(e: unknown, peer: PeerAddress, port: number, opts: { anyPort?: boolean }): Promise<boolean> {
+  private handleStartError(e: unknown, port: number, opts: { anyPort?: boolean }): boolean {
     const msg = e instanceof Error ? e.message : String(e);
     const code = e instanceof UdpError ? e.code : '';
     this.log.error(`Start failed: ${msg}`);
     this.notice('error', `Could not start: ${msg}`);
     if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EPERM') {
-      const pick = await vscode.window.showErrorMessage(`UDP Chat: ${msg}`, 'Use Any Free Port', 'Change Port');
-      if (pick === 'Use Any Free Port') return this.startInner({ ...opts, anyPort: true });
-      if (pick === 'Change Port') {
-        const changed = await this.askPort(port);
-        return changed ? this.startInner({ ...opts, anyPort: false }) : false;
-      }
-      return false;
+      this.show('error', `UDP Chat: ${msg}`, ['Use Any Free Port', 'Change Port'], async (pick) => {
+        if (pick === 'Use Any Free Port') await this.start({ ...opts, anyPort: true });
+        else if (await this.askPort(port)) await this.start({ ...opts, anyPort: false });
+      });
+    } else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'ENODATA' || code === 'ESERVFAIL') {
+      this.show('error', `UDP Chat: ${msg}`, ['Set Peer Address'], async () => {
+        if (await this.setPeer()) await this.start(opts);
+      });
+    } else {
+      this.show('error', `UDP Chat: ${msg}`, ['Open Settings'], () => vscode.commands.executeCommand('workbench.action.openSettings', 'udpChat'));
     }
-    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'ENODATA') {
-      const pick = await vscode.window.showErrorMessage(`UDP Chat: ${msg}`, 'Set Peer Address');
-      if (pick && (await this.setPeer())) return this.startInner(opts);
-      return false;
-    }
-    void peer;
-    void vscode.window.showErrorMessage(`UDP Chat: ${msg}`);
     return false;
   }
 
@@ -186,9 +199,9 @@ export class ChatController implements vscode.Disposable {
   }
 
   /** UDP Chat: Set Peer Address. Resolves the text written, or undefined when cancelled. */
-  async setPeer(): Promise<string | undefined> {
+  async setPeer(given?: string): Promise<string | undefined> {
     const current = this.configuredPeerText();
-    const value = await vscode.window.showInputBox({
+    const value = typeof given === 'string' ? given : await vscode.window.showInputBox({
       title: 'UDP Chat: peer address',
       prompt: 'host:port, IPv4, [IPv6]:port or hostname (default port 50505)',
       placeHolder: '192.0.2.7:50505',
@@ -199,12 +212,12 @@ export class ChatController implements vscode.Disposable {
     if (value === undefined) return undefined;
     const r = parsePeerAddress(value);
     if (!r.ok) {
-      void vscode.window.showErrorMessage(`UDP Chat: ${r.error}`);
+      this.show('error', `UDP Chat: invalid peer address "${value}": ${r.error}`, ['Set Peer Address'], () => this.setPeer());
       return undefined;
     }
     const text = value.trim();
     const where = await this.writeSetting(Settings.peer, text);
-    if (where === 'user') void vscode.window.showInformationMessage(`UDP Chat: no folder is open, so the peer ${text} was saved in your user settings.`);
+    if (where === 'user') this.show('info', `UDP Chat: no folder is open, so the peer ${text} was saved in your user settings.`);
     return text;
   }
 
@@ -222,7 +235,7 @@ export class ChatController implements vscode.Disposable {
     if (this.starting) await this.starting.catch(() => false);
     const rt = this.runtime;
     if (!rt) {
-      if (this.state !== 'ended') void vscode.window.showInformationMessage('UDP Chat: no session is running.');
+      if (this.state !== 'ended') this.show('info', 'UDP Chat: no session is running.');
       return;
     }
     this.runtime = undefined;
@@ -239,16 +252,17 @@ export class ChatController implements vscode.Disposable {
   async sendText(text: string, code?: CodeBlock): Promise<void> {
     if (text.trim() === '' && !code) return;
     const bytes = Buffer.byteLength(text, 'utf8');
-    if (bytes > MAX_MESSAGE_BYTES - 4096) {
+    if (bytes > MAX_TEXT_BYTES) {
       this.view?.post({ type: 'didRestoreDraft', text });
-      void vscode.window.showErrorMessage(`UDP Chat: the message is too large (${bytes} bytes; the limit is 1 MiB including metadata). It is still in the input box.`);
+      this.show('error', `UDP Chat: the message is too large (${bytes} bytes; the limit is ${MAX_TEXT_BYTES} bytes, 1 MiB). It is still in the input box.`);
       return;
     }
     const entry = this.conversation.add({ id: this.conversation.newId(), kind: 'own', text, time: Date.now(), status: 'unsent', code });
     this.post({ type: 'didAddEntries', entries: [entry] });
     if (!this.runtime) {
-      const pick = await vscode.window.showWarningMessage('UDP Chat: no session is running, so the message was not sent. It is kept as "not sent"; start the chat and press Retry.', 'Start UDP Chat');
-      if (pick && (await this.start())) this.retry(entry.id);
+      this.show('warning', 'UDP Chat: no session is running, so the message was not sent. It is kept in the chat as "not sent": start the chat and it goes out.', ['Start UDP Chat'], async () => {
+        if (await this.start()) this.retry(entry.id);
+      });
       return;
     }
     this.sendEntry(entry);
@@ -263,7 +277,7 @@ export class ChatController implements vscode.Disposable {
     } catch (e) {
       this.updateStatus(entry.id, 'unsent');
       const msg = e instanceof MessageTooLargeError || e instanceof Error ? e.message : String(e);
-      void vscode.window.showErrorMessage(`UDP Chat: ${msg}`);
+      this.show('error', `UDP Chat: ${msg} The message is kept as "not sent".`);
     }
   }
 
@@ -282,8 +296,8 @@ export class ChatController implements vscode.Disposable {
     const entry = this.conversation.get(id);
     if (!entry || entry.kind !== 'own') return;
     if (!this.runtime) {
-      void vscode.window.showWarningMessage('UDP Chat: start the session first, then retry.', 'Start UDP Chat').then(async (pick) => {
-        if (pick && (await this.start())) this.retry(id);
+      this.show('warning', 'UDP Chat: start the session first, then retry.', ['Start UDP Chat'], async () => {
+        if (await this.start()) this.retry(id);
       });
       return;
     }
@@ -351,9 +365,7 @@ export class ChatController implements vscode.Disposable {
     const notify = vscode.workspace.getConfiguration(Settings.section).get<boolean>(Settings.notifications, true);
     if (notify) {
       const preview = entry.text.length > 80 ? `${entry.text.slice(0, 80)}…` : entry.text;
-      void vscode.window.showInformationMessage(`UDP Chat — ${entry.from}: ${preview.replace(/\s+/g, ' ')}`, 'Open Chat').then((pick) => {
-        if (pick) void this.view?.reveal(false);
-      });
+      this.show('info', `UDP Chat — ${entry.from}: ${preview.replace(/\s+/g, ' ')}`, ['Open Chat'], () => this.view?.reveal(false));
     }
   }
 
@@ -410,7 +422,7 @@ export class ChatController implements vscode.Disposable {
     let uri: vscode.Uri;
     try { uri = vscode.Uri.parse(url, true); } catch { return; }
     if (!['http', 'https', 'mailto'].includes(uri.scheme)) {
-      void vscode.window.showWarningMessage(`UDP Chat: only http, https and mailto links open (not "${uri.scheme}:").`);
+      this.show('warning', `UDP Chat: only http, https and mailto links open (not "${uri.scheme}:").`);
       return;
     }
     const pick = await vscode.window.showWarningMessage(`Open this link from the chat?\n${url}`, { modal: true }, 'Open Link');
@@ -439,7 +451,7 @@ export class ChatController implements vscode.Disposable {
     if (!e?.code) return;
     const uri = this.resolveWorkspacePath(e.code.path);
     if (!uri) {
-      void vscode.window.showWarningMessage(`UDP Chat: ${e.code.path} is not in this workspace.`);
+      this.show('warning', `UDP Chat: ${e.code.path} is not in this workspace.`);
       return;
     }
     const start = Math.max(0, e.code.startLine - 1);
@@ -453,13 +465,13 @@ export class ChatController implements vscode.Disposable {
   async sendSelection(): Promise<void> {
     const editor = vscode.window.activeTextEditor;
     if (!editor) {
-      void vscode.window.showWarningMessage('UDP Chat: open an editor and select some code to send.');
+      this.show('warning', 'UDP Chat: open an editor and select some code to send.');
       return;
     }
     const sel = editor.selection.isEmpty ? new vscode.Range(editor.selection.active.line, 0, editor.selection.active.line, Number.MAX_SAFE_INTEGER) : editor.selection;
     const text = editor.document.getText(sel);
     if (!text.trim()) {
-      void vscode.window.showWarningMessage('UDP Chat: the selection is empty.');
+      this.show('warning', 'UDP Chat: the selection is empty.');
       return;
     }
     const rel = vscode.workspace.asRelativePath(editor.document.uri, false).replace(/\\/g, '/');
@@ -496,7 +508,7 @@ export class ChatController implements vscode.Disposable {
     const text = this.configuredPeerText();
     const parsed = parsePeerAddress(text);
     if (!parsed.ok) {
-      void vscode.window.showErrorMessage(`UDP Chat: the new peer address "${text}" is invalid (${parsed.error}); still chatting with ${formatAddress(rt.peer.host, rt.peer.port)}.`);
+      this.show('error', `UDP Chat: the new peer address "${text}" is invalid (${parsed.error}); still chatting with ${formatAddress(rt.peer.host, rt.peer.port)}.`);
       return;
     }
     if (parsed.value.host === rt.peer.host && parsed.value.port === rt.peer.port) return;
@@ -509,7 +521,7 @@ export class ChatController implements vscode.Disposable {
       this.log.info(`Peer changed to ${text} (${rt.peerEndpoint.address})`);
       this.pushHeader();
     } catch (e) {
-      void vscode.window.showErrorMessage(`UDP Chat: ${e instanceof Error ? e.message : String(e)} Still chatting with ${formatAddress(rt.peer.host, rt.peer.port)}.`);
+      this.show('error', `UDP Chat: ${e instanceof Error ? e.message : String(e)} Still chatting with ${formatAddress(rt.peer.host, rt.peer.port)}.`);
     }
   }
 

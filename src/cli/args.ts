@@ -1,0 +1,174 @@
+// Command-line parsing for the terminal peer. Pure: no I/O, no process access, so it is unit-tested
+// directly. Flags live in one table; a new flag is one entry (usage text is generated from it).
+import { isIP } from 'node:net';
+import type { PeerAddress } from '../core/address';
+import { DEFAULT_PORT, parsePeerAddress, parsePort } from '../core/address';
+
+export interface CliOptions {
+  /** Bind address; empty for all interfaces. */
+  localAddress: string;
+  /** 0 = any free port. */
+  localPort: number;
+  peer?: PeerAddress;
+  /** The --peer text as given, for messages. */
+  peerText?: string;
+  displayName: string;
+  plain: boolean;
+  json: boolean;
+  help: boolean;
+  version: boolean;
+}
+
+export type ArgsResult = { ok: true; options: CliOptions } | { ok: false; error: string };
+
+interface FlagSpec {
+  long: string;
+  short?: string;
+  /** Placeholder for the value in usage; absent for a boolean switch. */
+  value?: string;
+  help: string;
+  /** Applies the flag; returns an error message or undefined. */
+  apply(o: CliOptions, value: string): string | undefined;
+}
+
+const MAX_NAME_CHARS = 64;
+
+const FLAGS: readonly FlagSpec[] = [
+  {
+    long: 'local', short: 'l', value: 'ADDR', help: 'Local IP address to bind (default: all interfaces).',
+    apply: (o, v) => {
+      const a = v.trim();
+      if (isIP(a.replace(/^\[|\]$/g, '').split('%')[0]) === 0) return `--local: "${v}" is not an IP address of this machine (use e.g. 0.0.0.0, 127.0.0.1 or ::1).`;
+      o.localAddress = a.replace(/^\[|\]$/g, '');
+      return undefined;
+    },
+  },
+  {
+    long: 'port', short: 'p', value: 'PORT', help: `Local UDP port (default ${DEFAULT_PORT}; 0 picks any free port).`,
+    apply: (o, v) => {
+      const p = parsePort(v.trim(), true);
+      if (!p.ok) return `--port: ${p.error.replace('(use 1-65535)', '(use 0-65535)')}`;
+      o.localPort = p.value;
+      return undefined;
+    },
+  },
+  {
+    long: 'peer', short: 'P', value: 'HOST:PORT', help: `Peer address (required): host:port, IPv4, [IPv6]:port or a hostname; port defaults to ${DEFAULT_PORT}.`,
+    apply: (o, v) => {
+      const r = parsePeerAddress(v, DEFAULT_PORT);
+      if (!r.ok) return `--peer: ${r.error}`;
+      o.peer = r.value;
+      o.peerText = v.trim();
+      return undefined;
+    },
+  },
+  {
+    long: 'name', short: 'n', value: 'NAME', help: 'Name shown to the peer (default: your OS user name).',
+    apply: (o, v) => {
+      const n = v.trim();
+      if (n === '') return '--name: the name cannot be empty.';
+      if ([...n].length > MAX_NAME_CHARS) return `--name: the name is longer than ${MAX_NAME_CHARS} characters.`;
+      if (/[\u0000-\u001f\u007f]/.test(n)) return '--name: the name cannot contain control characters.';
+      o.displayName = n;
+      return undefined;
+    },
+  },
+  { long: 'plain', help: 'Plain-text mode for nc -u and the classic scripts: no protocol, UTF-8, 1024-byte datagrams.', apply: (o) => { o.plain = true; return undefined; } },
+  { long: 'json', help: 'Scriptable mode: stdin lines are messages, stdout is one JSON event per line.', apply: (o) => { o.json = true; return undefined; } },
+  { long: 'help', short: 'h', help: 'Show this help and exit.', apply: (o) => { o.help = true; return undefined; } },
+  { long: 'version', help: 'Print the version and exit.', apply: (o) => { o.version = true; return undefined; } },
+];
+
+export function defaultOptions(defaultName: string): CliOptions {
+  return { localAddress: '', localPort: DEFAULT_PORT, displayName: defaultName, plain: false, json: false, help: false, version: false };
+}
+
+/**
+ * Parses argv (without the node and script entries). Accepts `--flag value`, `--flag=value`,
+ * `-f value` and `-fvalue`. `--help` and `--version` succeed without `--peer`.
+ */
+export function parseArgs(argv: readonly string[], defaultName = 'me'): ArgsResult {
+  const o = defaultOptions(defaultName);
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    let spec: FlagSpec | undefined;
+    let inline: string | undefined;
+    if (arg.startsWith('--') && arg.length > 2) {
+      const eq = arg.indexOf('=');
+      const name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
+      if (eq >= 0) inline = arg.slice(eq + 1);
+      spec = FLAGS.find((f) => f.long === name);
+      if (!spec) return { ok: false, error: `Unknown option "--${name}".` };
+    } else if (arg.startsWith('-') && arg.length > 1 && arg !== '-') {
+      const letter = arg[1];
+      spec = FLAGS.find((f) => f.short === letter);
+      if (!spec) return { ok: false, error: `Unknown option "-${letter}".` };
+      if (arg.length > 2) {
+        if (!spec.value) return { ok: false, error: `Option "-${letter}" takes no value (got "${arg}").` };
+        inline = arg.slice(2);
+      }
+    } else {
+      return { ok: false, error: `Unexpected argument "${arg}". Give the peer with --peer HOST:PORT.` };
+    }
+    const shown = arg.startsWith('--') ? `--${spec.long}` : `-${spec.short}`;
+    let value = '';
+    if (spec.value) {
+      if (inline !== undefined) value = inline;
+      else {
+        const next = argv[i + 1];
+        if (next === undefined) return { ok: false, error: `Option "${shown}" needs a value (${spec.value}).` };
+        value = next;
+        i++;
+      }
+    } else if (inline !== undefined) {
+      return { ok: false, error: `Option "${shown}" takes no value.` };
+    }
+    const err = spec.apply(o, value);
+    if (err) return { ok: false, error: err };
+  }
+  if (!o.help && !o.version && !o.peer) return { ok: false, error: 'Missing --peer HOST:PORT: whom to chat with.' };
+  return { ok: true, options: o };
+}
+
+/** The --help text: every flag (from the table), quit words, slash commands, JSON events, exit codes. */
+export function usage(): string {
+  const rows = FLAGS.map((f) => {
+    const names = `${f.short ? `-${f.short}, ` : '    '}--${f.long}${f.value ? ` ${f.value}` : ''}`;
+    return `  ${names.padEnd(24)} ${f.help}`;
+  });
+  return [
+    'Usage: udp-chat --peer HOST:PORT [options]',
+    '',
+    'Peer-to-peer chat over UDP with the UDP Chat extension, another udp-chat, or nc -u (with --plain).',
+    '',
+    'Options:',
+    ...rows,
+    '',
+    'Chatting:',
+    '  Type a line and press Enter to send it. A line ending with \\ continues on the next line.',
+    '  Messages typed before the peer answers are queued and sent when it comes online.',
+    '  Quit words (quit, exit, bye bye) are sent to the peer and then end the session.',
+    '  Ctrl-D, Ctrl-C and SIGTERM end the session too; the peer is told (bye). When stdin ends,',
+    '  messages still pending are given time to be delivered first.',
+    '  Commands: /retry (resend failed messages), /status (presence, addresses, stats), /help,',
+    '  /quit. Start a message with // to send a line that begins with /.',
+    '',
+    'JSON mode (--json):',
+    '  Each stdin line is a message; a line holding a JSON object {"text": "..."} is sent as its',
+    '  text (embed newlines; quit words in this form are sent without ending the session);',
+    '  {"retry": "ID"} or {"retry": "all"} resends failed messages. stdout gets one object per line:',
+    '    {"event":"ready","local":"0.0.0.0:50505","peer":"127.0.0.1:50506","name":"...","plain":false}',
+    '    {"event":"accepted","id":"m1","text":"..."}   a stdin line was taken; later events use its id',
+    '    {"event":"queued"|"sending"|"delivered"|"failed"|"unconfirmed","id":"m1"}',
+    '    {"event":"message","from":"bob","text":"...","sentAt":1700000000000,"plain":false}',
+    '    {"event":"peer-online","name":"bob","plain":false}   {"event":"peer-offline","reason":"..."}',
+    '    {"event":"plain-peer","plain":true}   {"event":"notice","level":"info|warning|error","text":"..."}',
+    '    {"event":"stranger","from":"192.0.2.9:4000","bytes":12}',
+    '    {"event":"error","code":"EADDRINUSE","message":"..."}',
+    '    {"event":"bye","reason":"..."}   {"event":"stats",...}  (last line: session counters)',
+    '  Diagnostics go to stderr; nothing else is written to stdout.',
+    '',
+    'Exit status: 0 when the session ended normally, 1 on a runtime error (port in use, permission',
+    'denied, peer host does not resolve, ...), 2 on a usage error.',
+  ].join('\n');
+}

@@ -1,0 +1,84 @@
+// --json: stdin lines in, one JSON event per line out. Only events go to stdout.
+import * as readline from 'node:readline';
+import type { CliOptions } from './args';
+import type { CliView } from './chat';
+import { CliChat } from './chat';
+import { isQuitWord } from '../core/plain';
+
+export type Emit = (event: Record<string, unknown>) => void;
+
+export function jsonEmitter(out: NodeJS.WritableStream): Emit {
+  return (event) => { out.write(`${JSON.stringify(event)}\n`); };
+}
+
+export function jsonView(emit: Emit): CliView {
+  return {
+    ready: (i) => emit({ event: 'ready', local: i.local, peer: i.peer, name: i.name, plain: i.plain }),
+    accepted: (id, text) => emit({ event: 'accepted', id, text }),
+    status: (id, status) => emit({ event: status, id }),
+    message: (from, m) => emit({ event: 'message', from, text: m.text, sentAt: m.sentAt, plain: m.plain, ...(m.code ? { code: m.code } : {}) }),
+    presence: (p, d) => {
+      if (p === 'online') emit({ event: 'peer-online', name: d.name, plain: d.plain });
+      else if (p === 'offline') emit({ event: 'peer-offline', name: d.name, reason: d.reason });
+    },
+    plainPeer: (plain) => emit({ event: 'plain-peer', plain }),
+    notice: (level, text) => emit({ event: 'notice', level, text }),
+    stranger: (from, bytes) => emit({ event: 'stranger', from, bytes }),
+    error: (code, message, id) => emit({ event: 'error', code, message, ...(id ? { id } : {}) }),
+    ended: (reason, summary, stats) => {
+      emit({ event: 'bye', reason, ...summary });
+      emit({ event: 'stats', ...stats });
+    },
+  };
+}
+
+/** One stdin line: text to send, a retry request, or nothing. */
+export function parseJsonInput(line: string): { text: string; quit: boolean } | { retry: string } | undefined {
+  if (line.trim() === '') return undefined;
+  if (line.trimStart().startsWith('{')) {
+    try {
+      const v: unknown = JSON.parse(line);
+      if (v && typeof v === 'object' && !Array.isArray(v)) {
+        const o = v as Record<string, unknown>;
+        if (typeof o.text === 'string') return { text: o.text, quit: false };
+        if (typeof o.retry === 'string') return { retry: o.retry };
+      }
+    } catch { /* not JSON: a plain text line */ }
+  }
+  return { text: line, quit: isQuitWord(line) };
+}
+
+/** Runs the session; resolves with the exit status. */
+export async function runJson(options: CliOptions, input: NodeJS.ReadableStream, emit: Emit, diag: (line: string) => void): Promise<number> {
+  const chat = new CliChat(options, jsonView(emit));
+  try {
+    await chat.start();
+  } catch (e) {
+    const err = e as { code?: string; message?: string };
+    emit({ event: 'error', code: err.code ?? 'EUNKNOWN', message: err.message ?? String(e) });
+    diag(`udp-chat: ${err.message ?? String(e)}`);
+    return 1;
+  }
+  const rl = readline.createInterface({ input, crlfDelay: Infinity, terminal: false });
+  const done = new Promise<void>((resolve) => {
+    const end = (reason: string, drain: boolean) => { void chat.finish(reason, drain).then(resolve); };
+    rl.on('line', (line) => {
+      if (chat.isEnding) return;
+      const cmd = parseJsonInput(line);
+      if (!cmd) return;
+      if ('retry' in cmd) {
+        const n = chat.retry(cmd.retry === 'all' ? 'all' : cmd.retry);
+        if (n === 0) emit({ event: 'notice', level: 'warning', text: `Nothing to retry for "${cmd.retry}".` });
+        return;
+      }
+      chat.submit(cmd.text);
+      if (cmd.quit) { rl.close(); end(`the user said "${cmd.text.trim()}"`, true); }
+    });
+    rl.on('close', () => end('stdin closed', true));
+    process.once('SIGINT', () => end('interrupted', false));
+    process.once('SIGTERM', () => end('terminated', false));
+  });
+  await done;
+  rl.close();
+  return 0;
+}
