@@ -332,12 +332,14 @@ export async function runExtensionTests({
   let server;
   let browser;
   let timer;
+  let code;
   try {
     server = await startServer({ workspace, userDataDir, env, colorTheme, settings });
     browser = await launchBrowser();
     const context = await browser.newContext();
     let settle;
-    const done = new Promise((resolve) => { settle = resolve; });
+    let fail;
+    const done = new Promise((resolve, reject) => { settle = resolve; fail = reject; });
     // Exposed before navigation: the workbench calls it when run() settles. Older builds passed (logs, code).
     await context.exposeFunction('codeAutomationExit', (...args) => {
       const code = args.find((a) => typeof a === 'number');
@@ -345,17 +347,21 @@ export async function runExtensionTests({
     });
     const page = await context.newPage();
     forwardConsole(page, print);
+    page.on('crash', () => fail(new Error('the browser page crashed')));
     const timeout = new Promise((_, reject) => {
       timer = setTimeout(() => reject(new Error(
         `extension tests did not finish within ${timeoutMs / 1000} s (server log: ${server.logFile})`)), timeoutMs);
     });
-    server.exited.then((c) => settle(Promise.reject(new Error(`code-server exited (${c}) during the tests; see ${server.logFile}`))));
+    server.exited.then((c) => fail(new Error(`code-server exited (${c}) during the tests; see ${server.logFile}`)));
     await page.goto(workbenchUrl(server, { workspace, extensionDevelopmentPath, extensionTestsPath }));
-    return await Promise.race([done, timeout]);
+    code = await Promise.race([done, timeout]);
+    if (code !== 0) print(`[test-host] kept ${userDataDir} (server.log, workspace) for inspection`);
+    return code;
   } finally {
     clearTimeout(timer);
     await browser?.close().catch(() => {});
     await server?.stop();
+    if (code === 0) fs.rmSync(userDataDir, { recursive: true, force: true });
   }
 }
 

@@ -67,6 +67,7 @@ export interface VsCode {
   screenshot(name: string): Promise<string>;
   /** Switches the colour theme through "Preferences: Color Theme" and waits until the workbench shows it. */
   setTheme(theme: ThemeKind): Promise<void>;
+  /** Stops browser and server; removes the temp dir unless UDP_CHAT_KEEP_TMP is set. */
   close(): Promise<void>;
 }
 
@@ -164,6 +165,8 @@ export async function openVsCode(opts: OpenOptions = {}): Promise<VsCode> {
       async close() {
         await browser?.close().catch(() => {});
         await server.stop();
+        // Keep the server log and workspace when asked (UDP_CHAT_KEEP_TMP=1) for a failure post-mortem.
+        if (!process.env.UDP_CHAT_KEEP_TMP) fs.rmSync(userDataDir, { recursive: true, force: true });
       },
     };
     return vscode;
