@@ -5,6 +5,7 @@ import { ChatController } from './host/chatController';
 import { ChatViewProvider } from './host/chatViewProvider';
 import { Conversation, DEFAULT_HISTORY_LIMIT } from './host/conversation';
 import { fileHistoryStorage } from './host/historyStorage';
+import { PassphraseStore } from './host/passphrase';
 
 /** What tests reach through `extension.exports`. */
 export interface UdpChatApi {
@@ -22,7 +23,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<UdpCha
   const conversation = new Conversation(fileHistoryStorage(storageDir), limit, (e) => log.error(`History: ${e instanceof Error ? e.message : String(e)}`));
   await conversation.load();
 
-  const ctl = new ChatController(log, conversation);
+  const passphrase = new PassphraseStore(context.secrets);
+  const ctl = new ChatController(log, conversation, passphrase);
   controller = ctl;
   const view = new ChatViewProvider(context.extensionUri, {
     getSnapshot: () => ctl.snapshot(),
@@ -54,6 +56,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<UdpCha
       if (pick) ctl.clearHistory();
     })),
     vscode.commands.registerCommand(Commands.focus, guard(() => view.reveal(false))),
+    vscode.commands.registerCommand(Commands.setPassphrase, (arg?: unknown) => guard(async () => {
+      if (await passphrase.set(typeof arg === 'string' ? arg : undefined)) ctl.securityChanged('set');
+    })()),
+    vscode.commands.registerCommand(Commands.clearPassphrase, guard(async () => {
+      await passphrase.clear();
+      ctl.securityChanged('cleared');
+    })),
   );
   log.info('UDP Chat activated');
   return { controller: ctl };

@@ -292,6 +292,8 @@ export class ChatSession {
   /** The packet filter became ready (handshake done): send what waited. */
   kick(): void {
     if (!this.running) return;
+    // A sealed heartbeat proves the keys to the peer, which then counts us as online.
+    this.sendPacket({ type: PacketType.Heartbeat, senderId: this.senderId, ack: this.takeAck() });
     for (const f of this.inFlight.values()) if (!f.sacked) this.transmit(f);
     this.pump();
   }
@@ -586,9 +588,14 @@ export class ChatSession {
     if (p.senderId !== this.peerSenderId && p.type !== PacketType.Bye) this.onNewPeerInstance(p);
     switch (p.type) {
       case PacketType.Hello:
+        if (p.secure && !this.filter) {
+          this.noticeOnce('secure', 'error', 'Cannot authenticate peer: it requires an encrypted session (passphrase mismatch?). Set the same passphrase on both sides.');
+          return;
+        }
         this.peerName = p.name;
         if (p.echoId !== this.senderId) this.sendHello(p.senderId);
-        this.heard(p.name);
+        // An encrypted session counts the peer as online only once sealed traffic arrives.
+        if (!this.filter) this.heard(p.name);
         return;
       case PacketType.Heartbeat:
         this.heard();

@@ -8,7 +8,6 @@ import { MAX_TEXT_BYTES } from '../core/limits';
 import { isQuitWord } from '../core/plain';
 import type { OutStatus, Presence } from '../core/session';
 import { MessageTooLargeError } from '../core/session';
-import type { RuntimeOptions } from '../net/chatRuntime';
 import { ChatRuntime } from '../net/chatRuntime';
 import { UdpError } from '../net/udpEndpoint';
 import type { ChatEntry, CodeBlock, DeliveryStatus, HeaderInfo, SessionState, WebviewToHost } from '../shared/protocol';
@@ -17,8 +16,8 @@ import type { ChatViewProvider } from './chatViewProvider';
 import type { Conversation } from './conversation';
 
 export interface SecurityProvider {
-  /** What makes a session encrypted, or undefined when no passphrase is set. */
-  runtimeSecurity(): Promise<{ makeFilter: RuntimeOptions['makeFilter']; fingerprint: string } | undefined>;
+  /** The pre-shared key derived from the stored passphrase, or undefined when none is set. */
+  psk(): Promise<Buffer | undefined>;
 }
 
 export class ChatController implements vscode.Disposable {
@@ -135,24 +134,23 @@ export class ChatController implements vscode.Disposable {
       return false;
     }
     this.setState('starting');
-    let sec: Awaited<ReturnType<SecurityProvider['runtimeSecurity']>>;
+    let psk: Buffer | undefined;
     try {
-      sec = await this.security?.runtimeSecurity();
+      psk = await this.security?.psk();
       this.runtime = await ChatRuntime.start({
         localAddress,
         localPort: port,
         peer: parsed.value,
         displayName: this.displayName(),
         events: this.sessionEvents(),
-        secure: sec !== undefined,
-        makeFilter: sec?.makeFilter,
+        psk,
       });
     } catch (e) {
       this.setState('error');
       return this.handleStartError(e, port, opts);
     }
-    this.encrypted = sec !== undefined;
-    this.fingerprint = sec?.fingerprint ?? '';
+    this.encrypted = psk !== undefined;
+    this.fingerprint = '';
     this.localText = this.runtime.localText;
     this.presence = 'unknown';
     this.plainPeer = false;
@@ -347,6 +345,11 @@ export class ChatController implements vscode.Disposable {
         this.log.warn(`Rate limit: dropped ${dropped} datagrams from ${from}${stranger ? ' (not the peer)' : ''}.`);
         if (!stranger) this.notice('warning', `The peer sent too fast: ${dropped} datagrams were dropped (limit per source).`);
       },
+      secured: (fp: string) => {
+        this.fingerprint = fp;
+        this.notice('info', `Encrypted and authenticated session. Fingerprint: ${fp} (compare it with your peer).`);
+        this.pushHeader();
+      },
       socketError: (err: Error) => {
         this.log.error(`Socket error: ${err.message}`);
       },
@@ -482,6 +485,21 @@ export class ChatController implements vscode.Disposable {
     };
     await this.view?.reveal(true);
     await this.sendText(text, code);
+  }
+
+  /** The passphrase was set or cleared: it applies from the next session. */
+  securityChanged(what: 'set' | 'cleared'): void {
+    const text = what === 'set'
+      ? 'UDP Chat: passphrase saved in secret storage. Sessions are now encrypted; the peer must use the same passphrase.'
+      : 'UDP Chat: passphrase cleared. Sessions are no longer encrypted.';
+    if (this.runtime) {
+      this.show('info', `${text} Restart the session to apply it.`, ['Restart Session'], async () => {
+        await this.endSession('restarting with new security settings');
+        await this.start();
+      });
+    } else {
+      this.show('info', text);
+    }
   }
 
   clearHistory(): void {

@@ -3,7 +3,8 @@
 // and the terminal peer; no `vscode` here.
 import type { PeerAddress } from '../core/address';
 import { formatAddress, sameEndpoint } from '../core/address';
-import type { PacketFilter, SessionConfig, SessionEvents } from '../core/session';
+import { SecureChannel } from '../core/secure';
+import type { SessionConfig, SessionEvents } from '../core/session';
 import { ChatSession, systemClock } from '../core/session';
 import { DEFAULT_GUARD, SourceGuard, STRANGER_GUARD } from '../core/sourceGuard';
 import type { Endpoint } from './udpEndpoint';
@@ -16,6 +17,8 @@ export interface RuntimeEvents extends SessionEvents {
   rateLimited?(from: string, dropped: number, stranger: boolean): void;
   /** A socket error after binding (send failures and the like). */
   socketError?(err: Error): void;
+  /** Encrypted session established (or re-established with new keys). */
+  secured?(fingerprint: string): void;
 }
 
 export interface RuntimeOptions {
@@ -26,13 +29,14 @@ export interface RuntimeOptions {
   plainMode?: boolean;
   events: RuntimeEvents;
   config?: Partial<SessionConfig>;
-  /** Builds the encryption filter for a session, when a passphrase is set. */
-  makeFilter?: (notify: { ready(): void; notice(level: 'info' | 'warning' | 'error', text: string): void }) => PacketFilter | undefined;
-  secure?: boolean;
+  /** Pre-shared key from the passphrase (derivePsk); with it, the session is encrypted. */
+  psk?: Buffer;
 }
 
 export class ChatRuntime {
   session!: ChatSession;
+  /** The encryption layer, when a passphrase is set. */
+  secure?: SecureChannel;
   peerEndpoint!: Endpoint;
   peer!: PeerAddress;
   private readonly peerGuard = new SourceGuard(DEFAULT_GUARD, () => Date.now());
@@ -64,10 +68,14 @@ export class ChatRuntime {
     this.peer = peer;
     this.peerEndpoint = to;
     let session: ChatSession | undefined;
-    const filter = this.opts.makeFilter?.({
-      ready: () => session?.kick(),
-      notice: (level, text) => this.opts.events.notice?.(level, text),
-    });
+    this.secure?.dispose();
+    this.secure = this.opts.psk
+      ? new SecureChannel(this.opts.psk, () => session?.senderId ?? 0, systemClock, {
+        ready: (fp) => { this.opts.events.secured?.(fp); session?.kick(); },
+        notice: (level, text) => this.opts.events.notice?.(level, text),
+        send: (d) => this.endpoint.send(d, to),
+      })
+      : undefined;
     session = new ChatSession({
       transport: { send: (d) => this.endpoint.send(d, to) },
       clock: systemClock,
@@ -75,8 +83,8 @@ export class ChatRuntime {
       displayName: this.opts.displayName,
       plainMode: this.opts.plainMode,
       config: this.opts.config,
-      filter,
-      secure: this.opts.secure,
+      filter: this.secure,
+      secure: this.secure !== undefined,
     });
     this.session = session;
     session.start();
@@ -110,6 +118,7 @@ export class ChatRuntime {
   async stop(reason = 'session ended'): Promise<void> {
     if (this.summaryTimer) clearInterval(this.summaryTimer);
     try { this.session.end(reason); } catch { /* ending must not fail */ }
+    this.secure?.dispose();
     for (const d of this.disposers.splice(0)) d();
     // Let the bye leave before the socket closes.
     await new Promise((r) => setImmediate(r));

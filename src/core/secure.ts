@@ -1,0 +1,264 @@
+// The encrypted session layer: runs the NNpsk0 handshake and seals every datagram after it with
+// ChaCha20-Poly1305, with a sliding replay window. Pure: clock and output injected.
+import { decode, encode, HEADER_BYTES, MAGIC, PacketType, VERSION } from './codec';
+import type { TransportKeys } from './noise';
+import { aeadDecrypt, aeadEncrypt, fingerprintOf, Initiator, NoiseError, respond } from './noise';
+import type { Clock, PacketFilter, TimerHandle } from './session';
+
+/** Counters this far behind the highest one seen are rejected as too old (RFC 6479-style window). */
+export const REPLAY_WINDOW = 2048;
+export const HANDSHAKE_RETRY_MS = 1000;
+export const HANDSHAKE_ATTEMPTS = 10;
+const SEALED_HEADER = HEADER_BYTES + 4 + 8;
+
+/** Sliding-window replay filter over 64-bit counters. */
+export class ReplayWindow {
+  private max = -1n;
+  private readonly seen = new Set<bigint>();
+
+  constructor(private readonly size = REPLAY_WINDOW) {}
+
+  /** True when the counter is fresh. Call `accept` only after the datagram authenticated. */
+  check(counter: bigint): boolean {
+    if (counter > this.max) return true;
+    if (this.max - counter >= BigInt(this.size)) return false;
+    return !this.seen.has(counter);
+  }
+
+  accept(counter: bigint): void {
+    this.seen.add(counter);
+    if (counter > this.max) {
+      this.max = counter;
+      const floor = this.max - BigInt(this.size);
+      if (this.seen.size > this.size * 2) for (const c of this.seen) if (c <= floor) this.seen.delete(c);
+    }
+  }
+}
+
+export interface SecureEvents {
+  /** Handshake done: keys in place. */
+  ready(fingerprint: string): void;
+  notice(level: 'info' | 'warning' | 'error', text: string): void;
+  /** Send a datagram to the peer (handshake messages). */
+  send(datagram: Buffer): void;
+}
+
+export interface SecureStats {
+  sealed: number;
+  opened: number;
+  rejectedAuth: number;
+  rejectedReplay: number;
+  rejectedPlain: number;
+  handshakes: number;
+}
+
+export class SecureChannel implements PacketFilter {
+  private keys?: TransportKeys;
+  private peerId = 0;
+  private sendCounter = 0n;
+  private replay = new ReplayWindow();
+  private initiator?: Initiator;
+  private hs1?: Buffer;
+  private hsTimer?: TimerHandle;
+  private hsAttempts = 0;
+  private lastResponse?: { hs1: Buffer; hs2: Buffer; keys: TransportKeys };
+  private readonly noticeLast = new Map<string, number>();
+  private _fingerprint = '';
+  readonly stats: SecureStats = { sealed: 0, opened: 0, rejectedAuth: 0, rejectedReplay: 0, rejectedPlain: 0, handshakes: 0 };
+
+  constructor(
+    private readonly psk: Buffer,
+    private readonly localId: () => number,
+    private readonly clock: Clock,
+    private readonly events: SecureEvents,
+  ) {}
+
+  get established(): boolean { return this.keys !== undefined; }
+  get fingerprint(): string { return this._fingerprint; }
+
+  outgoing(plain: Buffer, type: PacketType): Buffer | undefined {
+    if (type === PacketType.Hello) return plain; // hello starts the handshake, so it travels in clear
+    if (!this.keys) return undefined;
+    const counter = this.sendCounter++;
+    const header = Buffer.alloc(SEALED_HEADER);
+    MAGIC.copy(header, 0);
+    header[3] = VERSION;
+    header[4] = PacketType.Sealed;
+    header[5] = 0;
+    header.writeUInt32BE(this.localId() >>> 0, HEADER_BYTES);
+    header.writeBigUInt64BE(counter, HEADER_BYTES + 4);
+    this.stats.sealed++;
+    return Buffer.concat([header, aeadEncrypt(this.keys.send, counter, header, plain)]);
+  }
+
+  incoming(wire: Buffer): Buffer | undefined {
+    const d = decode(wire);
+    if (d.kind !== 'packet') return wire; // plain text, version and malformed reports stay with the session
+    const p = d.packet;
+    switch (p.type) {
+      case PacketType.Hello:
+        if (!p.secure) {
+          this.noticeOnce('nopass', 'error', 'Cannot authenticate peer: it has no passphrase set (passphrase mismatch?). Set the same passphrase on both sides, or clear yours.');
+          return undefined;
+        }
+        if (p.senderId !== this.peerId) this.resetFor(p.senderId);
+        if (!this.keys && this.isInitiator() && !this.initiator) this.startHandshake();
+        return wire;
+      case PacketType.HandshakeInit:
+        this.onInit(p.senderId, p.body);
+        return undefined;
+      case PacketType.HandshakeResp:
+        this.onResp(p.senderId, p.body);
+        return undefined;
+      case PacketType.Sealed:
+        return this.open(wire, p.senderId, p.counter);
+      default:
+        this.stats.rejectedPlain++;
+        this.noticeOnce('plain', 'warning', 'Dropped an unencrypted datagram: this session is encrypted.');
+        return undefined;
+    }
+  }
+
+  private isInitiator(): boolean {
+    return (this.localId() >>> 0) < (this.peerId >>> 0);
+  }
+
+  private resetFor(peerId: number): void {
+    this.peerId = peerId;
+    if (this.keys) this.notice('info', 'The peer restarted: new session keys are being agreed.');
+    this.keys = undefined;
+    this.initiator = undefined;
+    this.hs1 = undefined;
+    this.lastResponse = undefined;
+    this.sendCounter = 0n;
+    this.replay = new ReplayWindow();
+    this._fingerprint = '';
+    if (this.hsTimer !== undefined) { this.clock.clearTimeout(this.hsTimer); this.hsTimer = undefined; }
+  }
+
+  private prologue(initiatorId: number, responderId: number): Buffer {
+    const b = Buffer.alloc(9 + 8);
+    b.write('UDPChat/1', 0, 'ascii');
+    b.writeUInt32BE(initiatorId >>> 0, 9);
+    b.writeUInt32BE(responderId >>> 0, 13);
+    return b;
+  }
+
+  private startHandshake(): void {
+    this.initiator = new Initiator(this.psk, this.prologue(this.localId(), this.peerId));
+    const body = Buffer.alloc(4);
+    body.writeUInt32BE(this.peerId >>> 0);
+    this.hs1 = encode({ type: PacketType.HandshakeInit, senderId: this.localId(), body: Buffer.concat([body, this.initiator.message1]) });
+    this.hsAttempts = 0;
+    this.sendHs1();
+  }
+
+  private sendHs1(): void {
+    if (!this.hs1 || this.keys) return;
+    if (this.hsAttempts++ >= HANDSHAKE_ATTEMPTS) {
+      this.noticeOnce('hs-timeout', 'error', `Cannot authenticate peer: no handshake answer after ${HANDSHAKE_ATTEMPTS} tries (is its passphrase set?). Retrying when it says hello again.`);
+      this.initiator = undefined;
+      this.hs1 = undefined;
+      return;
+    }
+    this.events.send(this.hs1);
+    this.hsTimer = this.clock.setTimeout(() => { this.hsTimer = undefined; this.sendHs1(); }, HANDSHAKE_RETRY_MS);
+  }
+
+  private onInit(from: number, body: Buffer): void {
+    if (body.length < 4) return;
+    if (body.readUInt32BE(0) !== (this.localId() >>> 0)) return; // meant for an earlier instance of us
+    const msg1 = body.subarray(4);
+    if (from !== this.peerId) this.resetFor(from);
+    if (this.lastResponse && this.lastResponse.hs1.equals(msg1)) {
+      this.events.send(this.lastResponse.hs2); // our answer was lost: same answer again
+      return;
+    }
+    let r: ReturnType<typeof respond>;
+    try {
+      r = respond(this.psk, this.prologue(from, this.localId()), msg1);
+    } catch (e) {
+      if (!(e instanceof NoiseError)) throw e;
+      this.stats.rejectedAuth++;
+      this.noticeOnce('mismatch', 'error', 'Cannot authenticate peer: passphrase mismatch? Its handshake did not verify with your passphrase.');
+      const reject = Buffer.alloc(4);
+      reject.writeUInt32BE(from >>> 0);
+      this.events.send(encode({ type: PacketType.HandshakeResp, senderId: this.localId(), body: reject }));
+      return;
+    }
+    const head = Buffer.alloc(4);
+    head.writeUInt32BE(from >>> 0);
+    const hs2 = encode({ type: PacketType.HandshakeResp, senderId: this.localId(), body: Buffer.concat([head, r.message2]) });
+    this.lastResponse = { hs1: Buffer.from(msg1), hs2, keys: r.keys };
+    // The answer leaves first: whatever `ready` sends must not overtake it.
+    this.events.send(hs2);
+    this.install(r.keys);
+  }
+
+  private onResp(from: number, body: Buffer): void {
+    if (body.length < 4 || body.readUInt32BE(0) !== (this.localId() >>> 0) || from !== this.peerId) return;
+    const msg2 = body.subarray(4);
+    if (msg2.length === 0) {
+      // Unauthenticated by nature: it can only produce this notice, never change keys.
+      this.noticeOnce('rejected', 'error', 'Cannot authenticate peer: it could not verify our handshake (passphrase mismatch?).');
+      return;
+    }
+    if (!this.initiator || this.keys) return;
+    try {
+      const r = this.initiator.readMessage2(msg2);
+      this.install(r.keys);
+    } catch (e) {
+      if (!(e instanceof NoiseError)) throw e;
+      this.stats.rejectedAuth++;
+      this.noticeOnce('mismatch', 'error', 'Cannot authenticate peer: passphrase mismatch? Its handshake answer did not verify with your passphrase.');
+    }
+  }
+
+  private install(keys: TransportKeys): void {
+    this.keys = keys;
+    this.sendCounter = 0n;
+    this.replay = new ReplayWindow();
+    this.initiator = undefined;
+    this.hs1 = undefined;
+    if (this.hsTimer !== undefined) { this.clock.clearTimeout(this.hsTimer); this.hsTimer = undefined; }
+    this.stats.handshakes++;
+    this._fingerprint = fingerprintOf(keys.handshakeHash);
+    this.events.ready(this._fingerprint);
+  }
+
+  private open(wire: Buffer, from: number, counter: bigint): Buffer | undefined {
+    if (!this.keys || from !== this.peerId) {
+      this.stats.rejectedAuth++;
+      return undefined;
+    }
+    if (!this.replay.check(counter)) {
+      this.stats.rejectedReplay++;
+      return undefined;
+    }
+    const header = wire.subarray(0, SEALED_HEADER);
+    const inner = aeadDecrypt(this.keys.recv, counter, header, wire.subarray(SEALED_HEADER));
+    if (!inner) {
+      this.stats.rejectedAuth++;
+      this.noticeOnce('tamper', 'warning', 'Dropped a datagram that failed authentication (tampered, or sealed with another key).');
+      return undefined;
+    }
+    this.replay.accept(counter);
+    this.stats.opened++;
+    return inner;
+  }
+
+  dispose(): void {
+    if (this.hsTimer !== undefined) this.clock.clearTimeout(this.hsTimer);
+    this.keys = undefined;
+  }
+
+  private notice(level: 'info' | 'warning' | 'error', text: string): void { this.events.notice(level, text); }
+
+  private noticeOnce(key: string, level: 'info' | 'warning' | 'error', text: string): void {
+    const now = this.clock.now();
+    const last = this.noticeLast.get(key);
+    if (last !== undefined && now - last < 10_000) return;
+    this.noticeLast.set(key, now);
+    this.notice(level, text);
+  }
+}

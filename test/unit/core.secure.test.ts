@@ -1,0 +1,199 @@
+import assert from 'node:assert/strict';
+import { decode, encode, PacketType } from '../../src/core/codec';
+import { aeadDecrypt, aeadEncrypt, derivePsk, hkdf, Initiator, respond } from '../../src/core/noise';
+import { ReplayWindow, SecureChannel } from '../../src/core/secure';
+import type { FakeClock } from './support/fakeClock';
+import type { Side } from './support/pair';
+import { makePair } from './support/pair';
+
+// scrypt is slow on purpose; derive each passphrase once.
+const pskCache = new Map<string, Buffer>();
+const psk = (p: string) => pskCache.get(p) ?? pskCache.set(p, derivePsk(p)).get(p)!;
+
+function securePair(passA: string | undefined, passB: string | undefined, seed = 1) {
+  const fps: { a: string[]; b: string[] } = { a: [], b: [] };
+  let chA: SecureChannel | undefined;
+  let chB: SecureChannel | undefined;
+  const holder: { a?: Side; b?: Side; clock?: FakeClock } = {};
+  const lazy = (which: 'a' | 'b', pass: string | undefined) => {
+    if (pass === undefined) return undefined;
+    let ch: SecureChannel | undefined;
+    const get = () => {
+      if (!ch) {
+        const side = holder[which]!;
+        ch = new SecureChannel(psk(pass), () => side.session.senderId, holder.clock!, {
+          ready: (fp) => { fps[which].push(fp); side.session.kick(); },
+          notice: (_l, t) => side.notices.push(t),
+          send: (d) => side.link.send(d),
+        });
+        if (which === 'a') chA = ch; else chB = ch;
+      }
+      return ch;
+    };
+    return { outgoing: (p: Buffer, t: PacketType) => get().outgoing(p, t), incoming: (w: Buffer) => get().incoming(w) };
+  };
+  const pair = makePair({ seed, a: { filter: lazy('a', passA), secure: passA !== undefined }, b: { filter: lazy('b', passB), secure: passB !== undefined } });
+  holder.a = pair.a; holder.b = pair.b; holder.clock = pair.clock;
+  return { ...pair, fps, ch: () => ({ a: chA, b: chB }) };
+}
+
+describe('core/noise (NNpsk0)', () => {
+  it('both sides derive the same transport keys, crosswise, and the same handshake hash', () => {
+    const k = psk('correct horse');
+    const pro = Buffer.from('prologue');
+    const ini = new Initiator(k, pro, Buffer.from('hi'));
+    const r = respond(k, pro, ini.message1, Buffer.from('yo'));
+    assert.equal(r.payload.toString(), 'hi');
+    const i = ini.readMessage2(r.message2);
+    assert.equal(i.payload.toString(), 'yo');
+    assert.deepEqual(i.keys.send, r.keys.recv);
+    assert.deepEqual(i.keys.recv, r.keys.send);
+    assert.deepEqual(i.keys.handshakeHash, r.keys.handshakeHash);
+    assert.notDeepEqual(i.keys.send, i.keys.recv);
+  });
+
+  it('a wrong passphrase fails the handshake on the responder', () => {
+    const ini = new Initiator(psk('one'), Buffer.alloc(0));
+    assert.throws(() => respond(psk('two'), Buffer.alloc(0), ini.message1), /authentication failed/);
+  });
+
+  it('a different prologue (other session ids) fails the handshake', () => {
+    const ini = new Initiator(psk('one'), Buffer.from('a'));
+    assert.throws(() => respond(psk('one'), Buffer.from('b'), ini.message1));
+  });
+
+  it('forward secrecy: two handshakes with one passphrase give unrelated keys, and the psk alone cannot open traffic', () => {
+    const k = psk('same');
+    const run = () => { const ini = new Initiator(k, Buffer.alloc(0)); const r = respond(k, Buffer.alloc(0), ini.message1); return ini.readMessage2(r.message2).keys; };
+    const s1 = run();
+    const s2 = run();
+    assert.notDeepEqual(s1.send, s2.send);
+    // An attacker with the passphrase and the transcript can compute everything except ee.
+    const guess = hkdf(hkdf(k, Buffer.alloc(0), 2)[0], Buffer.alloc(0), 2);
+    const sealed = aeadEncrypt(s1.send, 0n, Buffer.alloc(0), Buffer.from('secret'));
+    for (const g of [...guess, k, s2.send, s2.recv]) assert.equal(aeadDecrypt(g, 0n, Buffer.alloc(0), sealed), undefined);
+    assert.equal(aeadDecrypt(s1.send, 0n, Buffer.alloc(0), sealed)?.toString(), 'secret');
+  });
+});
+
+describe('core/secure: encrypted sessions', () => {
+  it('runs the handshake, shows the same fingerprint on both sides, and chats', () => {
+    const { clock, a, b, fps } = securePair('s3cret', 's3cret');
+    a.session.start(); b.session.start();
+    clock.advance(100);
+    assert.equal(fps.a.length, 1);
+    assert.equal(fps.b.length, 1);
+    assert.equal(fps.a[0], fps.b[0]);
+    assert.match(fps.a[0], /^[0-9a-f]{4}( [0-9a-f]{4}){5}$/);
+    assert.equal(a.session.presence, 'online');
+    assert.equal(b.session.presence, 'online');
+    a.session.send({ text: 'private hello' });
+    b.session.send({ text: 'private reply' });
+    clock.advance(200);
+    assert.deepEqual(b.received.map((m) => m.text), ['private hello']);
+    assert.deepEqual(a.received.map((m) => m.text), ['private reply']);
+  });
+
+  it('no plaintext of any message appears on the wire', () => {
+    const { clock, a, b } = securePair('tap-test', 'tap-test');
+    a.link.keepTap = true; b.link.keepTap = true;
+    a.session.start(); b.session.start();
+    clock.advance(100);
+    const secrets = ['SECRET-ALPHA-123', 'Zürich 😀 naïve', 'x'.repeat(5000) + 'TAIL-MARKER'];
+    for (const s of secrets) a.session.send({ text: s });
+    b.session.send({ text: 'REPLY-BRAVO-456' });
+    clock.advance(1000);
+    assert.equal(b.received.length, 3);
+    const wire = Buffer.concat([...a.link.tap, ...b.link.tap]);
+    for (const s of [...secrets.map((x) => x.slice(-16)), 'REPLY-BRAVO-456', 'SECRET-ALPHA']) {
+      assert.equal(wire.includes(Buffer.from(s, 'utf8')), false, `"${s}" leaked`);
+    }
+    // and every datagram after the hello is sealed or a handshake
+    for (const d of [...a.link.tap, ...b.link.tap]) {
+      const p = decode(d);
+      assert.equal(p.kind, 'packet');
+      if (p.kind === 'packet') assert.ok([PacketType.Hello, PacketType.HandshakeInit, PacketType.HandshakeResp, PacketType.Sealed].includes(p.packet.type), `type ${p.packet.type} went unsealed`);
+    }
+  });
+
+  it('rejects tampered and truncated datagrams and drops replays; reordering is fine', () => {
+    const { clock, a, b, ch } = securePair('pw', 'pw');
+    a.link.keepTap = true;
+    a.session.start(); b.session.start();
+    clock.advance(100);
+    const start = a.link.tap.length;
+    a.link.up = false; // b sees only what the test feeds it
+    a.session.send({ text: 'one' });
+    clock.advance(5);
+    a.link.up = true;
+    const sealed = a.link.tap.slice(start).filter((d) => { const p = decode(d); return p.kind === 'packet' && p.packet.type === PacketType.Sealed; });
+    assert.ok(sealed.length >= 1);
+    const data = sealed[0];
+    const beforeAuth = ch().b!.stats.rejectedAuth;
+    for (const i of [8, 12, 20, data.length - 1]) {
+      const t = Buffer.from(data);
+      t[i] ^= 0x40;
+      b.session.receive(t);
+    }
+    b.session.receive(data.subarray(0, data.length - 5));
+    b.session.receive(data.subarray(0, 20));
+    assert.equal(ch().b!.stats.rejectedAuth - beforeAuth, 6, 'every tampered or truncated copy rejected');
+    assert.equal(b.received.length, 0);
+    b.session.receive(Buffer.from(data)); // the genuine one still opens
+    assert.deepEqual(b.received.map((m) => m.text), ['one']);
+    const beforeReplay = ch().b!.stats.rejectedReplay;
+    b.session.receive(Buffer.from(data));
+    b.session.receive(Buffer.from(data));
+    assert.equal(ch().b!.stats.rejectedReplay - beforeReplay, 2);
+    assert.deepEqual(b.received.map((m) => m.text), ['one'], 'nothing garbled, nothing twice');
+  });
+
+  it('a replay window accepts out-of-order counters once and rejects old ones', () => {
+    const w = new ReplayWindow(64);
+    for (const c of [5n, 3n, 4n, 100n, 60n]) { assert.ok(w.check(c), `${c}`); w.accept(c); }
+    assert.ok(!w.check(5n));
+    assert.ok(!w.check(30n), 'too old');
+    assert.ok(w.check(99n));
+  });
+
+  it('a wrong passphrase gives a clear notice on both sides and nothing in the chat', () => {
+    const { clock, a, b } = securePair('alpha', 'bravo');
+    a.session.start(); b.session.start();
+    clock.advance(3000);
+    a.session.send({ text: 'should not arrive' });
+    clock.advance(3000);
+    assert.ok(a.notices.some((n) => /passphrase mismatch\?/.test(n)), a.notices.join(' | '));
+    assert.ok(b.notices.some((n) => /passphrase mismatch\?/.test(n)), b.notices.join(' | '));
+    assert.equal(a.received.length + b.received.length, 0);
+    assert.notEqual(a.session.presence, 'online');
+  });
+
+  it('a peer without a passphrase gets a clear notice on both sides', () => {
+    const { clock, a, b } = securePair('alpha', undefined);
+    a.session.start(); b.session.start();
+    clock.advance(3000);
+    assert.ok(a.notices.some((n) => /no passphrase set/.test(n)), a.notices.join(' | '));
+    assert.ok(b.notices.some((n) => /requires an encrypted session/.test(n)), b.notices.join(' | '));
+    assert.notEqual(a.session.presence, 'online');
+    assert.notEqual(b.session.presence, 'online');
+  });
+
+  it('a key change: a restarted peer runs a new handshake, old keys stop working', () => {
+    const { clock, a, b, fps, ch } = securePair('pw', 'pw');
+    a.link.keepTap = true;
+    a.session.start(); b.session.start();
+    clock.advance(100);
+    a.session.send({ text: 'before' });
+    clock.advance(100);
+    const oldSealed = a.link.tap.filter((d) => { const p = decode(d); return p.kind === 'packet' && p.packet.type === PacketType.Sealed; });
+    // b sees a hello from a new instance of a: same passphrase, new ids, new ephemeral keys.
+    const a2hello = encode({ type: PacketType.Hello, senderId: 0x7fffffff, echoId: 0, secure: true, name: 'alice2' });
+    b.session.receive(a2hello);
+    assert.equal(ch().b!.established, false, 'keys dropped for the new instance');
+    // the old instance's sealed datagrams no longer open
+    const before = b.received.length;
+    for (const d of oldSealed) b.session.receive(d);
+    assert.equal(b.received.length, before);
+    assert.equal(fps.b.length, 1);
+  });
+});
