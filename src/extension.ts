@@ -26,6 +26,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<UdpCha
   const passphrase = new PassphraseStore(context.secrets);
   const ctl = new ChatController(log, conversation, passphrase);
   controller = ctl;
+  ctl.drafts = {
+    get: () => context.workspaceState.get<string>('udpChat.draft', ''),
+    set: (text) => void context.workspaceState.update('udpChat.draft', text),
+  };
   const view = new ChatViewProvider(context.extensionUri, {
     getSnapshot: () => ctl.snapshot(),
     onMessage: (m) => ctl.onWebviewMessage(m),

@@ -84,9 +84,12 @@ export class ChatController implements vscode.Disposable {
     };
   }
 
-  snapshot(): { header: HeaderInfo; entries: ChatEntry[] } {
-    return { header: this.header(), entries: this.conversation.all() };
+  snapshot(): { header: HeaderInfo; entries: ChatEntry[]; draft: string } {
+    return { header: this.header(), entries: this.conversation.all(), draft: this.drafts?.get() ?? '' };
   }
+
+  /** Where the unsent input text is kept between reloads (workspace state). */
+  drafts?: { get(): string; set(text: string): void };
 
   get sessionState(): SessionState { return this.state; }
   get isActive(): boolean { return this.state === 'active'; }
@@ -410,6 +413,9 @@ export class ChatController implements vscode.Disposable {
         return;
       case 'endSession':
         return this.endSession();
+      case 'saveDraft':
+        this.drafts?.set(typeof msg.text === 'string' ? msg.text.slice(0, 2 * 1024 * 1024) : '');
+        return;
       case 'didRender':
         this.log.info(`View rendered ${msg.count} entries in ${msg.ms.toFixed(1)} ms`);
         this.lastRender = { count: msg.count, ms: msg.ms };

@@ -55,7 +55,8 @@ export interface HeaderInfo {
 
 // ---- host → webview ----
 export type HostToWebview =
-  | { type: 'didSnapshot'; header: HeaderInfo; entries: ChatEntry[]; sentAt: number }
+  /** `draft`: the unsent input text the host kept (survives reloads); the webview's own state wins if newer. */
+  | { type: 'didSnapshot'; header: HeaderInfo; entries: ChatEntry[]; sentAt: number; draft?: string }
   | { type: 'didChangeHeader'; header: HeaderInfo }
   | { type: 'didAddEntries'; entries: ChatEntry[] }
   | { type: 'didChangeStatus'; id: string; status: DeliveryStatus }
@@ -75,6 +76,8 @@ export type WebviewToHost =
   | { type: 'startSession' }
   | { type: 'setPeer' }
   | { type: 'endSession' }
+  /** The input's unsent text, debounced by the webview, so it survives window reloads. */
+  | { type: 'saveDraft'; text: string }
   /** Time from snapshot receipt to paint, for the performance report. */
   | { type: 'didRender'; count: number; ms: number };
 
