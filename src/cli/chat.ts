@@ -65,7 +65,7 @@ export class CliChat {
         message: (m) => { this.summary.received++; v.message?.(this.peerName(), m); },
         status: (id, s) => this.onStatus(id, s),
         presence: (p, d) => {
-          v.presence?.(p, d);
+          v.presence?.(p, { ...d, name: d.name || this.peerName() });
           // After the session has flushed its own queue (it does so right after this event).
           if (p === 'online') queueMicrotask(() => this.flushBacklog());
         },

@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { parseArgs, usage } from '../../src/cli/args';
+import { parseJsonInput } from '../../src/cli/jsonMode';
+import { formatIncoming } from '../../src/cli/interactive';
+
+describe('cli/args', () => {
+  const ok = (...argv: string[]) => {
+    const r = parseArgs(argv, 'osuser');
+    assert.ok(r.ok, `expected ${argv.join(' ')} to parse: ${r.ok ? '' : r.error}`);
+    return r.options;
+  };
+  const bad = (...argv: string[]) => {
+    const r = parseArgs(argv, 'osuser');
+    assert.equal(r.ok, false, `expected ${argv.join(' ')} to be rejected`);
+    return r.ok ? '' : r.error;
+  };
+
+  it('applies defaults: all interfaces, port 50505, OS user name, protocol mode', () => {
+    const o = ok('--peer', '192.0.2.7:6000');
+    assert.equal(o.localAddress, '');
+    assert.equal(o.localPort, 50505);
+    assert.equal(o.displayName, 'osuser');
+    assert.equal(o.plain, false);
+    assert.equal(o.json, false);
+    assert.deepEqual(o.peer, { host: '192.0.2.7', port: 6000, family: 4 });
+  });
+
+  it('accepts long, short, --flag=value and -fvalue forms', () => {
+    const o = ok('-l', '127.0.0.1', '--port=0', '-Pexample.org', '-n', 'Ann Lee', '--plain', '--json');
+    assert.equal(o.localAddress, '127.0.0.1');
+    assert.equal(o.localPort, 0);
+    assert.deepEqual(o.peer, { host: 'example.org', port: 50505, family: 0 });
+    assert.equal(o.displayName, 'Ann Lee');
+    assert.equal(o.plain, true);
+    assert.equal(o.json, true);
+    assert.equal(ok('-p5000', '--peer=[::1]:7').localPort, 5000);
+    assert.deepEqual(ok('--peer=[::1]:7').peer, { host: '::1', port: 7, family: 6 });
+    assert.equal(ok('--local', '[::1]', '-P', '::1').localAddress, '::1');
+  });
+
+  it('--help and --version need no peer', () => {
+    assert.equal(ok('--help').help, true);
+    assert.equal(ok('-h').help, true);
+    assert.equal(ok('--version').version, true);
+  });
+
+  it('rejects unknown flags, missing values, stray arguments and a missing peer', () => {
+    assert.match(bad('--peer', '1.2.3.4', '--bogus'), /Unknown option "--bogus"/);
+    assert.match(bad('-x'), /Unknown option "-x"/);
+    assert.match(bad('--peer'), /"--peer" needs a value/);
+    assert.match(bad('-P'), /"-P" needs a value/);
+    assert.match(bad('1.2.3.4:5'), /Unexpected argument "1.2.3.4:5"/);
+    assert.match(bad('--plain'), /Missing --peer/);
+    assert.match(bad('--plain=yes', '-P', '1.2.3.4'), /"--plain" takes no value/);
+    assert.match(bad('-hx'), /"-h" takes no value/);
+  });
+
+  it('validates values with the same rules as the extension', () => {
+    assert.match(bad('-P', '1.2.3.4:0'), /--peer: Port 0 is out of range/);
+    assert.match(bad('-P', '256.1.1.1'), /--peer: .*not a valid IPv4/);
+    assert.match(bad('-P', 'bad_host!'), /--peer: .*not a valid hostname/);
+    assert.match(bad('-P', '1.2.3.4', '-p', '70000'), /--port: .*out of range \(use 0-65535\)/);
+    assert.match(bad('-P', '1.2.3.4', '-p', 'http'), /--port: .*not a port/);
+    assert.match(bad('-P', '1.2.3.4', '-l', 'localhost'), /--local: "localhost" is not an IP address/);
+    assert.match(bad('-P', '1.2.3.4', '-n', '   '), /--name: the name cannot be empty/);
+    assert.match(bad('-P', '1.2.3.4', '-n', 'x'.repeat(65)), /longer than 64/);
+    assert.match(bad('-P', '1.2.3.4', '-n', 'a\u0007b'), /control characters/);
+  });
+
+  it('usage documents every flag, quit words, JSON events and exit codes', () => {
+    const u = usage();
+    for (const flag of ['--local', '-l', '--port', '-p', '--peer', '-P', '--name', '-n', '--plain', '--json', '--help', '-h', '--version']) {
+      assert.ok(u.includes(flag), `usage lacks ${flag}`);
+    }
+    for (const word of ['quit', 'exit', 'bye bye', '/retry', '/status', '/help']) assert.ok(u.includes(word), `usage lacks ${word}`);
+    for (const ev of ['ready', 'accepted', 'queued', 'sending', 'delivered', 'failed', 'unconfirmed', 'message', 'peer-online', 'peer-offline', 'plain-peer', 'notice', 'stranger', 'error', 'bye', 'stats']) {
+      assert.ok(u.includes(`"${ev}"`), `usage lacks event ${ev}`);
+    }
+    assert.match(u, /Exit status: 0 .* 1 on a runtime error .* 2 on a usage error/s);
+  });
+});
+
+describe('cli/jsonMode input', () => {
+  it('takes plain lines as text, {"text"} objects with embedded newlines, {"retry"} requests', () => {
+    assert.deepEqual(parseJsonInput('hello'), { text: 'hello', quit: false });
+    assert.deepEqual(parseJsonInput('{"text":"a\\nb"}'), { text: 'a\nb', quit: false });
+    assert.deepEqual(parseJsonInput('{"retry":"m3"}'), { retry: 'm3' });
+    assert.deepEqual(parseJsonInput('{not json'), { text: '{not json', quit: false });
+    assert.deepEqual(parseJsonInput('{"other":1}'), { text: '{"other":1}', quit: false });
+    assert.equal(parseJsonInput('   '), undefined);
+  });
+
+  it('a plain quit word ends the session; the JSON form sends it as text only', () => {
+    assert.deepEqual(parseJsonInput('Bye  Bye'), { text: 'Bye  Bye', quit: true });
+    assert.deepEqual(parseJsonInput('{"text":"quit"}'), { text: 'quit', quit: false });
+  });
+});
+
+describe('cli/interactive format', () => {
+  it('prints [HH:MM] name: text and indents further lines', () => {
+    assert.equal(formatIncoming('09:05', 'bob', 'hi'), '[09:05] bob: hi');
+    assert.equal(formatIncoming('09:05', 'bob', 'a\nb'), `[09:05] bob: a\n${' '.repeat(13)}b`);
+  });
+});
