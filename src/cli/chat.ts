@@ -19,7 +19,8 @@ export interface Summary {
   received: number;
 }
 
-export interface FinalStats extends SessionStats { rto: number; srtt: number | null }
+/** Session counters at the end (empty when the session never started), plus the RTO and SRTT in ms. */
+export type FinalStats = Partial<SessionStats> & { rto: number; srtt: number | null };
 
 /** What a front end shows. Every method is optional so a front end can ignore what it does not show. */
 export interface CliView {
@@ -199,7 +200,7 @@ export class CliChat {
         });
       }
       this.summary.undelivered = this.pending;
-      let stats: FinalStats = { ...emptyStats(), rto: 0, srtt: null };
+      let stats: FinalStats = { rto: 0, srtt: null };
       if (this.runtime) {
         const s = this.session;
         stats = { ...s.stats, rto: Math.round(s.rto), srtt: s.srtt === undefined ? null : Math.round(s.srtt * 10) / 10 };
@@ -209,11 +210,4 @@ export class CliChat {
     })();
     return this.ending;
   }
-}
-
-function emptyStats(): SessionStats {
-  return {
-    datagramsSent: 0, datagramsReceived: 0, dataSent: 0, retransmissions: 0, fastRetransmits: 0, timeouts: 0,
-    duplicatesDropped: 0, acksSent: 0, messagesDelivered: 0, messagesReceived: 0, messagesFailed: 0, malformed: 0, streamResets: 0,
-  };
 }

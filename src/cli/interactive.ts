@@ -132,7 +132,7 @@ export async function runInteractive(options: CliOptions, input: NodeJS.Readable
         case '/status': {
           const s = chat.session;
           const rt = chat.runtime!;
-          say(`* peer ${chat.peerName()} at ${info.peer}: ${s.presence}${s.plainPeer ? ' (plain text)' : ''}; local ${rt.localText}`);
+          say(`* peer ${s.remoteName ? `${s.remoteName} ` : ''}at ${info.peer}: ${s.presence}${s.plainPeer ? ' (plain text)' : ''}; local ${rt.localText}`);
           say(`* ${chat.summary.sent} sent, ${chat.summary.delivered} delivered, ${chat.pending} pending, ${chat.failedIds().length} failed, ${chat.summary.received} received`);
           say(`* rto ${Math.round(s.rto)} ms, srtt ${s.srtt === undefined ? '-' : `${Math.round(s.srtt)} ms`}, ${s.stats.retransmissions} retransmissions (${s.stats.fastRetransmits} fast), ${s.stats.timeouts} timeouts, ${s.stats.datagramsSent} datagrams sent, ${s.stats.datagramsReceived} received`);
           break;
