@@ -55,6 +55,24 @@ describe('e2e chat: conversation both ways', function () {
     assert.deepEqual(kinds, ['own', 'peer', 'own']);
     await v.screenshot('e2e-conversation');
   });
+
+  it('shows a code block from the peer once, with language, path and Copy', async () => {
+    const v = vscode!;
+    const p = peer!;
+    const frame = v.chatFrame();
+    const code = 'const answer = 42;\nconsole.log(answer);';
+    p.runtime!.session.send({ text: code, code: { language: 'javascript', path: 'lib/answer.js', startLine: 7, endLine: 8 } });
+    const entry = frame.locator('#messages .entry-peer').filter({ has: frame.locator('.codeblock') }).last();
+    await entry.waitFor({ timeout: 15_000 });
+    assert.equal(await entry.locator('.code-language').textContent(), 'javascript');
+    assert.equal(await entry.locator('.code-path').textContent(), 'lib/answer.js:7-8');
+    assert.equal(await entry.locator('pre.code > code').textContent(), code);
+    assert.ok(await entry.getByRole('button', { name: 'Copy' }).isVisible(), 'no Copy button');
+    // The code is the message: it must not be rendered a second time as ordinary text above the block.
+    const visible = await entry.innerText();
+    const times = visible.split('const answer = 42;').length - 1;
+    assert.equal(times, 1, `the code is shown ${times} times in the entry:\n${visible}`);
+  });
 });
 
 describe('e2e chat: plain-text peer (like nc -u)', function () {
