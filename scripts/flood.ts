@@ -7,7 +7,7 @@
 import { fork } from 'node:child_process';
 import * as dgram from 'node:dgram';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { STRANGER_GUARD, DEFAULT_GUARD } from '../src/core/sourceGuard';
+import { PLAIN_MESSAGE_GUARD, STRANGER_GUARD } from '../src/core/sourceGuard';
 import { ChatRuntime } from '../src/net/chatRuntime';
 
 const LOCAL = '127.0.0.1';
@@ -189,7 +189,8 @@ export async function runFlood(opts: { count?: number; strangerSources?: number;
       phases.push(await phase(`stranger×${sources} ports`, { cmd: 'stranger', count, sources }, () => strangerEvents, STRANGER_GUARD.ratePerSecond, STRANGER_GUARD.burst, Math.min(sources, STRANGER_GUARD.maxSources * 100), false));
     }
     const tPeer = performance.now();
-    const peer = await phase('peer', { cmd: 'peerGarbage', count }, () => peerMessages, DEFAULT_GUARD.ratePerSecond, DEFAULT_GUARD.burst, 1, true);
+    // Garbage from the peer's address is plain text: each line becomes a chat entry, so the line limit bounds it.
+    const peer = await phase('peer', { cmd: 'peerGarbage', count }, () => peerMessages, PLAIN_MESSAGE_GUARD.ratePerSecond, PLAIN_MESSAGE_GUARD.burst, 1, true);
     phases.push(peer);
     // The real message may have been rate-limited with the garbage: its retransmission must get through.
     for (let i = 0; i < 100 && realAt === 0; i++) await new Promise((r) => setTimeout(r, 100));

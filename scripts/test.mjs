@@ -1,5 +1,5 @@
-// The one test command: test host ready, build, then unit → integration → e2e.
-// usage: node scripts/test.mjs [unit] [integration] [e2e]   (default: all three)
+// The one test command: test host ready, build, then unit → node → integration → e2e.
+// usage: node scripts/test.mjs [unit] [node] [integration] [e2e]   (default: all four)
 // Each layer prints `<layer>: N passed, N failed`; the last line is the total, alone: `N passed, N failed`.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -9,7 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { ensureTestHost, runExtensionTests } from './testHost.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const LAYERS = ['unit', 'integration', 'e2e'];
+// unit: pure core (fake clock); node: real sockets and processes (CLI, nc, flood); integration: inside a
+// real VS Code extension host; e2e: a real browser driving the real VS Code UI.
+const LAYERS = ['unit', 'node', 'integration', 'e2e'];
 const asked = process.argv.slice(2).filter((a) => LAYERS.includes(a));
 const layers = asked.length ? asked : LAYERS;
 const secs = (t) => `${((Date.now() - t) / 1000).toFixed(1)} s`;
@@ -62,6 +64,7 @@ for (const layer of layers) {
   t = Date.now();
   step(layer);
   const r = layer === 'unit' ? mochaLayer('unit', 10_000)
+    : layer === 'node' ? mochaLayer('node', 120_000)
     : layer === 'integration' ? await integrationLayer()
     : mochaLayer('e2e', 180_000);
   results.push({ layer, ...r, time: secs(t) });

@@ -61,7 +61,9 @@ export class SecureChannel implements PacketFilter {
   private hs1?: Buffer;
   private hsTimer?: TimerHandle;
   private hsAttempts = 0;
-  private lastResponse?: { hs1: Buffer; hs2: Buffer; keys: TransportKeys };
+  private lastResponse?: { from: number; hs1: Buffer; hs2: Buffer; keys: TransportKeys };
+  /** The sender id our pending handshake (as initiator) is addressed to; 0 when none. */
+  private pendingPeer = 0;
   private readonly noticeLast = new Map<string, number>();
   private _fingerprint = '';
   readonly stats: SecureStats = { sealed: 0, opened: 0, rejectedAuth: 0, rejectedReplay: 0, rejectedPlain: 0, handshakes: 0 };
@@ -101,8 +103,9 @@ export class SecureChannel implements PacketFilter {
           this.noticeOnce('nopass', 'error', 'Cannot authenticate peer: it has no passphrase set (passphrase mismatch?). Set the same passphrase on both sides, or clear yours.');
           return undefined;
         }
-        if (p.senderId !== this.peerId) this.resetFor(p.senderId);
-        if (!this.keys && this.isInitiator() && !this.initiator) this.startHandshake();
+        // A hello is not authenticated: it may start a handshake, but the keys in use stay until a
+        // handshake with the new sender id completes (which proves the passphrase).
+        if (!(this.keys && p.senderId === this.peerId) && this.isInitiatorFor(p.senderId) && this.pendingPeer !== p.senderId) this.startHandshake(p.senderId);
         return wire;
       case PacketType.HandshakeInit:
         this.onInit(p.senderId, p.body);
@@ -119,21 +122,8 @@ export class SecureChannel implements PacketFilter {
     }
   }
 
-  private isInitiator(): boolean {
-    return (this.localId() >>> 0) < (this.peerId >>> 0);
-  }
-
-  private resetFor(peerId: number): void {
-    this.peerId = peerId;
-    if (this.keys) this.notice('info', 'The peer restarted: new session keys are being agreed.');
-    this.keys = undefined;
-    this.initiator = undefined;
-    this.hs1 = undefined;
-    this.lastResponse = undefined;
-    this.sendCounter = 0n;
-    this.replay = new ReplayWindow();
-    this._fingerprint = '';
-    if (this.hsTimer !== undefined) { this.clock.clearTimeout(this.hsTimer); this.hsTimer = undefined; }
+  private isInitiatorFor(peerId: number): boolean {
+    return (this.localId() >>> 0) < (peerId >>> 0);
   }
 
   private prologue(initiatorId: number, responderId: number): Buffer {
@@ -144,21 +134,24 @@ export class SecureChannel implements PacketFilter {
     return b;
   }
 
-  private startHandshake(): void {
-    this.initiator = new Initiator(this.psk, this.prologue(this.localId(), this.peerId));
+  private startHandshake(peerId: number): void {
+    if (this.hsTimer !== undefined) { this.clock.clearTimeout(this.hsTimer); this.hsTimer = undefined; }
+    this.pendingPeer = peerId;
+    this.initiator = new Initiator(this.psk, this.prologue(this.localId(), peerId));
     const body = Buffer.alloc(4);
-    body.writeUInt32BE(this.peerId >>> 0);
+    body.writeUInt32BE(peerId >>> 0);
     this.hs1 = encode({ type: PacketType.HandshakeInit, senderId: this.localId(), body: Buffer.concat([body, this.initiator.message1]) });
     this.hsAttempts = 0;
     this.sendHs1();
   }
 
   private sendHs1(): void {
-    if (!this.hs1 || this.keys) return;
+    if (!this.hs1) return;
     if (this.hsAttempts++ >= HANDSHAKE_ATTEMPTS) {
-      this.noticeOnce('hs-timeout', 'error', `Cannot authenticate peer: no handshake answer after ${HANDSHAKE_ATTEMPTS} tries (is its passphrase set?). Retrying when it says hello again.`);
+      if (!this.keys) this.noticeOnce('hs-timeout', 'error', `Cannot authenticate peer: no handshake answer after ${HANDSHAKE_ATTEMPTS} tries (is its passphrase set?). Retrying when it says hello again.`);
       this.initiator = undefined;
       this.hs1 = undefined;
+      this.pendingPeer = 0;
       return;
     }
     this.events.send(this.hs1);
@@ -169,8 +162,7 @@ export class SecureChannel implements PacketFilter {
     if (body.length < 4) return;
     if (body.readUInt32BE(0) !== (this.localId() >>> 0)) return; // meant for an earlier instance of us
     const msg1 = body.subarray(4);
-    if (from !== this.peerId) this.resetFor(from);
-    if (this.lastResponse && this.lastResponse.hs1.equals(msg1)) {
+    if (this.lastResponse && this.lastResponse.from === from && this.lastResponse.hs1.equals(msg1)) {
       this.events.send(this.lastResponse.hs2); // our answer was lost: same answer again
       return;
     }
@@ -189,24 +181,24 @@ export class SecureChannel implements PacketFilter {
     const head = Buffer.alloc(4);
     head.writeUInt32BE(from >>> 0);
     const hs2 = encode({ type: PacketType.HandshakeResp, senderId: this.localId(), body: Buffer.concat([head, r.message2]) });
-    this.lastResponse = { hs1: Buffer.from(msg1), hs2, keys: r.keys };
+    this.lastResponse = { from, hs1: Buffer.from(msg1), hs2, keys: r.keys };
     // The answer leaves first: whatever `ready` sends must not overtake it.
     this.events.send(hs2);
-    this.install(r.keys);
+    this.install(r.keys, from);
   }
 
   private onResp(from: number, body: Buffer): void {
-    if (body.length < 4 || body.readUInt32BE(0) !== (this.localId() >>> 0) || from !== this.peerId) return;
+    if (body.length < 4 || body.readUInt32BE(0) !== (this.localId() >>> 0) || from !== this.pendingPeer) return;
     const msg2 = body.subarray(4);
     if (msg2.length === 0) {
       // Unauthenticated by nature: it can only produce this notice, never change keys.
       this.noticeOnce('rejected', 'error', 'Cannot authenticate peer: it could not verify our handshake (passphrase mismatch?).');
       return;
     }
-    if (!this.initiator || this.keys) return;
+    if (!this.initiator) return;
     try {
       const r = this.initiator.readMessage2(msg2);
-      this.install(r.keys);
+      this.install(r.keys, from);
     } catch (e) {
       if (!(e instanceof NoiseError)) throw e;
       this.stats.rejectedAuth++;
@@ -214,7 +206,10 @@ export class SecureChannel implements PacketFilter {
     }
   }
 
-  private install(keys: TransportKeys): void {
+  private install(keys: TransportKeys, peerId: number): void {
+    if (this.keys && peerId !== this.peerId) this.notice('info', 'The peer restarted: new session keys were agreed.');
+    this.peerId = peerId;
+    this.pendingPeer = 0;
     this.keys = keys;
     this.sendCounter = 0n;
     this.replay = new ReplayWindow();

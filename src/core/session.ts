@@ -16,6 +16,7 @@ import {
   SEND_WINDOW,
 } from './limits';
 import { decodePlain, isQuitWord, splitUtf8 } from './plain';
+import { PLAIN_MESSAGE_GUARD, SourceGuard } from './sourceGuard';
 import type { RtoBounds } from './rtt';
 import { DEFAULT_RTO_BOUNDS, RttEstimator } from './rtt';
 
@@ -144,6 +145,10 @@ export interface SessionStats {
   messagesFailed: number;
   malformed: number;
   streamResets: number;
+  /** Plain-text lines dropped by the per-peer line rate limit. */
+  plainDropped: number;
+  /** Datagrams with another sender id while the current peer instance was alive (forged). */
+  foreignDropped: number;
 }
 
 interface OutMessage {
@@ -185,10 +190,19 @@ interface RxState {
   assembling?: { msgId: number; fragCount: number; next: number; parts: Buffer[]; bytes: number };
   /** When the head-of-line gap was first seen. */
   gapSince?: number;
+  /** Last time `expected` advanced. */
+  lastProgress: number;
+  /** Retransmissions seen on an older stream (the sender may still be on it: see onData). */
+  older?: { streamId: number; count: number; since: number };
   ackPending: number;
   /** An ack must go out (out-of-order data or a duplicate). */
   ackNow: boolean;
 }
+
+/** A sender abandons streams one at a time; a jump further than this is not believed. */
+const STREAM_JUMP_LIMIT = 64;
+/** Silence of the current peer instance after which another sender id counts as its restart. */
+const RESTART_SILENCE_MS = 2000;
 
 const defaultRandom32 = (): number => (Math.random() * 0x1_0000_0000) >>> 0 || 1;
 
@@ -196,7 +210,7 @@ export class ChatSession {
   readonly config: SessionConfig;
   readonly stats: SessionStats = {
     datagramsSent: 0, datagramsReceived: 0, dataSent: 0, retransmissions: 0, fastRetransmits: 0, timeouts: 0,
-    duplicatesDropped: 0, acksSent: 0, messagesDelivered: 0, messagesReceived: 0, messagesFailed: 0, malformed: 0, streamResets: 0,
+    duplicatesDropped: 0, acksSent: 0, messagesDelivered: 0, messagesReceived: 0, messagesFailed: 0, malformed: 0, streamResets: 0, plainDropped: 0, foreignDropped: 0,
   };
   readonly senderId: number;
 
@@ -215,6 +229,9 @@ export class ChatSession {
   private peerName = '';
   private peerSenderId = 0;
   private lastHeard = 0;
+  /** Last datagram from the current peer instance, and whether it was a bye. */
+  private lastFromPeer = 0;
+  private peerSaidBye = false;
   private lastSent = 0;
 
   // sender
@@ -233,10 +250,21 @@ export class ChatSession {
   private cumAcked = 0;
   private readonly byLocalId = new Map<string, OutMessage>();
 
-  // receiver
-  private rx?: RxState;
-  private readonly seenMsgIds = new Set<number>();
-  private readonly seenOrder: number[] = [];
+  // receiver: state per peer instance (a few kept, so a forged sender id cannot wipe the real one's)
+  private readonly instances = new Map<number, { rx?: RxState; seen: Set<number>; seenOrder: number[] }>();
+  private get current() {
+    let st = this.instances.get(this.peerSenderId);
+    if (!st) {
+      if (this.instances.size >= 4) this.instances.delete(this.instances.keys().next().value as number);
+      st = { seen: new Set(), seenOrder: [] };
+      this.instances.set(this.peerSenderId, st);
+    }
+    return st;
+  }
+  private get rx(): RxState | undefined { return this.current.rx; }
+  private set rx(v: RxState | undefined) { this.current.rx = v; }
+  private get seenMsgIds(): Set<number> { return this.current.seen; }
+  private get seenOrder(): number[] { return this.current.seenOrder; }
 
   // timers
   private rtoTimer?: TimerHandle;
@@ -246,6 +274,7 @@ export class ChatSession {
   private helloInterval: number;
   private localSeq = 0;
   private readonly noticeLast = new Map<string, number>();
+  private readonly plainGuard: SourceGuard;
 
   constructor(opts: SessionOptions) {
     this.config = { ...DEFAULT_SESSION_CONFIG, ...opts.config };
@@ -261,6 +290,7 @@ export class ChatSession {
     this.senderId = this.random32() >>> 0 || 1;
     this.rtt = new RttEstimator(this.config.rto);
     this.helloInterval = this.config.helloInitialIntervalMs;
+    this.plainGuard = new SourceGuard(PLAIN_MESSAGE_GUARD, () => this.clock.now());
   }
 
   // ---------------------------------------------------------------- public API
@@ -366,6 +396,7 @@ export class ChatSession {
   }
 
   private sendPlain(msg: OutMessage): void {
+    if (this.filter) throw new Error('plain text is never sent in an encrypted session');
     const c = msg.content;
     const text = c.code
       ? `\`\`\`${c.code.language}${c.code.path ? ` ${c.code.path}${c.code.startLine ? `:${c.code.startLine}-${c.code.endLine}` : ''}` : ''}\n${c.text}\n\`\`\``
@@ -554,6 +585,17 @@ export class ChatSession {
   }
 
   private onPlain(datagram: Buffer): void {
+    if (this.filter) {
+      // An encrypted session never falls back to plain text: that would send the user's words in clear.
+      this.stats.malformed++;
+      this.noticeOnce('plain-in-secure', 'warning', 'Ignored a plain-text datagram from the peer\'s address: this session is encrypted.');
+      return;
+    }
+    if (!this.plainGuard.admit('peer')) {
+      this.stats.plainDropped++;
+      this.noticeOnce('plain-rate', 'warning', `The peer sends plain text faster than ${PLAIN_MESSAGE_GUARD.ratePerSecond} lines per second; some lines were dropped.`);
+      return;
+    }
     if (!this._plainPeer) {
       this._plainPeer = true;
       this.events.plainPeer?.(true);
@@ -585,7 +627,17 @@ export class ChatSession {
       this.events.plainPeer?.(false);
     }
     if (this.forcedPlain) return; // plain mode ignores protocol datagrams
-    if (p.senderId !== this.peerSenderId && p.type !== PacketType.Bye) this.onNewPeerInstance(p);
+    if (p.senderId !== this.peerSenderId) {
+      if (p.type === PacketType.Bye) return; // a bye from some other instance means nothing to us
+      // While the instance we talk to is alive, another sender id from its address is not believed
+      // (a forged datagram): a real restart is preceded by a bye, or by silence.
+      const now = this.clock.now();
+      const alive = this.peerSenderId !== 0 && !this.peerSaidBye && now - this.lastFromPeer < RESTART_SILENCE_MS;
+      if (alive) { this.stats.foreignDropped++; return; }
+      this.onNewPeerInstance(p);
+    }
+    this.lastFromPeer = this.clock.now();
+    this.peerSaidBye = p.type === PacketType.Bye;
     switch (p.type) {
       case PacketType.Hello:
         if (p.secure && !this.filter) {
@@ -624,11 +676,12 @@ export class ChatSession {
 
   /** First contact, or the peer restarted: fresh receive state, and our stream starts over for it. */
   private onNewPeerInstance(p: Packet): void {
-    const restarted = this.peerSenderId !== 0;
+    // Only a sender id never seen before counts as a restart; flipping back to a known one (a forged
+    // datagram came in between) keeps both its receive state and our stream.
+    const known = this.instances.has(p.senderId);
+    const restarted = this.peerSenderId !== 0 && !known;
     this.peerSenderId = p.senderId;
-    this.rx = undefined;
-    this.seenMsgIds.clear();
-    this.seenOrder.length = 0;
+    void this.current;
     if (restarted && (this.inFlight.size > 0 || this.outbox.length > 0)) {
       const rest: OutMessage[] = [];
       const seen = new Set<OutMessage>();
@@ -643,10 +696,22 @@ export class ChatSession {
 
   private onData(p: Extract<Packet, { type: PacketType.Data }>): void {
     let rx = this.rx;
-    if (rx && p.streamId < rx.streamId) return; // late datagram of an abandoned stream
-    if (!rx || p.streamId > rx.streamId) {
+    const now = this.clock.now();
+    if (rx && p.streamId < rx.streamId) {
+      // Usually a late datagram of an abandoned stream. But if the sender keeps retransmitting on
+      // that stream while ours makes no progress, it never left it (our stream id was forged): go back.
+      const o = rx.older?.streamId === p.streamId ? rx.older : (rx.older = { streamId: p.streamId, count: 0, since: now });
+      o.count++;
+      if (!(o.count >= 4 && now - o.since >= 1000 && now - rx.lastProgress >= 1000)) return;
+      rx = undefined;
+    }
+    if (rx && p.streamId > rx.streamId + STREAM_JUMP_LIMIT) {
+      this.noticeOnce('stream', 'warning', 'Dropped a datagram with an implausible stream number (forged?).');
+      return;
+    }
+    if (!rx || p.streamId !== rx.streamId) {
       if (rx && (rx.buffer.size > 0 || rx.assembling)) this.notice('warning', 'The peer gave up on a message; its incomplete fragments were freed.');
-      rx = this.rx = { streamId: p.streamId, expected: 0, buffer: new Map(), ackPending: 0, ackNow: false };
+      rx = this.rx = { streamId: p.streamId, expected: 0, buffer: new Map(), ackPending: 0, ackNow: false, lastProgress: now };
     }
     if (p.seq < rx.expected || rx.buffer.has(p.seq)) {
       this.stats.duplicatesDropped++;
@@ -673,6 +738,7 @@ export class ChatSession {
       const f = rx.buffer.get(rx.expected)!;
       rx.buffer.delete(rx.expected);
       rx.expected++;
+      rx.lastProgress = now;
       this.assemble(rx, f);
     }
     if (rx.buffer.size === 0) rx.gapSince = undefined;

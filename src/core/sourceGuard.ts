@@ -9,9 +9,19 @@ export interface GuardConfig {
   maxSources: number;
 }
 
-export const DEFAULT_GUARD: GuardConfig = { ratePerSecond: 2000, burst: 4000, maxSources: 1024 };
-/** Strangers (not the peer) get a much smaller allowance: they are only logged. */
+/**
+ * The peer's own address. High enough that the protocol (at most 64 fragments in flight) never
+ * meets it on a fast LAN; it only stops absurd floods from (or spoofing) the peer's address.
+ */
+export const DEFAULT_GUARD: GuardConfig = { ratePerSecond: 50_000, burst: 20_000, maxSources: 16 };
+/** Plain-text lines from the peer, each of which becomes a chat entry. */
+export const PLAIN_MESSAGE_GUARD: GuardConfig = { ratePerSecond: 50, burst: 200, maxSources: 1 };
+/** Strangers (not the peer) get a much smaller allowance: they are only logged. Per address:port, */
 export const STRANGER_GUARD: GuardConfig = { ratePerSecond: 20, burst: 50, maxSources: 1024 };
+/** per address (one host rotating its source ports gets no fresh burst per port), */
+export const STRANGER_HOST_GUARD: GuardConfig = { ratePerSecond: 50, burst: 100, maxSources: 1024 };
+/** and for all strangers together. */
+export const STRANGER_TOTAL_GUARD: GuardConfig = { ratePerSecond: 200, burst: 500, maxSources: 1 };
 
 interface Bucket { tokens: number; at: number; dropped: number }
 

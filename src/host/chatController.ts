@@ -179,6 +179,8 @@ export class ChatController implements vscode.Disposable {
       this.show('error', `UDP Chat: ${msg}`, ['Set Peer Address'], async () => {
         if (await this.setPeer()) await this.start(opts);
       });
+    } else if (code === 'EADDRNOTAVAIL') {
+      this.show('error', `UDP Chat: ${msg} Check udpChat.localAddress (empty binds all interfaces).`, ['Open Settings'], () => vscode.commands.executeCommand('workbench.action.openSettings', 'udpChat.localAddress'));
     } else {
       this.show('error', `UDP Chat: ${msg}`, ['Open Settings'], () => vscode.commands.executeCommand('workbench.action.openSettings', 'udpChat'));
     }

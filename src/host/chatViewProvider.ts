@@ -7,7 +7,8 @@ import { isWebviewToHost } from '../shared/protocol';
 import type { ChatEntry, HeaderInfo, HostToWebview, WebviewToHost } from '../shared/protocol';
 
 export interface ChatViewHost {
-  getSnapshot(): { header: HeaderInfo; entries: ChatEntry[] };
+  /** `draft`: the unsent input text kept across window reloads. */
+  getSnapshot(): { header: HeaderInfo; entries: ChatEntry[]; draft?: string };
   onMessage(msg: WebviewToHost): void | Promise<void>;
   onVisibilityChanged(visible: boolean): void;
 }
@@ -110,14 +111,15 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   }
 
   private sendSnapshot(): void {
-    let snapshot: { header: HeaderInfo; entries: ChatEntry[] };
+    let snapshot: ReturnType<ChatViewHost['getSnapshot']>;
     try {
       snapshot = this.host.getSnapshot();
     } catch (err) {
       showError(err);
       return;
     }
-    this.post({ type: 'didSnapshot', header: snapshot.header, entries: snapshot.entries, sentAt: Date.now() });
+    const draft = typeof snapshot.draft === 'string' && snapshot.draft !== '' ? snapshot.draft : undefined;
+    this.post({ type: 'didSnapshot', header: snapshot.header, entries: snapshot.entries, sentAt: Date.now(), ...(draft !== undefined ? { draft } : {}) });
   }
 
   private forward(msg: WebviewToHost): void {
@@ -199,6 +201,7 @@ function isValidMessage(raw: unknown): raw is WebviewToHost {
     case 'endSession':
       return true;
     case 'sendMessage':
+    case 'saveDraft':
       return isStr(m.text);
     case 'retryMessage':
     case 'openCode':

@@ -6,7 +6,7 @@ import { formatAddress, sameEndpoint } from '../core/address';
 import { SecureChannel } from '../core/secure';
 import type { SessionConfig, SessionEvents } from '../core/session';
 import { ChatSession, systemClock } from '../core/session';
-import { DEFAULT_GUARD, SourceGuard, STRANGER_GUARD } from '../core/sourceGuard';
+import { DEFAULT_GUARD, SourceGuard, STRANGER_GUARD, STRANGER_HOST_GUARD, STRANGER_TOTAL_GUARD } from '../core/sourceGuard';
 import type { Endpoint } from './udpEndpoint';
 import { resolveHost, UdpEndpoint } from './udpEndpoint';
 
@@ -41,6 +41,8 @@ export class ChatRuntime {
   peer!: PeerAddress;
   private readonly peerGuard = new SourceGuard(DEFAULT_GUARD, () => Date.now());
   private readonly strangerGuard = new SourceGuard(STRANGER_GUARD, () => Date.now());
+  private readonly strangerHostGuard = new SourceGuard(STRANGER_HOST_GUARD, () => Date.now());
+  private readonly strangerTotalGuard = new SourceGuard(STRANGER_TOTAL_GUARD, () => Date.now());
   private readonly disposers: Array<() => void> = [];
   private summaryTimer?: NodeJS.Timeout;
   strangerDatagrams = 0;
@@ -104,7 +106,8 @@ export class ChatRuntime {
       return;
     }
     this.strangerDatagrams++;
-    if (!this.strangerGuard.admit(`${from.address}:${from.port}`)) return;
+    // All three must admit: per address:port, per address, and all strangers together.
+    if (!this.strangerTotalGuard.admit('*') || !this.strangerHostGuard.admit(from.address) || !this.strangerGuard.admit(`${from.address}:${from.port}`)) return;
     const preview = new TextDecoder('utf-8', { fatal: false }).decode(msg.subarray(0, 80)).replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]/g, '·');
     this.opts.events.stranger?.(from, msg.length, preview);
   }
@@ -112,6 +115,8 @@ export class ChatRuntime {
   private summarizeDrops(): void {
     for (const [src, n] of this.peerGuard.takeDropped()) this.opts.events.rateLimited?.(src, n, false);
     for (const [src, n] of this.strangerGuard.takeDropped()) this.opts.events.rateLimited?.(src, n, true);
+    for (const [src, n] of this.strangerHostGuard.takeDropped()) this.opts.events.rateLimited?.(`${src} (all ports)`, n, true);
+    for (const [, n] of this.strangerTotalGuard.takeDropped()) this.opts.events.rateLimited?.('all strangers', n, true);
   }
 
   /** Ends the session (bye to the peer) and closes the socket. */

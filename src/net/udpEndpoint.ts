@@ -24,7 +24,7 @@ export function describeBindError(err: NodeJS.ErrnoException, address: string, p
     case 'EPERM':
       return new UdpError(`The operating system refused UDP port ${port} on ${address} (${err.code}): ports below 1024 usually need administrator rights.`, err.code);
     case 'EADDRNOTAVAIL':
-      return new UdpError(`${address} is not an address of this machine, so ${where} cannot be bound. Check udpChat.localAddress.`, 'EADDRNOTAVAIL');
+      return new UdpError(`${address} is not an address of this machine, so ${where} cannot be bound.`, 'EADDRNOTAVAIL');
     case 'EINVAL':
       return new UdpError(`Cannot bind ${where}: invalid address for this socket (${err.message}).`, 'EINVAL');
     default:

@@ -9,6 +9,8 @@ interface WebviewState {
   scrollTop: number;
   /** The user was at the bottom: restore there rather than at a pixel offset. */
   atBottom: boolean;
+  /** Pixels between the view's bottom edge and the end of the list: stable while older history is prepended. */
+  fromBottom?: number;
 }
 
 interface VsCodeApi {
@@ -23,6 +25,18 @@ declare function acquireVsCodeApi(): VsCodeApi;
 const MAX_RENDER_CHARS = 20_000;
 /** Within this many pixels of the bottom counts as "at the bottom" for auto-scroll. */
 const NEAR_BOTTOM_PX = 48;
+/** A snapshot paints its newest entries at once (far more than a screenful); older ones follow in idle time. */
+const FIRST_PAINT_ENTRIES = 200;
+/** …unless they are long: stop the first batch early past this many characters (at least a screenful stays). */
+const FIRST_PAINT_CHARS = 200_000;
+const FIRST_PAINT_MIN_ENTRIES = 30;
+/** Time spent building one backlog chunk, so a frame (16 ms) keeps room for layout and the user's scrolling. */
+const BACKLOG_CHUNK_MS = 8;
+const BACKLOG_STEP = 25;
+/** Drafts reach the host this long after the last keystroke (and at once when the view hides). */
+const DRAFT_SAVE_DELAY_MS = 300;
+/** Announcements of new messages are cut here: a screen reader should not read a 1 MiB message. */
+const MAX_ANNOUNCE_CHARS = 500;
 
 const STATUS_LOOK: Record<DeliveryStatus, { icon: string; text: string }> = {
   queued: { icon: '⏳', text: 'queued' },
@@ -47,14 +61,37 @@ const state: WebviewState = {
   draft: typeof saved?.draft === 'string' ? saved.draft : '',
   scrollTop: typeof saved?.scrollTop === 'number' ? saved.scrollTop : 0,
   atBottom: saved?.atBottom !== false,
+  fromBottom: typeof saved?.fromBottom === 'number' && saved.fromBottom >= 0 ? saved.fromBottom : undefined,
 };
 /** Scroll position is restored once, after the first snapshot fills the list. */
 let scrollRestored = false;
+/** Distance from the bottom still to reach while older entries stream in; cleared once reached or when the user scrolls. */
+let pendingFromBottom: number | undefined;
+/**
+ * The view follows the newest message. Only the user changes this (by scrolling to or away from the bottom):
+ * layout shifts (history prepended, off-screen entries taking their real height) must not.
+ */
+let stickToBottom = state.atBottom;
+/** Scroll events until then come from the user (wheel, keys, scrollbar, touch), not from layout. */
+let userScrollUntil = 0;
+let pointerHeld = false;
+/** Frames left in which the bottom is re-pinned after a change: entries settle their height a frame or two later. */
+let settleFrames = 0;
+let pinScheduled = false;
+/** The host's kept draft is offered once per document: later snapshots must not resurrect text the user removed. */
+let hostDraftOffered = false;
 /** The user just sent: their own next entry scrolls into view even if they were reading history. */
 let scrollOnOwnEntry = false;
 
+/** Rendered entries only. */
 const entryElements = new Map<string, HTMLElement>();
+/** Every entry, rendered or still in the backlog: the latest data for an id wins. */
 const entryData = new Map<string, ChatEntry>();
+
+/** Older snapshot entries not rendered yet, oldest first; rendered from the end, newest first. */
+let backlog: ChatEntry[] = [];
+/** Bumped by every snapshot and clear, so a stale backlog job stops. */
+let backlogGeneration = 0;
 
 function post(msg: WebviewToHost): void {
   vscode.postMessage(msg);
@@ -115,6 +152,12 @@ list.setAttribute('aria-label', 'Conversation');
 // Keyboard users can scroll the history.
 list.tabIndex = 0;
 
+// While the log is aria-busy (history streaming in) it announces nothing; messages arriving then are read from here.
+const announcer = el('div', 'visually-hidden live-announcer');
+announcer.setAttribute('role', 'status');
+announcer.setAttribute('aria-live', 'polite');
+announcer.setAttribute('aria-atomic', 'true');
+
 const composer = el('form', 'composer');
 const input = el('textarea', 'message-input');
 input.setAttribute('aria-label', 'Message');
@@ -125,7 +168,7 @@ const sendBtn = el('button', 'send', 'Send');
 sendBtn.type = 'submit';
 composer.append(input, sendBtn);
 
-document.body.append(header, list, composer);
+document.body.append(header, list, composer, announcer);
 
 // ---- header ----
 
@@ -277,32 +320,143 @@ function renderEntry(entry: ChatEntry): HTMLElement {
   return item;
 }
 
-function buildEntries(entries: readonly ChatEntry[]): DocumentFragment {
+/** Renders entries whose data is current (a later entry with the same id wins); `entryData` must already hold them. */
+function buildEntries(entries: readonly ChatEntry[], eager = false): DocumentFragment {
   const frag = document.createDocumentFragment();
   for (const entry of entries) {
+    if (entryData.get(entry.id) !== entry) continue;
     const node = renderEntry(entry);
+    // The newest entries lay out fully at once, so the first paint shows them at their real height.
+    if (eager) node.classList.add('entry-eager');
     const previous = entryElements.get(entry.id);
     // A repeated id replaces the older element instead of showing twice.
     if (previous) previous.remove();
     entryElements.set(entry.id, node);
-    entryData.set(entry.id, entry);
     frag.appendChild(node);
   }
   return frag;
 }
 
+function distanceFromBottom(): number {
+  return Math.max(0, list.scrollHeight - list.scrollTop - list.clientHeight);
+}
+
 function isNearBottom(): boolean {
-  return list.scrollHeight - list.scrollTop - list.clientHeight <= NEAR_BOTTOM_PX;
+  return distanceFromBottom() <= NEAR_BOTTOM_PX;
 }
 
 function scrollToBottom(): void {
   list.scrollTop = list.scrollHeight;
 }
 
+/** Scrolls so `fromBottom` pixels of content lie below the view; false when the content is too short for that yet. */
+function scrollToFromBottom(fromBottom: number): boolean {
+  const top = list.scrollHeight - list.clientHeight - fromBottom;
+  list.scrollTop = Math.max(0, top);
+  return top >= 0;
+}
+
+/** Keeps the view at the bottom (when it sticks there) for a while, since heights settle after the paint. */
+function keepPinned(frames = 30): void {
+  settleFrames = Math.max(settleFrames, frames);
+  if (pinScheduled) return;
+  pinScheduled = true;
+  requestAnimationFrame(pinFrame);
+}
+
+function pinFrame(): void {
+  pinScheduled = false;
+  if (!stickToBottom) {
+    settleFrames = 0;
+    return;
+  }
+  // Never fight a scroll the user is making; their scroll events decide stickiness meanwhile.
+  if (!userScrolling() && distanceFromBottom() > 1) scrollToBottom();
+  settleFrames--;
+  if (settleFrames > 0 || backlog.length > 0) {
+    pinScheduled = true;
+    requestAnimationFrame(pinFrame);
+  }
+}
+
+function userScrolling(): boolean {
+  return pointerHeld || performance.now() < userScrollUntil;
+}
+
+function setBusy(busy: boolean): void {
+  if (busy) {
+    list.setAttribute('aria-busy', 'true');
+    document.body.dataset.backlogDone = 'false';
+  } else {
+    list.removeAttribute('aria-busy');
+    document.body.dataset.backlogDone = 'true';
+  }
+}
+
 function clearEntries(): void {
+  backlogGeneration++;
+  backlog = [];
   list.replaceChildren();
   entryElements.clear();
   entryData.clear();
+  pendingFromBottom = undefined;
+  setBusy(false);
+}
+
+/** How many of the newest entries the first paint shows. */
+function firstPaintCount(entries: readonly ChatEntry[]): number {
+  let chars = 0;
+  let n = 0;
+  while (n < entries.length && n < FIRST_PAINT_ENTRIES) {
+    const e = entries[entries.length - 1 - n]!;
+    chars += Math.min(String(e.text ?? '').length + String(e.code?.code ?? '').length, 2 * MAX_RENDER_CHARS);
+    n++;
+    if (chars > FIRST_PAINT_CHARS && n >= FIRST_PAINT_MIN_ENTRIES) break;
+  }
+  return n;
+}
+
+type IdleDeadlineLike = { timeRemaining(): number };
+
+function whenIdle(callback: (deadline: IdleDeadlineLike) => void): void {
+  if (typeof requestIdleCallback === 'function') {
+    // The timeout keeps history coming while the view is busy (e.g. a stream of live messages).
+    requestIdleCallback(callback, { timeout: 200 });
+  } else {
+    setTimeout(() => callback({ timeRemaining: () => BACKLOG_CHUNK_MS }), 0);
+  }
+}
+
+/** Prepends older entries chunk by chunk in idle time, keeping what the user sees in place. */
+function renderBacklog(generation: number): void {
+  whenIdle((deadline) => {
+    if (generation !== backlogGeneration) return;
+    const start = performance.now();
+    const budget = Math.max(BACKLOG_CHUNK_MS, Math.min(deadline.timeRemaining(), 12));
+    // Measured before the change, while layout is still clean from the last frame.
+    const fromBottom = distanceFromBottom();
+    const frag = document.createDocumentFragment();
+    // Newest first in small steps until the budget is spent; each step goes in front, so the order stays chronological.
+    let from = backlog.length;
+    do {
+      const to = from;
+      from = Math.max(0, from - BACKLOG_STEP);
+      frag.prepend(buildEntries(backlog.slice(from, to)));
+    } while (from > 0 && performance.now() - start < budget);
+    backlog.length = from;
+    list.prepend(frag);
+    if (stickToBottom) {
+      scrollToBottom();
+      keepPinned();
+    } else if (pendingFromBottom !== undefined) {
+      if (scrollToFromBottom(pendingFromBottom) || backlog.length === 0) pendingFromBottom = undefined;
+    } else {
+      // Content grew above: keep the same content under the user's eyes (at the bottom stays at the bottom).
+      scrollToFromBottom(fromBottom);
+    }
+    if (backlog.length > 0) renderBacklog(generation);
+    else setBusy(false);
+  });
 }
 
 function onSnapshot(msg: Extract<HostToWebview, { type: 'didSnapshot' }>): void {
@@ -310,15 +464,30 @@ function onSnapshot(msg: Extract<HostToWebview, { type: 'didSnapshot' }>): void 
   const wasNearBottom = isNearBottom();
   renderHeader(msg.header);
   clearEntries();
-  list.appendChild(buildEntries(msg.entries));
+  // Until the history is in, the log announces nothing: a screen reader should not read 10,000 old messages.
+  setBusy(true);
+  const entries = msg.entries;
+  for (const entry of entries) entryData.set(entry.id, entry);
+  const split = entries.length - firstPaintCount(entries);
+  backlog = entries.slice(0, split);
+  list.appendChild(buildEntries(entries.slice(split), true));
   if (!scrollRestored) {
     scrollRestored = true;
-    if (state.atBottom) scrollToBottom();
-    else list.scrollTop = state.scrollTop;
-  } else if (wasNearBottom) {
+    stickToBottom = state.atBottom || state.fromBottom === undefined;
+    if (stickToBottom) {
+      scrollToBottom();
+    } else if (!scrollToFromBottom(state.fromBottom ?? 0) && backlog.length > 0) {
+      // The spot is in history not rendered yet: keep heading there as older entries arrive.
+      pendingFromBottom = state.fromBottom;
+    }
+  } else if (wasNearBottom || stickToBottom) {
+    stickToBottom = true;
     scrollToBottom();
   }
-  const count = msg.entries.length;
+  keepPinned();
+  offerHostDraft(msg.draft);
+  const count = entries.length;
+  const generation = backlogGeneration;
   // Two frames: the first callback runs before the paint that shows the new list, the second after it.
   requestAnimationFrame(() =>
     requestAnimationFrame(() => {
@@ -326,23 +495,45 @@ function onSnapshot(msg: Extract<HostToWebview, { type: 'didSnapshot' }>): void 
       document.body.dataset.renderMs = String(ms);
       document.body.dataset.renderCount = String(count);
       post({ type: 'didRender', count, ms });
+      // Older entries start only after the first paint, so they never delay it.
+      if (generation === backlogGeneration) renderBacklog(generation);
     }),
   );
 }
 
+/** What a screen reader says for a new message: sender, then text (or the shared code's path). */
+function announcement(entry: ChatEntry): string {
+  const sender = entry.kind === 'own' ? 'You' : entry.kind === 'peer' ? entry.from || 'Peer' : entry.from || '';
+  let text = String(entry.text ?? '');
+  if (!text && entry.code) text = `code ${entry.code.path || entry.code.language || ''}`.trim();
+  if (text.length > MAX_ANNOUNCE_CHARS) text = `${text.slice(0, MAX_ANNOUNCE_CHARS)}…`;
+  return sender ? `${sender}: ${text}` : text;
+}
+
 function onAddEntries(entries: readonly ChatEntry[]): void {
-  const wasNearBottom = isNearBottom();
-  list.appendChild(buildEntries(entries));
+  const wasNearBottom = stickToBottom || isNearBottom();
+  for (const entry of entries) entryData.set(entry.id, entry);
+  list.appendChild(buildEntries(entries, true));
+  // The busy log stays silent, so new messages are announced on the side until the history is in.
+  if (list.getAttribute('aria-busy') === 'true' && entries.length > 0) {
+    announcer.textContent = entries.map(announcement).join('\n');
+  }
   const ownArrived = scrollOnOwnEntry && entries.some((e) => e.kind === 'own');
   if (ownArrived) scrollOnOwnEntry = false;
-  if (wasNearBottom || ownArrived) scrollToBottom();
+  if (wasNearBottom || ownArrived) {
+    stickToBottom = true;
+    scrollToBottom();
+    keepPinned();
+  }
 }
 
 function onChangeStatus(id: string, status: DeliveryStatus): void {
-  const item = entryElements.get(id);
   const data = entryData.get(id);
-  if (!item || !data || data.kind !== 'own') return;
+  if (!data || data.kind !== 'own') return;
+  // An entry still in the backlog shows the new status when it is rendered.
   data.status = status;
+  const item = entryElements.get(id);
+  if (!item) return;
   let statusEl = item.querySelector<HTMLElement>(':scope > .status');
   if (!statusEl) {
     statusEl = el('div', 'status');
@@ -351,11 +542,51 @@ function onChangeStatus(id: string, status: DeliveryStatus): void {
   renderStatus(statusEl, id, status);
 }
 
+// ---- drafts: kept in the webview state (hide/show) and by the host (window reloads) ----
+
+/** The draft the host is known to hold; undefined until the first snapshot tells. */
+let hostDraft: string | undefined;
+let draftTimer: ReturnType<typeof setTimeout> | undefined;
+
+function flushDraft(): void {
+  if (draftTimer !== undefined) clearTimeout(draftTimer);
+  draftTimer = undefined;
+  if (hostDraft === state.draft) return;
+  hostDraft = state.draft;
+  post({ type: 'saveDraft', text: state.draft });
+}
+
+function scheduleDraftSave(): void {
+  if (draftTimer !== undefined) clearTimeout(draftTimer);
+  draftTimer = setTimeout(flushDraft, DRAFT_SAVE_DELAY_MS);
+}
+
+function setDraft(text: string): void {
+  state.draft = text;
+  saveState();
+}
+
+/** The webview's own draft wins (it is newer); the host's fills an empty box after a reload. */
+function offerHostDraft(draft: string | undefined): void {
+  const kept = typeof draft === 'string' ? draft : '';
+  if (hostDraftOffered) return;
+  hostDraftOffered = true;
+  hostDraft = kept;
+  if (kept && input.value === '' && !saved?.draft) {
+    input.value = kept;
+    setDraft(kept);
+  } else if (input.value !== kept) {
+    // The host holds an older draft than this view: bring it up to date.
+    scheduleDraftSave();
+  }
+}
+
 function restoreDraft(text: string): void {
   const current = input.value;
   input.value = current.trim() === '' ? text : `${text}\n${current}`;
-  state.draft = input.value;
-  saveState();
+  setDraft(input.value);
+  // Text the host handed back must survive a reload too.
+  flushDraft();
   input.focus();
 }
 
@@ -405,8 +636,9 @@ function send(): void {
   post({ type: 'sendMessage', text });
   scrollOnOwnEntry = true;
   input.value = '';
-  state.draft = '';
-  saveState();
+  setDraft('');
+  // At once: a reload right after sending must not bring the sent text back.
+  flushDraft();
 }
 
 composer.addEventListener('submit', (event) => {
@@ -416,6 +648,7 @@ composer.addEventListener('submit', (event) => {
 });
 
 input.addEventListener('keydown', (event) => {
+  // Escape is left alone: the text stays, and VS Code gets the key (e.g. to leave the view).
   // keyCode 229: some IMEs report the confirming Enter this way without isComposing.
   if (event.key !== 'Enter' || event.shiftKey || event.isComposing || event.keyCode === 229) return;
   if (event.altKey || event.ctrlKey || event.metaKey) return;
@@ -424,8 +657,14 @@ input.addEventListener('keydown', (event) => {
 });
 
 input.addEventListener('input', () => {
-  state.draft = input.value;
-  saveState();
+  setDraft(input.value);
+  scheduleDraftSave();
+});
+
+// The view may be torn down right after hiding (no retainContextWhenHidden): save now, not in 300 ms.
+window.addEventListener('pagehide', flushDraft);
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'hidden') flushDraft();
 });
 
 let scrollSavePending = false;
@@ -434,19 +673,65 @@ list.addEventListener('scroll', () => {
   scrollSavePending = true;
   requestAnimationFrame(() => {
     scrollSavePending = false;
+    // Heading for a restored spot in history not rendered yet: that spot is still the one to keep.
+    if (pendingFromBottom !== undefined) return;
+    const fromBottom = distanceFromBottom();
+    if (userScrolling()) stickToBottom = fromBottom <= NEAR_BOTTOM_PX;
     state.scrollTop = list.scrollTop;
-    state.atBottom = isNearBottom();
+    state.fromBottom = fromBottom;
+    state.atBottom = stickToBottom;
     saveState();
   });
 });
 
-// Links never navigate the webview: the host confirms and opens them.
+// The user takes over scrolling: stop steering towards a restored position; their scrolling decides stickiness.
+function userScrolls(): void {
+  pendingFromBottom = undefined;
+  userScrollUntil = performance.now() + 1000;
+}
+/** Scrolling up leaves the bottom at once: a smooth scroll's first frames are still near it. */
+function userScrollsUp(): void {
+  userScrolls();
+  stickToBottom = false;
+  state.atBottom = false;
+}
+list.addEventListener('wheel', (event) => (event.deltaY < 0 ? userScrollsUp() : userScrolls()), { passive: true });
+list.addEventListener('keydown', (event) => {
+  if (event.target !== list) return;
+  if (event.key === 'ArrowUp' || event.key === 'PageUp' || event.key === 'Home') userScrollsUp();
+  else userScrolls();
+});
+for (const type of ['touchstart', 'touchmove'] as const) {
+  list.addEventListener(type, userScrolls, { passive: true });
+}
+list.addEventListener('pointerdown', () => {
+  pointerHeld = true;
+  userScrolls();
+});
+window.addEventListener('pointerup', () => {
+  pointerHeld = false;
+  userScrolls();
+});
+// A resized view (panel dragged, window resized) keeps showing the newest message.
+new ResizeObserver(() => {
+  if (stickToBottom) keepPinned(2);
+}).observe(list);
+
+// Links never navigate the webview: the host confirms and opens them. Enter on a focused link
+// fires this click too, so mouse and keyboard take the same path.
 list.addEventListener('click', (event) => {
   const target = event.target instanceof Element ? event.target.closest('a') : null;
   if (!target) return;
   event.preventDefault();
   const url = target.dataset.url;
   if (url) post({ type: 'openLink', url });
+});
+// Middle click would open href="#" in a new window; a drag would drop it somewhere.
+list.addEventListener('auxclick', (event) => {
+  if (event.target instanceof Element && event.target.closest('a')) event.preventDefault();
+});
+list.addEventListener('dragstart', (event) => {
+  if (event.target instanceof Element && event.target.closest('a')) event.preventDefault();
 });
 
 renderHeader({

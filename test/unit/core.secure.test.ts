@@ -4,7 +4,10 @@ import { aeadDecrypt, aeadEncrypt, derivePsk, hkdf, Initiator, respond } from '.
 import { ReplayWindow, SecureChannel } from '../../src/core/secure';
 import type { FakeClock } from './support/fakeClock';
 import type { Side } from './support/pair';
-import { makePair } from './support/pair';
+import { makePair, makeSide } from './support/pair';
+import { mulberry32 } from './support/fakeClock';
+import { PERFECT } from './support/link';
+import type { ChatSession } from '../../src/core/session';
 
 // scrypt is slow on purpose; derive each passphrase once.
 const pskCache = new Map<string, Buffer>();
@@ -178,7 +181,7 @@ describe('core/secure: encrypted sessions', () => {
     assert.notEqual(b.session.presence, 'online');
   });
 
-  it('a key change: a restarted peer runs a new handshake, old keys stop working', () => {
+  it('a key change: a restarted peer runs a new handshake with new keys; old keys stop working', () => {
     const { clock, a, b, fps, ch } = securePair('pw', 'pw');
     a.link.keepTap = true;
     a.session.start(); b.session.start();
@@ -186,14 +189,44 @@ describe('core/secure: encrypted sessions', () => {
     a.session.send({ text: 'before' });
     clock.advance(100);
     const oldSealed = a.link.tap.filter((d) => { const p = decode(d); return p.kind === 'packet' && p.packet.type === PacketType.Sealed; });
-    // b sees a hello from a new instance of a: same passphrase, new ids, new ephemeral keys.
-    const a2hello = encode({ type: PacketType.Hello, senderId: 0x7fffffff, echoId: 0, secure: true, name: 'alice2' });
-    b.session.receive(a2hello);
-    assert.equal(ch().b!.established, false, 'keys dropped for the new instance');
-    // the old instance's sealed datagrams no longer open
-    const before = b.received.length;
-    for (const d of oldSealed) b.session.receive(d);
-    assert.equal(b.received.length, before);
     assert.equal(fps.b.length, 1);
+    // a restarts: bye, then a new instance (new sender id, new ephemeral keys) on the same link.
+    a.session.end('restart');
+    clock.advance(50);
+    let a2Session: ChatSession | undefined;
+    const a2 = makeSide(clock, mulberry32(9), PERFECT, 'alice-again', {
+      secure: true,
+      filter: (() => {
+        let c: SecureChannel | undefined;
+        const get = () => (c ??= new SecureChannel(psk('pw'), () => a2Session!.senderId, clock, { ready: () => a2Session!.kick(), notice: () => undefined, send: (d) => a2.link.send(d) }));
+        return { outgoing: (p: Buffer, t: PacketType) => get().outgoing(p, t), incoming: (w: Buffer) => get().incoming(w) };
+      })(),
+    });
+    a2Session = a2.session;
+    a2.link.deliver = (d) => b.session.receive(d);
+    b.link.deliver = (d) => a2.session.receive(d);
+    a2.session.start();
+    clock.advance(3000);
+    assert.equal(fps.b.length, 2, 'a second handshake ran');
+    assert.notEqual(fps.b[1], fps.b[0], 'new keys, new fingerprint');
+    a2.session.send({ text: 'after restart' });
+    clock.advance(500);
+    assert.deepEqual(b.received.map((m) => m.text), ['before', 'after restart']);
+    const before = ch().b!.stats.opened;
+    for (const d of oldSealed) b.session.receive(d);
+    assert.equal(ch().b!.stats.opened, before, 'datagrams sealed with the old keys no longer open');
+    assert.deepEqual(b.received.map((m) => m.text), ['before', 'after restart']);
+  });
+
+  it('a forged hello with another sender id does not drop the keys in use', () => {
+    const { clock, a, b, ch } = securePair('pw', 'pw');
+    a.session.start(); b.session.start();
+    clock.advance(100);
+    b.session.receive(encode({ type: PacketType.Hello, senderId: 0x7fffffff, echoId: 0, secure: true, name: 'mallory' }));
+    assert.equal(ch().b!.established, true);
+    a.session.send({ text: 'still private' });
+    clock.advance(300);
+    assert.deepEqual(b.received.map((m) => m.text), ['still private']);
+    assert.equal(b.session.remoteName, 'alice');
   });
 });

@@ -16,7 +16,8 @@ export interface Side {
 export function makeSide(clock: FakeClock, rand: () => number, imp: Impairment, name: string, opts: Partial<SessionOptions>, config?: Partial<SessionConfig>): Side {
   const link = new ImpairedLink(clock, rand, imp);
   const side: Side = { session: undefined as unknown as ChatSession, link, received: [], statuses: new Map(), presence: [], notices: [] };
-  let idSeed = name === 'alice' ? 0x1111 : 0x2222;
+  // Distinct, repeatable sender ids per name.
+  let idSeed = name === 'alice' ? 0x1111 : name === 'bob' ? 0x2222 : [...name].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7);
   side.session = new ChatSession({
     transport: link, clock, displayName: name, random32: () => (idSeed = (idSeed * 1103515245 + 12345) >>> 0), config,
     events: {
