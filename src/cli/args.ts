@@ -17,6 +17,12 @@ export interface CliOptions {
   json: boolean;
   help: boolean;
   version: boolean;
+  /** Read the shared passphrase from this file (first line). */
+  passphraseFile?: string;
+  /** Ask for the passphrase on the terminal. */
+  passphrasePrompt: boolean;
+  /** Pre-shared key derived from the passphrase (set by main, not by the parser). */
+  psk?: Buffer;
 }
 
 export type ArgsResult = { ok: true; options: CliOptions } | { ok: false; error: string };
@@ -73,6 +79,11 @@ const FLAGS: readonly FlagSpec[] = [
       return undefined;
     },
   },
+  {
+    long: 'passphrase-file', value: 'FILE', help: 'Encrypted session: the shared passphrase is the first line of FILE.',
+    apply: (o, v) => { if (v.trim() === '') return '--passphrase-file: give a file name.'; o.passphraseFile = v; return undefined; },
+  },
+  { long: 'passphrase', help: 'Encrypted session: ask for the shared passphrase (not echoed).', apply: (o) => { o.passphrasePrompt = true; return undefined; } },
   { long: 'plain', help: 'Plain-text mode for nc -u and the classic scripts: no protocol, UTF-8, 1024-byte datagrams.', apply: (o) => { o.plain = true; return undefined; } },
   { long: 'json', help: 'Scriptable mode: stdin lines are messages, stdout is one JSON event per line.', apply: (o) => { o.json = true; return undefined; } },
   { long: 'help', short: 'h', help: 'Show this help and exit.', apply: (o) => { o.help = true; return undefined; } },
@@ -80,7 +91,7 @@ const FLAGS: readonly FlagSpec[] = [
 ];
 
 export function defaultOptions(defaultName: string): CliOptions {
-  return { localAddress: '', localPort: DEFAULT_PORT, displayName: defaultName, plain: false, json: false, help: false, version: false };
+  return { localAddress: '', localPort: DEFAULT_PORT, displayName: defaultName, plain: false, json: false, help: false, version: false, passphrasePrompt: false };
 }
 
 /**
@@ -127,6 +138,8 @@ export function parseArgs(argv: readonly string[], defaultName = 'me'): ArgsResu
     if (err) return { ok: false, error: err };
   }
   if (!o.help && !o.version && !o.peer) return { ok: false, error: 'Missing --peer HOST:PORT: whom to chat with.' };
+  if (o.plain && (o.passphraseFile || o.passphrasePrompt)) return { ok: false, error: '--plain cannot be encrypted: plain-text peers (nc -u) know no passphrase.' };
+  if (o.passphraseFile && o.passphrasePrompt) return { ok: false, error: 'Give either --passphrase-file or --passphrase, not both.' };
   return { ok: true, options: o };
 }
 
@@ -166,7 +179,13 @@ export function usage(): string {
     '    {"event":"stranger","from":"192.0.2.9:4000","bytes":12}',
     '    {"event":"error","code":"EADDRINUSE","message":"..."}',
     '    {"event":"bye","reason":"..."}   {"event":"stats",...}  (last line: session counters)',
+    '    {"event":"secured","fingerprint":"3f1a 09c2 ..."}   encrypted session established',
     '  Diagnostics go to stderr; nothing else is written to stdout.',
+    '',
+    'Encryption:',
+    '  With --passphrase-file, --passphrase or the UDP_CHAT_PASSPHRASE environment variable, the',
+    '  session is encrypted and authenticated (Noise NNpsk0, ChaCha20-Poly1305); the peer needs the',
+    '  same passphrase (in VS Code: "UDP Chat: Set Passphrase"). Compare the fingerprint both sides print.',
     '',
     'Exit status: 0 when the session ended normally, 1 on a runtime error (port in use, permission',
     'denied, peer host does not resolve, ...), 2 on a usage error.',

@@ -31,6 +31,8 @@ export interface CliView {
   presence?(presence: Presence, detail: { name: string; plain: boolean; reason: string }): void;
   plainPeer?(plain: boolean): void;
   notice?(level: 'info' | 'warning' | 'error', text: string): void;
+  /** The encrypted session is established; both sides show the same fingerprint. */
+  secured?(fingerprint: string): void;
   stranger?(from: string, bytes: number, preview: string): void;
   /** A message could not be taken (too large); `id` is set when it had been accepted. */
   error?(code: string, message: string, id?: string): void;
@@ -62,7 +64,9 @@ export class CliChat {
       peer: o.peer!,
       displayName: o.displayName,
       plainMode: o.plain,
+      psk: o.psk,
       events: {
+        secured: (fp) => v.secured?.(fp),
         message: (m) => { this.summary.received++; v.message?.(this.peerName(), m); },
         status: (id, s) => this.onStatus(id, s),
         presence: (p, d) => {

@@ -77,6 +77,7 @@ export async function runInteractive(options: CliOptions, input: NodeJS.Readable
     },
     plainPeer: (plain) => say(plain ? '* the peer speaks plain text (like nc -u)' : '* the peer speaks the UDP Chat protocol'),
     notice: (level, text) => say(`${level === 'info' ? '*' : level === 'warning' ? '! warning:' : '! error:'} ${text}`),
+    secured: (fp) => say(`* encrypted and authenticated session; fingerprint ${fp} (compare it with your peer)`),
     stranger: (from, bytes, preview) => say(`* ignored ${bytes} bytes from ${from} (not the peer): ${preview}`),
     error: (_code, message) => say(`! ${message}`),
     ended: (reason, s) => say(`* session ended (${reason}): ${summaryLine(s)}`),

@@ -23,6 +23,7 @@ export function jsonView(emit: Emit): CliView {
     },
     plainPeer: (plain) => emit({ event: 'plain-peer', plain }),
     notice: (level, text) => emit({ event: 'notice', level, text }),
+    secured: (fingerprint) => emit({ event: 'secured', fingerprint }),
     stranger: (from, bytes) => emit({ event: 'stranger', from, bytes }),
     error: (code, message, id) => emit({ event: 'error', code, message, ...(id ? { id } : {}) }),
     ended: (reason, summary, stats) => {

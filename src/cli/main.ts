@@ -3,9 +3,14 @@
 import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
+import { derivePskAsync } from '../core/noise';
+import type { CliOptions } from './args';
 import { parseArgs, usage } from './args';
 import { runInteractive } from './interactive';
 import { jsonEmitter, runJson } from './jsonMode';
+
+/** Same minimum as the extension's Set Passphrase. */
+const MIN_PASSPHRASE_LENGTH = 8;
 
 /** The version in the package.json above the bundle (dist/cli.js → ../package.json). */
 function version(): string {
@@ -33,6 +38,56 @@ function exit(code: number): void {
   process.stdout.write('', () => process.exit(code));
 }
 
+type PassResult = { ok: true; passphrase?: string } | { ok: false; error: string; usage?: boolean };
+
+/** From --passphrase-file, --passphrase (terminal prompt) or UDP_CHAT_PASSPHRASE; none means unencrypted. */
+async function readPassphrase(o: CliOptions): Promise<PassResult> {
+  let p: string | undefined;
+  if (o.passphraseFile) {
+    try {
+      p = readFileSync(o.passphraseFile, 'utf8').split(/\r?\n/)[0];
+    } catch (e) {
+      return { ok: false, error: `cannot read the passphrase file ${o.passphraseFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
+    }
+  } else if (o.passphrasePrompt) {
+    if (!process.stdin.isTTY) return { ok: false, error: '--passphrase needs a terminal to ask on; use --passphrase-file or UDP_CHAT_PASSPHRASE.', usage: true };
+    p = await promptHidden('Passphrase: ');
+  } else if (process.env.UDP_CHAT_PASSPHRASE) {
+    p = process.env.UDP_CHAT_PASSPHRASE;
+  }
+  if (p === undefined) return { ok: true };
+  if (o.plain) return { ok: false, error: '--plain cannot be encrypted: unset UDP_CHAT_PASSPHRASE or drop --plain.', usage: true };
+  if (p.length < MIN_PASSPHRASE_LENGTH) return { ok: false, error: `the passphrase must have at least ${MIN_PASSPHRASE_LENGTH} characters.` };
+  return { ok: true, passphrase: p };
+}
+
+/** Reads one line from the terminal without echoing it. */
+function promptHidden(prompt: string): Promise<string> {
+  return new Promise((resolve) => {
+    process.stderr.write(prompt);
+    const stdin = process.stdin;
+    stdin.setRawMode(true);
+    stdin.resume();
+    let text = '';
+    const onData = (buf: Buffer) => {
+      for (const ch of buf.toString('utf8')) {
+        if (ch === '\r' || ch === '\n') {
+          stdin.setRawMode(false);
+          stdin.pause();
+          stdin.removeListener('data', onData);
+          process.stderr.write('\n');
+          resolve(text);
+          return;
+        }
+        if (ch === '\u0003') { process.stderr.write('\n'); process.exit(130); }
+        if (ch === '\u007f' || ch === '\b') text = text.slice(0, -1);
+        else text += ch;
+      }
+    };
+    stdin.on('data', onData);
+  });
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const parsed = parseArgs(argv, osUserName());
@@ -58,6 +113,14 @@ async function main(): Promise<void> {
   const o = parsed.options;
   if (o.help) { process.stdout.write(`${usage()}\n`); exit(0); return; }
   if (o.version) { process.stdout.write(`udp-chat ${version()}\n`); exit(0); return; }
+  const pass = await readPassphrase(o);
+  if (!pass.ok) {
+    if (json) emit({ event: 'error', code: 'EPASSPHRASE', message: pass.error });
+    process.stderr.write(`udp-chat: ${pass.error}\n`);
+    exit(pass.usage ? 2 : 1);
+    return;
+  }
+  if (pass.passphrase !== undefined) o.psk = await derivePskAsync(pass.passphrase);
   const code = o.json
     ? await runJson(o, process.stdin, emit, (l) => process.stderr.write(`${l}\n`))
     : await runInteractive(o, process.stdin, process.stdout, process.stderr);

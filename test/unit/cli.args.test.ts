@@ -102,3 +102,17 @@ describe('cli/interactive format', () => {
     assert.equal(formatIncoming('09:05', 'bob', 'a\nb'), `[09:05] bob: a\n${' '.repeat(13)}b`);
   });
 });
+
+describe('cli/args: encryption flags', () => {
+  it('takes --passphrase-file and --passphrase, and refuses them with --plain or together', () => {
+    const r = parseArgs(['-P', '127.0.0.1:5', '--passphrase-file', '/tmp/p']);
+    assert.ok(r.ok && r.options.passphraseFile === '/tmp/p' && !r.options.passphrasePrompt);
+    const q = parseArgs(['-P', '127.0.0.1:5', '--passphrase']);
+    assert.ok(q.ok && q.options.passphrasePrompt);
+    const bad = parseArgs(['-P', '127.0.0.1:5', '--plain', '--passphrase']);
+    assert.ok(!bad.ok && /--plain cannot be encrypted/.test(bad.error));
+    const both = parseArgs(['-P', '127.0.0.1:5', '--passphrase', '--passphrase-file=/x']);
+    assert.ok(!both.ok && /either/.test(both.error));
+    assert.match(usage(), /--passphrase-file FILE/);
+  });
+});
