@@ -637,7 +637,8 @@ function send(): void {
   scrollOnOwnEntry = true;
   input.value = '';
   setDraft('');
-  // At once: a reload right after sending must not bring the sent text back.
+  // At once, and even if the host never saw this text: a reload right after sending must not bring it back.
+  hostDraft = undefined;
   flushDraft();
 }
 
