@@ -140,9 +140,30 @@ export function encode(p: Packet): Buffer {
       return header(p.type, 0).u32(p.senderId).u8(reason.length).raw(reason).done();
     }
     case PacketType.Data: {
-      const w = header(p.type, p.ack ? FLAG_ACK : 0).u32(p.senderId).u32(p.streamId).u32(p.seq).u32(p.msgId).u16(p.fragIndex).u16(p.fragCount);
-      if (p.ack) writeAck(w, p.ack);
-      return w.raw(p.payload).done();
+      // The hot path: one allocation, direct writes.
+      const ranges = p.ack ? p.ack.ranges.slice(0, MAX_SACK_RANGES) : [];
+      const ackLen = p.ack ? 9 + 8 * ranges.length : 0;
+      const b = Buffer.allocUnsafe(HEADER_BYTES + 20 + ackLen + p.payload.length);
+      MAGIC.copy(b, 0);
+      b[3] = VERSION;
+      b[4] = p.type;
+      b[5] = p.ack ? FLAG_ACK : 0;
+      b.writeUInt32BE(p.senderId >>> 0, 6);
+      b.writeUInt32BE(p.streamId >>> 0, 10);
+      b.writeUInt32BE(p.seq >>> 0, 14);
+      b.writeUInt32BE(p.msgId >>> 0, 18);
+      b.writeUInt16BE(p.fragIndex, 22);
+      b.writeUInt16BE(p.fragCount, 24);
+      let o = 26;
+      if (p.ack) {
+        b.writeUInt32BE(p.ack.streamId >>> 0, o);
+        b.writeUInt32BE(p.ack.cumulative >>> 0, o + 4);
+        b[o + 8] = ranges.length;
+        o += 9;
+        for (const [rs, re] of ranges) { b.writeUInt32BE(rs >>> 0, o); b.writeUInt32BE(re >>> 0, o + 4); o += 8; }
+      }
+      Buffer.from(p.payload.buffer, p.payload.byteOffset, p.payload.length).copy(b, o);
+      return b;
     }
     case PacketType.Ack: {
       const w = header(p.type, 0).u32(p.senderId);
@@ -258,7 +279,8 @@ export function decodeBody(buf: Buffer): MessageBody | undefined {
   const sentAt = buf.readDoubleBE(1);
   const metaLen = buf.readUInt16BE(9);
   if (11 + metaLen > buf.length) return undefined;
-  const text = new TextDecoder('utf-8', { fatal: false }).decode(buf.subarray(11 + metaLen));
+  // Buffer's UTF-8 decoding replaces invalid sequences with U+FFFD, like a non-fatal TextDecoder.
+  const text = buf.toString('utf8', 11 + metaLen);
   const body: MessageBody = { text, sentAt: Number.isFinite(sentAt) ? sentAt : 0 };
   if (kind === BODY_CODE) {
     try {

@@ -33,6 +33,6 @@ export function splitUtf8(text: string, max = PLAIN_MAX_DATAGRAM): Buffer[] {
 
 /** Decode a plain datagram: invalid UTF-8 becomes U+FFFD; one trailing newline (nc sends one) is dropped. */
 export function decodePlain(buf: Uint8Array): string {
-  const text = new TextDecoder('utf-8', { fatal: false }).decode(buf);
+  const text = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString('utf8');
   return text.replace(/\r?\n$/, '');
 }

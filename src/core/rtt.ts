@@ -41,6 +41,11 @@ export class RttEstimator {
     if (this.rto < this.bounds.maxRtoMs) this.backoff *= 2;
   }
 
+  /** Ends the exponential backoff (new data was acknowledged) without changing the estimate. */
+  resetBackoff(): void {
+    this.backoff = 1;
+  }
+
   get rto(): number {
     return Math.min(this.bounds.maxRtoMs, Math.max(this.bounds.minRtoMs, this.baseRto * this.backoff));
   }

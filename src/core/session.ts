@@ -149,6 +149,8 @@ export interface SessionStats {
   plainDropped: number;
   /** Datagrams with another sender id while the current peer instance was alive (forged). */
   foreignDropped: number;
+  /** Tail loss probes sent (also counted in retransmissions). */
+  tailProbes: number;
 }
 
 interface OutMessage {
@@ -174,6 +176,8 @@ interface OutFrag {
   transmissions: number;
   /** Selectively acknowledged: not retransmitted, but kept until the cumulative ack passes it. */
   sacked: boolean;
+  /** When it was last fast-retransmitted (to spot spurious ones). */
+  fastAt?: number;
 }
 
 interface InFrag {
@@ -210,7 +214,7 @@ export class ChatSession {
   readonly config: SessionConfig;
   readonly stats: SessionStats = {
     datagramsSent: 0, datagramsReceived: 0, dataSent: 0, retransmissions: 0, fastRetransmits: 0, timeouts: 0,
-    duplicatesDropped: 0, acksSent: 0, messagesDelivered: 0, messagesReceived: 0, messagesFailed: 0, malformed: 0, streamResets: 0, plainDropped: 0, foreignDropped: 0,
+    duplicatesDropped: 0, acksSent: 0, messagesDelivered: 0, messagesReceived: 0, messagesFailed: 0, malformed: 0, streamResets: 0, plainDropped: 0, foreignDropped: 0, tailProbes: 0,
   };
   readonly senderId: number;
 
@@ -268,6 +272,17 @@ export class ChatSession {
 
   // timers
   private rtoTimer?: TimerHandle;
+  private rtoDue = Infinity;
+  private probeTimer?: TimerHandle;
+  private probeDue = Infinity;
+  /** Consecutive probes without an ack (each doubles the probe timeout). */
+  private probes = 0;
+  /** Send time of the most recently sent fragment known to be delivered (RACK). */
+  private rackSent = 0;
+  private lastAckAt = 0;
+  /** Reordering window multiplier (RACK), raised by spurious fast retransmissions. */
+  private reoMult = 1;
+  private goodRecoveries = 0;
   private ackTimer?: TimerHandle;
   private tickTimer?: TimerHandle;
   private helloTimer?: TimerHandle;
@@ -379,8 +394,8 @@ export class ChatSession {
     if (!this.running) return;
     if (!this._plainPeer) this.sendPacket({ type: PacketType.Bye, senderId: this.senderId, reason });
     this.running = false;
-    for (const t of [this.rtoTimer, this.ackTimer, this.tickTimer, this.helloTimer]) if (t !== undefined) this.clock.clearTimeout(t);
-    this.rtoTimer = this.ackTimer = this.tickTimer = this.helloTimer = undefined;
+    for (const t of [this.rtoTimer, this.probeTimer, this.ackTimer, this.tickTimer, this.helloTimer]) if (t !== undefined) this.clock.clearTimeout(t);
+    this.rtoTimer = this.probeTimer = this.ackTimer = this.tickTimer = this.helloTimer = undefined;
   }
 
   // ---------------------------------------------------------------- sending
@@ -430,6 +445,7 @@ export class ChatSession {
       this.transmit(frag);
     }
     this.armRto();
+    this.armProbe();
   }
 
   private transmit(frag: OutFrag): void {
@@ -443,8 +459,11 @@ export class ChatSession {
     });
   }
 
+  /**
+   * One lazy timer: it is only moved earlier, never cancelled and set again on every send (timer churn
+   * costs more than the rest of a send); firing early is harmless because onRto checks each fragment.
+   */
   private armRto(): void {
-    if (this.rtoTimer !== undefined) { this.clock.clearTimeout(this.rtoTimer); this.rtoTimer = undefined; }
     if (!this.running || this.inFlight.size === 0) return;
     const now = this.clock.now();
     let due = Infinity;
@@ -452,6 +471,11 @@ export class ChatSession {
       due = Math.min(due, (f.msg.firstSentAt ?? now) + this.config.retryBudgetMs);
       if (!f.sacked) due = Math.min(due, f.lastSent + this.rtt.rto);
     }
+    if (this.rtoTimer !== undefined) {
+      if (this.rtoDue <= due) return;
+      this.clock.clearTimeout(this.rtoTimer);
+    }
+    this.rtoDue = due;
     this.rtoTimer = this.clock.setTimeout(() => { this.rtoTimer = undefined; this.onRto(); }, Math.max(1, due - now));
   }
 
@@ -505,6 +529,7 @@ export class ChatSession {
   }
 
   private newStream(): void {
+    this.rackSent = 0;
     this.streamId = (this.streamId + 1) >>> 0 || 1;
     this.nextSeq = 0;
     this.cumAcked = 0;
@@ -520,13 +545,18 @@ export class ChatSession {
     if (ack.streamId !== this.streamId || this.inFlight.size === 0) return;
     if (ack.cumulative > this.nextSeq) return; // acknowledges what we never sent: ignore
     const now = this.clock.now();
+    this.lastAckAt = now;
+    this.probes = 0;
     let newest: OutFrag | undefined;
     let top = -1;
+    let rackSent = 0;
     for (const f of this.inFlight.values()) {
       const cum = f.seq < ack.cumulative;
       if (!cum && (f.sacked || !inRanges(f.seq, ack.ranges))) continue;
       if (!f.sacked) {
         this.unsacked--;
+        rackSent = Math.max(rackSent, f.lastSent);
+        if (f.fastAt !== undefined) this.noteRecovery(now - f.fastAt);
         // Karn's rule: only fragments sent exactly once give an unambiguous sample.
         if (f.transmissions === 1 && (!newest || f.lastSent > newest.lastSent)) newest = f;
         top = Math.max(top, f.seq);
@@ -544,16 +574,77 @@ export class ChatSession {
     }
     if (ack.cumulative > this.cumAcked) this.cumAcked = ack.cumulative;
     if (newest) this.rtt.sample(now - newest.lastSent);
+    // An ack of new data ends the timer backoff even without a sample (RFC 9002 §6.2.1 does the
+    // same for its probe timeout): without this, a window of retransmissions (Karn: no samples)
+    // keeps doubling the RTO while the peer is plainly answering.
+    else if (rackSent > 0) this.rtt.resetBackoff();
     if (ack.ranges.length) top = Math.max(top, ack.ranges[ack.ranges.length - 1][1] - 1);
-    // SACK-based loss detection (RFC 6675): a hole with dupThresh acknowledged fragments above it is lost.
-    if (top >= 0) {
-      const guard = Math.max(this.rtt.srtt ?? this.rtt.rto, 1);
-      for (const f of this.inFlight.values()) {
-        if (f.seq + this.config.dupThresh > top) break;
-        if (!f.sacked && now - f.lastSent >= guard) { this.stats.fastRetransmits++; this.transmit(f); }
-      }
+    if (rackSent > this.rackSent) this.rackSent = rackSent;
+    // Loss detection without waiting for the timer:
+    // - SACK (RFC 6675): a hole with dupThresh acknowledged fragments above it is lost;
+    // - time (RACK, RFC 8985): a fragment sent a reordering window before one that was delivered is lost.
+    // Floors of 0.1 ms: timestamps are sub-millisecond, and a LAN round trip is far below 1 ms.
+    const guard = Math.max(this.rtt.srtt ?? this.rtt.rto, 0.1);
+    const rackRtt = now - this.rackSent;
+    const reo = Math.max(((this.rtt.srtt ?? 0) / 4) * this.reoMult, 0.1);
+    for (const f of this.inFlight.values()) {
+      if (f.sacked) continue;
+      const bySack = top >= 0 && f.seq + this.config.dupThresh <= top && now - f.lastSent >= guard;
+      const byTime = f.lastSent < this.rackSent && now - f.lastSent >= rackRtt + reo;
+      if (!bySack && !byTime) continue;
+      this.stats.fastRetransmits++;
+      f.fastAt = now;
+      this.transmit(f);
     }
     this.pump();
+  }
+
+  /**
+   * Adapts the reordering window (RFC 8985 §6.2 does it with DSACK): an ack that arrives much sooner
+   * than a round trip after a fast retransmission was for the original, so the loss was spurious.
+   */
+  private noteRecovery(sinceRetransmit: number): void {
+    const minRtt = this.rtt.srtt ?? 0;
+    if (sinceRetransmit < minRtt / 2) {
+      this.reoMult = Math.min(this.reoMult * 2, 16);
+      this.goodRecoveries = 0;
+    } else if (++this.goodRecoveries >= 16 && this.reoMult > 1) {
+      this.reoMult /= 2;
+      this.goodRecoveries = 0;
+    }
+  }
+
+  /**
+   * Tail loss probe (RFC 8985 §7): when the last fragments of a burst are lost, no later ack can
+   * reveal it, so after about two round trips one fragment is sent again to draw an ack.
+   */
+  private armProbe(): void {
+    const srtt = this.rtt.srtt;
+    if (!this.running || this.unsacked === 0 || srtt === undefined) return;
+    const now = this.clock.now();
+    // Probe timeout: 2 SRTT plus the peer's ack delay, doubled for each probe that drew no ack.
+    const pto = Math.max(2 * srtt + this.config.ackDelayMs, 10) * 2 ** this.probes;
+    if (pto >= this.rtt.rto) return; // the retransmission timer comes first anyway
+    const due = now + pto;
+    if (this.probeTimer !== undefined) {
+      if (this.probeDue <= due) return;
+      this.clock.clearTimeout(this.probeTimer);
+    }
+    this.probeDue = due;
+    this.probeTimer = this.clock.setTimeout(() => {
+      this.probeTimer = undefined;
+      if (!this.running || this.unsacked === 0) return;
+      const t = this.clock.now();
+      // Only when the tail has been quiet for a probe timeout: an ack in between moved things on.
+      if (t - this.lastAckAt < pto - 1) { this.armProbe(); return; }
+      let last: OutFrag | undefined;
+      for (const f of this.inFlight.values()) if (!f.sacked) last = f;
+      if (!last) return;
+      this.stats.tailProbes++;
+      this.probes++;
+      this.transmit(last);
+      this.armProbe();
+    }, pto);
   }
 
   // ---------------------------------------------------------------- receiving
@@ -803,13 +894,17 @@ export class ChatSession {
       const seqs = [...rx.buffer.keys()].sort((a, b) => a - b);
       let s = seqs[0];
       let e = s + 1;
-      for (let i = 1; i < seqs.length && ranges.length < MAX_SACK_RANGES; i++) {
+      for (let i = 1; i < seqs.length; i++) {
         if (seqs[i] === e) e++;
         else { ranges.push([s, e]); s = seqs[i]; e = s + 1; }
       }
-      if (ranges.length < MAX_SACK_RANGES) ranges.push([s, e]);
+      ranges.push([s, e]);
     }
-    return { streamId: rx.streamId, cumulative: rx.expected, ranges };
+    // Too many holes for one ack: the lowest ranges (the holes to fill first) and the highest ones
+    // (so the sender learns how far the data got, and does not stall on what it cannot see).
+    const half = MAX_SACK_RANGES / 2;
+    const chosen = ranges.length <= MAX_SACK_RANGES ? ranges : [...ranges.slice(0, half), ...ranges.slice(-half)];
+    return { streamId: rx.streamId, cumulative: rx.expected, ranges: chosen };
   }
 
   /** The ack to piggyback on an outgoing datagram, if one is owed; clears the debt. */
@@ -818,7 +913,7 @@ export class ChatSession {
     if (!rx || (rx.ackPending === 0 && !rx.ackNow)) return undefined;
     rx.ackPending = 0;
     rx.ackNow = false;
-    if (this.ackTimer !== undefined) { this.clock.clearTimeout(this.ackTimer); this.ackTimer = undefined; }
+    // The delayed-ack timer is left to run out: it finds nothing owed (cheaper than cancelling it).
     return this.buildAck();
   }
 
