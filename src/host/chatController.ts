@@ -100,7 +100,7 @@ export class ChatController implements vscode.Disposable {
 
   /** Start UDP Chat. Resolves true when a session is running afterwards. */
   async start(opts: { anyPort?: boolean } = {}): Promise<boolean> {
-    await this.view?.reveal(true);
+    await this.view?.reveal(false);
     if (this.runtime) {
       this.notice('info', `The session is already running on ${this.localText}.`);
       return true;
@@ -162,6 +162,8 @@ export class ChatController implements vscode.Disposable {
     this.log.info(`Session started: local ${this.localText}, peer ${formatAddress(parsed.value.host, parsed.value.port)} (${this.runtime.peerEndpoint.address})`);
     this.notice('info', `Listening on ${this.localText}. Waiting for ${this.configuredPeerText()}: messages are queued until the peer answers. A plain-text peer such as nc -u must send a line first.`);
     this.resendPending();
+    // Keyboard users go from the palette straight to typing.
+    this.view?.focusInput();
     return true;
   }
 

@@ -21,6 +21,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   private ready = false;
   private viewDisposables: vscode.Disposable[] = [];
   private badgeCount = 0;
+  private pendingFocus = false;
   private disposed = false;
 
   constructor(
@@ -82,6 +83,12 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     this.view.show(preserveFocus);
   }
 
+  /** Puts the keyboard focus in the message box, now or as soon as the view is ready. */
+  focusInput(): void {
+    if (this.view && this.ready && this.view.visible) this.post({ type: 'didFocusInput' });
+    else this.pendingFocus = true;
+  }
+
   setBadge(count: number): void {
     this.badgeCount = Number.isFinite(count) && count > 0 ? Math.floor(count) : 0;
     this.applyBadge();
@@ -106,6 +113,10 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     if (raw.type === 'ready') {
       this.ready = true;
       this.sendSnapshot();
+      if (this.pendingFocus) {
+        this.pendingFocus = false;
+        this.post({ type: 'didFocusInput' });
+      }
     }
     this.forward(raw);
   }

@@ -302,7 +302,8 @@ function renderEntry(entry: ChatEntry): HTMLElement {
   meta.appendChild(time);
   item.appendChild(meta);
 
-  if (entry.text) {
+  // A code entry's text is its code: shown once, in the code block.
+  if (entry.text && !entry.code) {
     const text = el('div', 'text');
     text.dir = 'auto';
     item.appendChild(text);
