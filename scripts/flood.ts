@@ -132,6 +132,7 @@ export async function runFlood(opts: { count?: number; strangerSources?: number;
     let strangerEvents = 0;
     let peerMessages = 0;
     let notices = 0;
+    const noticeKinds = new Map<string, number>();
     let realAt = 0;
     let markOnline!: () => void;
     const online = new Promise<void>((r) => { markOnline = r; });
@@ -141,7 +142,7 @@ export async function runFlood(opts: { count?: number; strangerSources?: number;
         stranger: () => { strangerEvents++; },
         message: (m) => { peerMessages++; if (m.text === 'the real message') realAt = performance.now(); },
         presence: (p) => { if (p === 'online') markOnline(); },
-        notice: () => { notices++; },
+        notice: (_l, t) => { notices++; noticeKinds.set(t.slice(0, 40), (noticeKinds.get(t.slice(0, 40)) ?? 0) + 1); },
       },
     });
     kid.send({ cmd: 'start', target: rt.local.port } satisfies ChildCommand);
@@ -195,7 +196,7 @@ export async function runFlood(opts: { count?: number; strangerSources?: number;
     // The real message may have been rate-limited with the garbage: its retransmission must get through.
     for (let i = 0; i < 100 && realAt === 0; i++) await new Promise((r) => setTimeout(r, 100));
     peer.realMessageMs = realAt ? realAt - tPeer : undefined;
-    log(`flood: the real message from the peer ${realAt ? `arrived ${(realAt - tPeer).toFixed(0)} ms after the peer flood began` : 'did NOT arrive within 10 s'}; notices ${notices}`);
+    log(`flood: the real message from the peer ${realAt ? `arrived ${(realAt - tPeer).toFixed(0)} ms after the peer flood began` : 'did NOT arrive within 10 s'}; notices ${notices} ${JSON.stringify([...noticeKinds])}`);
     return { phases, realMessageArrived: realAt > 0, notices };
   } finally {
     await rt?.stop();

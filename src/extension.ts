@@ -26,6 +26,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<UdpCha
   const passphrase = new PassphraseStore(context.secrets);
   const ctl = new ChatController(log, conversation, passphrase);
   controller = ctl;
+  ctl.sessionMemory = {
+    get: () => context.workspaceState.get<boolean>('udpChat.sessionActive', false),
+    set: (active) => void context.workspaceState.update('udpChat.sessionActive', active),
+  };
   ctl.drafts = {
     get: () => context.workspaceState.get<string>('udpChat.draft', ''),
     set: (text) => void context.workspaceState.update('udpChat.draft', text),
@@ -69,6 +73,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<UdpCha
     })),
   );
   log.info('UDP Chat activated');
+  // A session that was running when the window closed or reloaded goes on (its queue with it).
+  void ctl.restore().catch((e) => log.error(`Resume failed: ${e instanceof Error ? e.message : String(e)}`));
   return { controller: ctl };
 }
 

@@ -682,6 +682,13 @@ export class ChatSession {
       this.noticeOnce('plain-in-secure', 'warning', 'Ignored a plain-text datagram from the peer\'s address: this session is encrypted.');
       return;
     }
+    if (!this._plainPeer && this.peerSenderId !== 0 && !this.peerSaidBye && this.clock.now() - this.lastFromPeer < this.config.offlineAfterMs) {
+      // The peer at this address speaks our protocol and is alive: plain text from the same address
+      // is not it (a stray or forged datagram). Switching to plain text would send it our words in clear.
+      this.stats.foreignDropped++;
+      this.noticeOnce('plain-while-protocol', 'warning', 'Ignored a plain-text datagram from the peer\'s address while the peer speaks the UDP Chat protocol.');
+      return;
+    }
     if (!this.plainGuard.admit('peer')) {
       this.stats.plainDropped++;
       this.noticeOnce('plain-rate', 'warning', `The peer sends plain text faster than ${PLAIN_MESSAGE_GUARD.ratePerSecond} lines per second; some lines were dropped.`);

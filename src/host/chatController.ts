@@ -10,10 +10,15 @@ import type { OutStatus, Presence } from '../core/session';
 import { MessageTooLargeError } from '../core/session';
 import { ChatRuntime } from '../net/chatRuntime';
 import { UdpError } from '../net/udpEndpoint';
-import type { ChatEntry, CodeBlock, DeliveryStatus, HeaderInfo, SessionState, WebviewToHost } from '../shared/protocol';
+import type { ChatEntry, CodeBlock, DeliveryStatus, HeaderInfo, HostToWebview, SessionState, WebviewToHost } from '../shared/protocol';
 import { assertNever } from '../shared/protocol';
 import type { ChatViewProvider } from './chatViewProvider';
 import type { Conversation } from './conversation';
+
+/** View updates are sent at most this often. */
+const VIEW_BATCH_MS = 16;
+/** At most one new-message notification this often; the badge counts every message. */
+const NOTIFY_INTERVAL_MS = 5000;
 
 export interface SecurityProvider {
   /** The pre-shared key derived from the stored passphrase, or undefined when none is set. */
@@ -29,6 +34,7 @@ export class ChatController implements vscode.Disposable {
   private encrypted = false;
   private fingerprint = '';
   private unread = 0;
+  private lastNotifyAt = 0;
   private starting?: Promise<boolean>;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly statusBar: vscode.StatusBarItem;
@@ -88,6 +94,16 @@ export class ChatController implements vscode.Disposable {
     return { header: this.header(), entries: this.conversation.all(), draft: this.drafts?.get() ?? '' };
   }
 
+  /** Whether a session was running when the window closed (workspace state): it is resumed. */
+  sessionMemory?: { get(): boolean; set(active: boolean): void };
+
+  /** Resumes the session that was running when the window was closed or reloaded. */
+  async restore(): Promise<void> {
+    if (!this.sessionMemory?.get() || this.runtime) return;
+    this.log.info('Resuming the session that was running when the window closed.');
+    await this.start({ restore: true });
+  }
+
   /** Where the unsent input text is kept between reloads (workspace state). */
   drafts?: { get(): string; set(text: string): void };
 
@@ -99,8 +115,9 @@ export class ChatController implements vscode.Disposable {
   // ------------------------------------------------------------------ commands
 
   /** Start UDP Chat. Resolves true when a session is running afterwards. */
-  async start(opts: { anyPort?: boolean } = {}): Promise<boolean> {
-    await this.view?.reveal(false);
+  async start(opts: { anyPort?: boolean; restore?: boolean } = {}): Promise<boolean> {
+    // A session restored after a reload does not grab the view or the focus.
+    if (!opts.restore) await this.view?.reveal(false);
     if (this.runtime) {
       this.notice('info', `The session is already running on ${this.localText}.`);
       return true;
@@ -110,8 +127,9 @@ export class ChatController implements vscode.Disposable {
     return this.starting;
   }
 
-  private async startInner(opts: { anyPort?: boolean }): Promise<boolean> {
+  private async startInner(opts: { anyPort?: boolean; restore?: boolean }): Promise<boolean> {
     let peerText = this.configuredPeerText();
+    if (!peerText && opts.restore) return false;
     if (!peerText) {
       const set = await this.setPeer();
       if (!set) {
@@ -162,12 +180,13 @@ export class ChatController implements vscode.Disposable {
     this.log.info(`Session started: local ${this.localText}, peer ${formatAddress(parsed.value.host, parsed.value.port)} (${this.runtime.peerEndpoint.address})`);
     this.notice('info', `Listening on ${this.localText}. Waiting for ${this.configuredPeerText()}: messages are queued until the peer answers. A plain-text peer such as nc -u must send a line first.`);
     this.resendPending();
+    this.sessionMemory?.set(true);
     // Keyboard users go from the palette straight to typing.
-    this.view?.focusInput();
+    if (!opts.restore) this.view?.focusInput();
     return true;
   }
 
-  private handleStartError(e: unknown, port: number, opts: { anyPort?: boolean }): boolean {
+  private handleStartError(e: unknown, port: number, opts: { anyPort?: boolean; restore?: boolean }): boolean {
     const msg = e instanceof Error ? e.message : String(e);
     const code = e instanceof UdpError ? e.code : '';
     this.log.error(`Start failed: ${msg}`);
@@ -244,6 +263,7 @@ export class ChatController implements vscode.Disposable {
       return;
     }
     this.runtime = undefined;
+    this.sessionMemory?.set(false);
     await rt.stop(reason);
     this.presence = 'unknown';
     this.setState('ended');
@@ -373,9 +393,15 @@ export class ChatController implements vscode.Disposable {
     this.view?.setBadge(this.unread);
     this.updateStatusBar();
     const notify = vscode.workspace.getConfiguration(Settings.section).get<boolean>(Settings.notifications, true);
-    if (notify) {
+    const now = Date.now();
+    if (notify && now - this.lastNotifyAt >= NOTIFY_INTERVAL_MS) {
+      this.lastNotifyAt = now;
       const preview = entry.text.length > 80 ? `${entry.text.slice(0, 80)}…` : entry.text;
-      this.show('info', `UDP Chat — ${entry.from}: ${preview.replace(/\s+/g, ' ')}`, ['Open Chat'], () => this.view?.reveal(false));
+      const more = this.unread > 1 ? ` (${this.unread} unread)` : '';
+      this.show('info', `UDP Chat — ${entry.from}: ${preview.replace(/\s+/g, ' ')}${more}`, ['Open Chat'], async () => {
+        await this.view?.reveal(false);
+        this.view?.focusInput();
+      });
     }
   }
 
@@ -560,9 +586,34 @@ export class ChatController implements vscode.Disposable {
     this.post({ type: 'didAddEntries', entries: [entry] });
   }
 
-  private post(msg: Parameters<ChatViewProvider['post']>[0]): void {
-    this.view?.post(msg);
+  /**
+   * View updates are batched: they go out at most once per frame (16 ms), consecutive additions
+   * merged into one message, so a burst of thousands of messages cannot flood the webview.
+   */
+  private post(msg: HostToWebview): void {
+    this.outgoing.push(msg);
+    if (this.flushTimer === undefined) this.flushTimer = setTimeout(() => this.flushView(), VIEW_BATCH_MS);
   }
+
+  private flushView(): void {
+    this.flushTimer = undefined;
+    const batch = this.outgoing;
+    this.outgoing = [];
+    let adds: ChatEntry[] | undefined;
+    for (const m of batch) {
+      if (m.type === 'didAddEntries') {
+        (adds ??= []).push(...m.entries);
+        continue;
+      }
+      if (adds) { this.view?.post({ type: 'didAddEntries', entries: adds }); adds = undefined; }
+      // A header or status change superseded by a later one in the same batch is skipped.
+      this.view?.post(m);
+    }
+    if (adds) this.view?.post({ type: 'didAddEntries', entries: adds });
+  }
+
+  private outgoing: HostToWebview[] = [];
+  private flushTimer?: NodeJS.Timeout;
 
   private setState(s: SessionState): void {
     this.state = s;

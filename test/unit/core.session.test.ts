@@ -274,4 +274,19 @@ describe('core/session', () => {
     assert.deepEqual(b2.received.map((m) => m.text), ['survive restart']);
     assert.equal(a.session.remoteName, 'bob2');
   });
+
+  it('plain text from the address of a live protocol peer is ignored; after its bye, plain text is a plain peer', () => {
+    const { clock, a, b } = makePair();
+    a.session.start(); b.session.start();
+    clock.advance(50);
+    a.session.receive(Buffer.from('spoofed plain line\n'));
+    assert.equal(a.session.plainPeer, false, 'a live protocol peer stays a protocol peer');
+    assert.equal(a.received.length, 0);
+    assert.ok(a.notices.some((n) => /Ignored a plain-text datagram/.test(n)));
+    b.session.end('bye');
+    clock.advance(10);
+    a.session.receive(Buffer.from('now I am netcat\n'));
+    assert.equal(a.session.plainPeer, true);
+    assert.deepEqual(a.received.map((m) => m.text), ['now I am netcat']);
+  });
 });

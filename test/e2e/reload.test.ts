@@ -1,0 +1,45 @@
+import * as assert from 'node:assert/strict';
+import { openVsCode, type VsCode } from './harness';
+import { chatSettings, expectStatus, freeUdpPort, ownEntry, startChat, TestPeer, typeAndSend, waitFor } from './support';
+
+// The offline queue survives a window reload: the session resumes by itself, and the queued
+// message goes out once the peer is back.
+describe('e2e reload: the offline queue and the session survive a window reload', function () {
+  this.timeout(150_000);
+  let vscode: VsCode | undefined;
+  let peer: TestPeer | undefined;
+
+  after(async () => { await peer?.stop(); await vscode?.close(); });
+
+  it('queued before the reload, delivered after it', async () => {
+    const extPort = await freeUdpPort();
+    const peerPort = await freeUdpPort();
+    peer = new TestPeer(peerPort, extPort, 'Reload Peer');
+    await peer.start();
+    vscode = await openVsCode({ workspaceSettings: chatSettings(extPort, peerPort) });
+    const v = vscode;
+    let frame = await startChat(v);
+    await frame.locator('.presence[data-presence="online"]').waitFor({ timeout: 20_000 });
+
+    await peer.stop(); // bye: the extension shows the peer offline
+    await frame.locator('.presence[data-presence="offline"]').waitFor({ timeout: 10_000 });
+    await typeAndSend(frame, 'queued across a reload');
+    await expectStatus(frame, 'queued across a reload', 'queued', 5_000);
+
+    await v.runCommand('Developer: Reload Window');
+    await v.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await v.runCommand('UDP Chat: Open Chat');
+    frame = await v.waitForChatFrame('#messages', 30_000);
+    // The session resumed by itself (no Start), still with the message queued.
+    await frame.locator('.session-state[data-state="active"]').waitFor({ timeout: 30_000 });
+    await expectStatus(frame, 'queued across a reload', 'queued', 10_000);
+    assert.equal(peer.received.length, 0);
+
+    await peer.start();
+    await peer.waitReceived('queued across a reload', 30_000);
+    await expectStatus(frame, 'queued across a reload', 'delivered', 15_000);
+    await waitFor('one copy only', () => peer!.received.filter((t) => t === 'queued across a reload').length === 1);
+    assert.equal(await ownEntry(frame, 'queued across a reload').count(), 1, 'the message shows once in the view');
+    await v.screenshot('e2e-reload-queue');
+  });
+});
