@@ -637,6 +637,8 @@ export class ChatController implements vscode.Disposable {
   }
 
   async dispose(): Promise<void> {
+    // First, while there is time: a reloading window does not wait for asynchronous work.
+    this.conversation.flushSync();
     const rt = this.runtime;
     this.runtime = undefined;
     if (rt) await rt.stop('VS Code window closed').catch(() => undefined);

@@ -4,6 +4,8 @@ import type { ChatEntry, DeliveryStatus } from '../shared/protocol';
 export interface HistoryStorage {
   load(): Promise<ChatEntry[] | undefined>;
   save(entries: ChatEntry[]): Promise<void>;
+  /** For the last write when the window closes (nothing asynchronous finishes then). */
+  saveSync?(entries: ChatEntry[]): void;
 }
 
 export const DEFAULT_HISTORY_LIMIT = 10_000;
@@ -69,7 +71,18 @@ export class Conversation {
 
   private scheduleSave(): void {
     if (!this.storage || this.saveTimer) return;
-    this.saveTimer = setTimeout(() => { this.saveTimer = undefined; void this.flush(); }, 300);
+    this.saveTimer = setTimeout(() => { this.saveTimer = undefined; void this.flush(); }, 100);
+  }
+
+  /** Writes now, synchronously when the storage can (window closing). Never throws. */
+  flushSync(): void {
+    if (this.saveTimer) { clearTimeout(this.saveTimer); this.saveTimer = undefined; }
+    if (!this.storage?.saveSync) { void this.flush(); return; }
+    try {
+      this.storage.saveSync(this.entries.slice());
+    } catch (e) {
+      this.onSaveError?.(e);
+    }
   }
 
   /** Writes now; resolves when written. Never rejects. */

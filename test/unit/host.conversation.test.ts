@@ -49,4 +49,12 @@ describe('host/conversation (history)', () => {
     await c.flush();
     assert.deepEqual(storage.saved, []);
   });
+
+  it('flushSync writes at once (the window may close before anything asynchronous runs)', () => {
+    let saved: ChatEntry[] | undefined;
+    const c = new Conversation({ load: async () => undefined, save: async () => undefined, saveSync: (e) => { saved = e; } }, 10);
+    c.add({ id: 'q', kind: 'own', text: 'last words', time: 1, status: 'queued' });
+    c.flushSync();
+    assert.deepEqual(saved?.map((e) => e.text), ['last words']);
+  });
 });
