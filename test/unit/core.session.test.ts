@@ -289,4 +289,16 @@ describe('core/session', () => {
     assert.equal(a.session.plainPeer, true);
     assert.deepEqual(a.received.map((m) => m.text), ['now I am netcat']);
   });
+
+  it('limits plain-text lines to 50 per second (burst 200), with one notice', () => {
+    const { clock, a } = makePair();
+    a.session.start();
+    for (let i = 0; i < 1000; i++) a.session.receive(Buffer.from(`line ${i}\n`));
+    assert.equal(a.received.length, 200, 'the burst');
+    assert.equal(a.session.stats.plainDropped, 800);
+    assert.equal(a.notices.filter((n) => /faster than 50 lines per second/.test(n)).length, 1);
+    clock.advance(1000);
+    for (let i = 0; i < 100; i++) a.session.receive(Buffer.from(`later ${i}\n`));
+    assert.equal(a.received.length, 250, '50 more after a second');
+  });
 });
