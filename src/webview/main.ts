@@ -129,8 +129,9 @@ presenceEl.append(presenceDot, presenceText);
 const peerEl = el('span', 'peer');
 const plainPeerEl = el('div', 'plain-peer', 'plain text peer: delivery cannot be confirmed');
 const encryptionEl = el('div', 'encryption');
-const lockEl = el('span', 'lock', '🔒');
+const lockEl = el('span', 'lock');
 lockEl.setAttribute('aria-hidden', 'true');
+lockEl.appendChild(lockIcon());
 const fingerprintEl = el('code', 'fingerprint');
 encryptionEl.append(lockEl, el('span', 'encryption-label', 'Encrypted, fingerprint '), fingerprintEl);
 const startBtn = button('Start', 'action action-start', () => post({ type: 'startSession' }));
@@ -748,3 +749,18 @@ renderHeader({
 });
 
 post({ type: 'ready' });
+
+
+/** A padlock drawn as SVG (an emoji needs a font the machine may not have). */
+function lockIcon(): SVGSVGElement {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 16 16');
+  svg.setAttribute('width', '12');
+  svg.setAttribute('height', '12');
+  svg.setAttribute('fill', 'currentColor');
+  const body = document.createElementNS(ns, 'path');
+  body.setAttribute('d', 'M4 7V5a4 4 0 0 1 8 0v2h1v8H3V7h1zm1.5 0h5V5a2.5 2.5 0 0 0-5 0v2z');
+  svg.appendChild(body);
+  return svg;
+}
