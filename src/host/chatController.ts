@@ -115,7 +115,7 @@ export class ChatController implements vscode.Disposable {
   // ------------------------------------------------------------------ commands
 
   /** Start UDP Chat. Resolves true when a session is running afterwards. */
-  async start(opts: { anyPort?: boolean; restore?: boolean } = {}): Promise<boolean> {
+  async start(opts: { anyPort?: boolean; restore?: boolean; attempt?: number } = {}): Promise<boolean> {
     // A session restored after a reload does not grab the view or the focus.
     if (!opts.restore) await this.view?.reveal(false);
     if (this.runtime) {
@@ -127,7 +127,7 @@ export class ChatController implements vscode.Disposable {
     return this.starting;
   }
 
-  private async startInner(opts: { anyPort?: boolean; restore?: boolean }): Promise<boolean> {
+  private async startInner(opts: { anyPort?: boolean; restore?: boolean; attempt?: number }): Promise<boolean> {
     let peerText = this.configuredPeerText();
     if (!peerText && opts.restore) return false;
     if (!peerText) {
@@ -186,9 +186,16 @@ export class ChatController implements vscode.Disposable {
     return true;
   }
 
-  private handleStartError(e: unknown, port: number, opts: { anyPort?: boolean; restore?: boolean }): boolean {
+  private handleStartError(e: unknown, port: number, opts: { anyPort?: boolean; restore?: boolean; attempt?: number }): boolean {
     const msg = e instanceof Error ? e.message : String(e);
     const code = e instanceof UdpError ? e.code : '';
+    const attempt = opts.attempt ?? 0;
+    if (opts.restore && code === 'EADDRINUSE' && attempt < 5) {
+      // Resuming after a reload: the window that is going away may still hold the port for a moment.
+      this.log.info(`Resume: port ${port} still in use, trying again in 1 s.`);
+      setTimeout(() => void this.start({ ...opts, attempt: attempt + 1 }), 1000);
+      return false;
+    }
     this.log.error(`Start failed: ${msg}`);
     this.notice('error', `Could not start: ${msg}`);
     if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EPERM') {
