@@ -73,7 +73,7 @@ export async function runJson(options: CliOptions, input: NodeJS.ReadableStream,
         return;
       }
       chat.submit(cmd.text);
-      if (cmd.quit) { rl.close(); end(`the user said "${cmd.text.trim()}"`, true); }
+      if (cmd.quit) { end(`the user said "${cmd.text.trim()}"`, true); rl.close(); }
     });
     rl.on('close', () => end('stdin closed', true));
     process.once('SIGINT', () => end('interrupted', false));

@@ -74,7 +74,24 @@ export function sameEndpoint(a: { address: string; port: number }, b: { address:
   return a.port === b.port && normalizeIp(a.address) === normalizeIp(b.address);
 }
 
+/**
+ * Canonical text of an IP: IPv4-mapped IPv6 becomes IPv4, IPv6 is compressed the standard way
+ * (so 2001:db8:0:0::1 equals 2001:db8::1), and the zone is dropped (the OS may name it
+ * differently from what the user typed: %2 vs %eth0).
+ */
 export function normalizeIp(ip: string): string {
-  const lower = ip.toLowerCase();
-  return lower.startsWith('::ffff:') && isIP(lower.slice(7)) === 4 ? lower.slice(7) : lower;
+  const lower = ip.toLowerCase().split('%')[0];
+  if (lower.startsWith('::ffff:') && isIP(lower.slice(7)) === 4) return lower.slice(7);
+  if (isIP(lower) !== 6) return lower;
+  try {
+    const host = new URL(`http://[${lower}]/`).hostname; // WHATWG URL serialises IPv6 canonically
+    const canon = host.slice(1, -1);
+    const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(canon);
+    if (!mapped) return canon;
+    const hi = parseInt(mapped[1], 16);
+    const lo = parseInt(mapped[2], 16);
+    return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+  } catch {
+    return lower;
+  }
 }

@@ -70,8 +70,14 @@ export function generateKeyPair(): KeyPair {
 
 export function dh(priv: crypto.KeyObject, publicRaw: Buffer): Buffer {
   if (publicRaw.length !== DHLEN) throw new NoiseError('bad public key length');
-  const pub = crypto.createPublicKey({ key: Buffer.concat([X25519_SPKI_PREFIX, publicRaw]), format: 'der', type: 'spki' });
-  const out = crypto.diffieHellman({ privateKey: priv, publicKey: pub });
+  let out: Buffer;
+  try {
+    const pub = crypto.createPublicKey({ key: Buffer.concat([X25519_SPKI_PREFIX, publicRaw]), format: 'der', type: 'spki' });
+    out = crypto.diffieHellman({ privateKey: priv, publicKey: pub });
+  } catch {
+    // OpenSSL refuses low-order points itself (before our all-zero check can see them).
+    throw new NoiseError('invalid public key');
+  }
   // An all-zero result means a low-order point: reject (RFC 7748 §6.1).
   if (out.every((b) => b === 0)) throw new NoiseError('low-order public key');
   return out;
@@ -79,8 +85,8 @@ export function dh(priv: crypto.KeyObject, publicRaw: Buffer): Buffer {
 
 /** Noise §5.2 SymmetricState with its CipherState folded in. */
 class SymmetricState {
-  ck: Buffer;
-  h: Buffer;
+  ck!: Buffer;
+  h!: Buffer;
   private k: Buffer | undefined;
   private n = 0n;
 
@@ -123,6 +129,15 @@ class SymmetricState {
     return p;
   }
 
+  clone(): SymmetricState {
+    const c = Object.create(SymmetricState.prototype) as SymmetricState;
+    c.ck = this.ck;
+    c.h = this.h;
+    c.k = this.k;
+    c.n = this.n;
+    return c;
+  }
+
   split(): [Buffer, Buffer] {
     const [k1, k2] = hkdf(this.ck, Buffer.alloc(0), 2);
     return [k1, k2];
@@ -155,13 +170,15 @@ export class Initiator {
   /** Throws NoiseError when the responder did not prove knowledge of the psk. */
   readMessage2(msg: Buffer): { keys: TransportKeys; payload: Buffer } {
     if (msg.length < DHLEN + TAGLEN) throw new NoiseError('handshake response too short');
+    // On a copy: a forged answer that fails must not spoil the state for the real one.
+    const ss = this.ss.clone();
     const re = msg.subarray(0, DHLEN);
-    this.ss.mixHash(re);
-    this.ss.mixKey(re);
-    this.ss.mixKey(dh(this.e.privateKey, re)); // ee
-    const payload = this.ss.decryptAndHash(msg.subarray(DHLEN));
-    const [k1, k2] = this.ss.split();
-    return { keys: { send: k1, recv: k2, handshakeHash: this.ss.h }, payload };
+    ss.mixHash(re);
+    ss.mixKey(re);
+    ss.mixKey(dh(this.e.privateKey, re)); // ee
+    const payload = ss.decryptAndHash(msg.subarray(DHLEN));
+    const [k1, k2] = ss.split();
+    return { keys: { send: k1, recv: k2, handshakeHash: ss.h }, payload };
   }
 }
 

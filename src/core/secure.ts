@@ -2,7 +2,7 @@
 // ChaCha20-Poly1305, with a sliding replay window. Pure: clock and output injected.
 import { decode, encode, HEADER_BYTES, MAGIC, PacketType, VERSION } from './codec';
 import type { TransportKeys } from './noise';
-import { aeadDecrypt, aeadEncrypt, fingerprintOf, Initiator, NoiseError, respond } from './noise';
+import { aeadDecrypt, aeadEncrypt, fingerprintOf, Initiator, respond } from './noise';
 import type { Clock, PacketFilter, TimerHandle } from './session';
 
 /** Counters this far behind the highest one seen are rejected as too old (RFC 6479-style window). */
@@ -57,13 +57,15 @@ export class SecureChannel implements PacketFilter {
   private peerId = 0;
   private sendCounter = 0n;
   private replay = new ReplayWindow();
-  private initiator?: Initiator;
-  private hs1?: Buffer;
-  private hsTimer?: TimerHandle;
-  private hsAttempts = 0;
-  private lastResponse?: { from: number; hs1: Buffer; hs2: Buffer; keys: TransportKeys };
-  /** The sender id our pending handshake (as initiator) is addressed to; 0 when none. */
-  private pendingPeer = 0;
+  /** Handshakes we started as initiator, by responder sender id (a few at once, so a forged hello cannot cancel the real one). */
+  private readonly pending = new Map<number, { initiator: Initiator; hs1: Buffer; timer?: TimerHandle; attempts: number }>();
+  /** Our answer to the last handshake we responded to, resent for a byte-identical retry. */
+  private lastResponse?: { from: number; hs1: Buffer; hs2: Buffer };
+  /**
+   * Keys from a handshake we answered while other keys are in use. Message 1 of NNpsk0 can be
+   * replayed, so they are used only once a datagram opens under them (the initiator has them too).
+   */
+  private unconfirmed?: { peerId: number; keys: TransportKeys; replay: ReplayWindow };
   private readonly noticeLast = new Map<string, number>();
   private _fingerprint = '';
   readonly stats: SecureStats = { sealed: 0, opened: 0, rejectedAuth: 0, rejectedReplay: 0, rejectedPlain: 0, handshakes: 0 };
@@ -105,7 +107,7 @@ export class SecureChannel implements PacketFilter {
         }
         // A hello is not authenticated: it may start a handshake, but the keys in use stay until a
         // handshake with the new sender id completes (which proves the passphrase).
-        if (!(this.keys && p.senderId === this.peerId) && this.isInitiatorFor(p.senderId) && this.pendingPeer !== p.senderId) this.startHandshake(p.senderId);
+        if (!(this.keys && p.senderId === this.peerId) && this.isInitiatorFor(p.senderId) && !this.pending.has(p.senderId)) this.startHandshake(p.senderId);
         return wire;
       case PacketType.HandshakeInit:
         this.onInit(p.senderId, p.body);
@@ -135,27 +137,31 @@ export class SecureChannel implements PacketFilter {
   }
 
   private startHandshake(peerId: number): void {
-    if (this.hsTimer !== undefined) { this.clock.clearTimeout(this.hsTimer); this.hsTimer = undefined; }
-    this.pendingPeer = peerId;
-    this.initiator = new Initiator(this.psk, this.prologue(this.localId(), peerId));
+    if (this.pending.size >= 4) this.dropPending(this.pending.keys().next().value as number);
+    const initiator = new Initiator(this.psk, this.prologue(this.localId(), peerId));
     const body = Buffer.alloc(4);
     body.writeUInt32BE(peerId >>> 0);
-    this.hs1 = encode({ type: PacketType.HandshakeInit, senderId: this.localId(), body: Buffer.concat([body, this.initiator.message1]) });
-    this.hsAttempts = 0;
-    this.sendHs1();
+    const hs1 = encode({ type: PacketType.HandshakeInit, senderId: this.localId(), body: Buffer.concat([body, initiator.message1]) });
+    this.pending.set(peerId, { initiator, hs1, attempts: 0 });
+    this.sendHs1(peerId);
   }
 
-  private sendHs1(): void {
-    if (!this.hs1) return;
-    if (this.hsAttempts++ >= HANDSHAKE_ATTEMPTS) {
+  private dropPending(peerId: number): void {
+    const p = this.pending.get(peerId);
+    if (p?.timer !== undefined) this.clock.clearTimeout(p.timer);
+    this.pending.delete(peerId);
+  }
+
+  private sendHs1(peerId: number): void {
+    const p = this.pending.get(peerId);
+    if (!p) return;
+    if (p.attempts++ >= HANDSHAKE_ATTEMPTS) {
       if (!this.keys) this.noticeOnce('hs-timeout', 'error', `Cannot authenticate peer: no handshake answer after ${HANDSHAKE_ATTEMPTS} tries (is its passphrase set?). Retrying when it says hello again.`);
-      this.initiator = undefined;
-      this.hs1 = undefined;
-      this.pendingPeer = 0;
+      this.dropPending(peerId);
       return;
     }
-    this.events.send(this.hs1);
-    this.hsTimer = this.clock.setTimeout(() => { this.hsTimer = undefined; this.sendHs1(); }, HANDSHAKE_RETRY_MS);
+    this.events.send(p.hs1);
+    p.timer = this.clock.setTimeout(() => { p.timer = undefined; this.sendHs1(peerId); }, HANDSHAKE_RETRY_MS);
   }
 
   private onInit(from: number, body: Buffer): void {
@@ -169,8 +175,7 @@ export class SecureChannel implements PacketFilter {
     let r: ReturnType<typeof respond>;
     try {
       r = respond(this.psk, this.prologue(from, this.localId()), msg1);
-    } catch (e) {
-      if (!(e instanceof NoiseError)) throw e;
+    } catch {
       this.stats.rejectedAuth++;
       this.noticeOnce('mismatch', 'error', 'Cannot authenticate peer: passphrase mismatch? Its handshake did not verify with your passphrase.');
       const reject = Buffer.alloc(4);
@@ -181,70 +186,84 @@ export class SecureChannel implements PacketFilter {
     const head = Buffer.alloc(4);
     head.writeUInt32BE(from >>> 0);
     const hs2 = encode({ type: PacketType.HandshakeResp, senderId: this.localId(), body: Buffer.concat([head, r.message2]) });
-    this.lastResponse = { from, hs1: Buffer.from(msg1), hs2, keys: r.keys };
+    this.lastResponse = { from, hs1: Buffer.from(msg1), hs2 };
     // The answer leaves first: whatever `ready` sends must not overtake it.
     this.events.send(hs2);
-    this.install(r.keys, from);
+    if (!this.keys) this.install(r.keys, from);
+    else this.unconfirmed = { peerId: from, keys: r.keys, replay: new ReplayWindow() };
   }
 
   private onResp(from: number, body: Buffer): void {
-    if (body.length < 4 || body.readUInt32BE(0) !== (this.localId() >>> 0) || from !== this.pendingPeer) return;
+    if (body.length < 4 || body.readUInt32BE(0) !== (this.localId() >>> 0)) return;
+    const p = this.pending.get(from);
+    if (!p) return;
     const msg2 = body.subarray(4);
     if (msg2.length === 0) {
       // Unauthenticated by nature: it can only produce this notice, never change keys.
       this.noticeOnce('rejected', 'error', 'Cannot authenticate peer: it could not verify our handshake (passphrase mismatch?).');
       return;
     }
-    if (!this.initiator) return;
+    let keys: TransportKeys;
     try {
-      const r = this.initiator.readMessage2(msg2);
-      this.install(r.keys, from);
-    } catch (e) {
-      if (!(e instanceof NoiseError)) throw e;
+      keys = p.initiator.readMessage2(msg2).keys;
+    } catch {
+      // A failed answer leaves the handshake as it was (readMessage2 works on a copy): the real one may still come.
       this.stats.rejectedAuth++;
       this.noticeOnce('mismatch', 'error', 'Cannot authenticate peer: passphrase mismatch? Its handshake answer did not verify with your passphrase.');
+      return;
     }
+    this.dropPending(from);
+    this.install(keys, from);
   }
 
-  private install(keys: TransportKeys, peerId: number): void {
+  private install(keys: TransportKeys, peerId: number, replay = new ReplayWindow()): void {
     if (this.keys && peerId !== this.peerId) this.notice('info', 'The peer restarted: new session keys were agreed.');
     this.peerId = peerId;
-    this.pendingPeer = 0;
     this.keys = keys;
     this.sendCounter = 0n;
-    this.replay = new ReplayWindow();
-    this.initiator = undefined;
-    this.hs1 = undefined;
-    if (this.hsTimer !== undefined) { this.clock.clearTimeout(this.hsTimer); this.hsTimer = undefined; }
+    this.replay = replay;
+    if (this.unconfirmed?.peerId === peerId && this.unconfirmed.keys !== keys) this.unconfirmed = undefined;
     this.stats.handshakes++;
     this._fingerprint = fingerprintOf(keys.handshakeHash);
     this.events.ready(this._fingerprint);
   }
 
   private open(wire: Buffer, from: number, counter: bigint): Buffer | undefined {
-    if (!this.keys || from !== this.peerId) {
-      this.stats.rejectedAuth++;
-      return undefined;
-    }
-    if (!this.replay.check(counter)) {
-      this.stats.rejectedReplay++;
-      return undefined;
-    }
     const header = wire.subarray(0, SEALED_HEADER);
-    const inner = aeadDecrypt(this.keys.recv, counter, header, wire.subarray(SEALED_HEADER));
-    if (!inner) {
-      this.stats.rejectedAuth++;
-      this.noticeOnce('tamper', 'warning', 'Dropped a datagram that failed authentication (tampered, or sealed with another key).');
-      return undefined;
+    const body = wire.subarray(SEALED_HEADER);
+    if (this.keys && from === this.peerId) {
+      if (!this.replay.check(counter)) {
+        this.stats.rejectedReplay++;
+        return undefined;
+      }
+      const inner = aeadDecrypt(this.keys.recv, counter, header, body);
+      if (inner) {
+        this.replay.accept(counter);
+        this.stats.opened++;
+        return inner;
+      }
     }
-    this.replay.accept(counter);
-    this.stats.opened++;
-    return inner;
+    // Keys we answered a handshake with become the keys in use once a datagram opens under them.
+    const u = this.unconfirmed;
+    if (u && from === u.peerId && u.replay.check(counter)) {
+      const inner = aeadDecrypt(u.keys.recv, counter, header, body);
+      if (inner) {
+        this.unconfirmed = undefined;
+        u.replay.accept(counter);
+        this.install(u.keys, u.peerId, u.replay);
+        this.stats.opened++;
+        return inner;
+      }
+    }
+    this.stats.rejectedAuth++;
+    if (this.keys) this.noticeOnce('tamper', 'warning', 'Dropped a datagram that failed authentication (tampered, or sealed with another key).');
+    return undefined;
   }
 
   dispose(): void {
-    if (this.hsTimer !== undefined) this.clock.clearTimeout(this.hsTimer);
+    for (const id of [...this.pending.keys()]) this.dropPending(id);
     this.keys = undefined;
+    this.unconfirmed = undefined;
   }
 
   private notice(level: 'info' | 'warning' | 'error', text: string): void { this.events.notice(level, text); }

@@ -389,7 +389,11 @@ export class ChatSession {
     }
   }
 
-  /** Ends the session: bye to the peer, timers stopped. Unsent messages are reported as failed. */
+  /**
+   * Ends the session: bye to the peer (none to a plain-text peer, and none before an encrypted
+   * session has its keys), timers stopped. Messages still pending keep their status; the owner
+   * decides what to do with them (the extension sends them again in its next session).
+   */
   end(reason = 'session ended'): void {
     if (!this.running) return;
     if (!this._plainPeer) this.sendPacket({ type: PacketType.Bye, senderId: this.senderId, reason });
@@ -523,7 +527,16 @@ export class ChatSession {
     // so that everything fails in about one budget when the peer is gone.
     const alive = this._presence === 'online';
     for (const m of rest) { m.nextFrag = 0; m.acked = 0; if (alive) m.firstSentAt = undefined; }
-    this.outbox = [...rest, ...this.outbox.filter((m) => !seen.has(m))];
+    const waiting = this.outbox.filter((m) => !seen.has(m));
+    if (alive) {
+      this.outbox = [...rest, ...waiting];
+    } else {
+      // The peer is gone: what never left waits in the queue for its return instead of starting a
+      // new 20 s budget each, one after the other.
+      this.outbox = rest;
+      for (const m of waiting) { m.nextFrag = 0; m.acked = 0; m.firstSentAt = undefined; this.setStatus(m, 'queued'); }
+      this.queue = [...waiting, ...this.queue];
+    }
     this.newStream();
     this.pump();
   }
@@ -727,11 +740,19 @@ export class ChatSession {
     if (this.forcedPlain) return; // plain mode ignores protocol datagrams
     if (p.senderId !== this.peerSenderId) {
       if (p.type === PacketType.Bye) return; // a bye from some other instance means nothing to us
-      // While the instance we talk to is alive, another sender id from its address is not believed
-      // (a forged datagram): a real restart is preceded by a bye, or by silence.
+      if (this.filter && p.type === PacketType.Hello && this.peerSenderId !== 0) {
+        // Encrypted session: a hello is not authenticated, so it changes nothing here. It is only
+        // answered, so a restarted peer learns our id; the switch comes with its first sealed datagram.
+        if (p.echoId !== this.senderId) this.sendPacket({ type: PacketType.Hello, senderId: this.senderId, echoId: p.senderId, secure: this.secure, name: this.displayName });
+        return;
+      }
+      // Everything else that reaches us through the filter opened under the session keys: authentic.
+      const authentic = this.filter !== undefined && p.type !== PacketType.Hello;
+      // Without encryption, while the instance we talk to is alive, another sender id from its
+      // address is not believed (forged): a real restart is preceded by a bye, or by silence.
       const now = this.clock.now();
       const alive = this.peerSenderId !== 0 && !this.peerSaidBye && now - this.lastFromPeer < RESTART_SILENCE_MS;
-      if (alive) { this.stats.foreignDropped++; return; }
+      if (alive && !authentic) { this.stats.foreignDropped++; return; }
       this.onNewPeerInstance(p);
     }
     this.lastFromPeer = this.clock.now();

@@ -35,6 +35,8 @@ export class ChatController implements vscode.Disposable {
   private fingerprint = '';
   private unread = 0;
   private lastNotifyAt = 0;
+  private retryTimer?: NodeJS.Timeout;
+  private lastSocketNotice = 0;
   private starting?: Promise<boolean>;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly statusBar: vscode.StatusBarItem;
@@ -181,6 +183,9 @@ export class ChatController implements vscode.Disposable {
     this.notice('info', `Listening on ${this.localText}. Waiting for ${this.configuredPeerText()}: messages are queued until the peer answers. A plain-text peer such as nc -u must send a line first.`);
     this.resendPending();
     this.sessionMemory?.set(true);
+    // The peer setting may have changed while the session was starting.
+    const now = parsePeerAddress(this.configuredPeerText());
+    if (now.ok && (now.value.host !== parsed.value.host || now.value.port !== parsed.value.port)) void this.onPeerSettingChanged();
     // Keyboard users go from the palette straight to typing.
     if (!opts.restore) this.view?.focusInput();
     return true;
@@ -193,7 +198,7 @@ export class ChatController implements vscode.Disposable {
     if (opts.restore && code === 'EADDRINUSE' && attempt < 5) {
       // Resuming after a reload: the window that is going away may still hold the port for a moment.
       this.log.info(`Resume: port ${port} still in use, trying again in 1 s.`);
-      setTimeout(() => void this.start({ ...opts, attempt: attempt + 1 }), 1000);
+      this.retryTimer = setTimeout(() => { this.retryTimer = undefined; void this.start({ ...opts, attempt: attempt + 1 }); }, 1000);
       return false;
     }
     this.log.error(`Start failed: ${msg}`);
@@ -263,6 +268,7 @@ export class ChatController implements vscode.Disposable {
 
   /** UDP Chat: End Session. The conversation stays. */
   async endSession(reason = 'the user ended the session'): Promise<void> {
+    if (this.retryTimer) { clearTimeout(this.retryTimer); this.retryTimer = undefined; }
     if (this.starting) await this.starting.catch(() => false);
     const rt = this.runtime;
     if (!rt) {
@@ -291,6 +297,7 @@ export class ChatController implements vscode.Disposable {
     }
     const entry = this.conversation.add({ id: this.conversation.newId(), kind: 'own', text, time: Date.now(), status: 'unsent', code });
     this.post({ type: 'didAddEntries', entries: [entry] });
+    if (!this.runtime && this.starting) await this.starting.catch(() => false);
     if (!this.runtime) {
       this.show('warning', 'UDP Chat: no session is running, so the message was not sent. It is kept in the chat as "not sent": start the chat and it goes out.', ['Start UDP Chat'], async () => {
         if (await this.start()) this.retry(entry.id);
@@ -386,6 +393,11 @@ export class ChatController implements vscode.Disposable {
       },
       socketError: (err: Error) => {
         this.log.error(`Socket error: ${err.message}`);
+        const now = Date.now();
+        if (now - this.lastSocketNotice >= 10_000) {
+          this.lastSocketNotice = now;
+          this.notice('error', `Network error: ${err.message}. Messages are kept and retried; check the peer address and your network.`);
+        }
       },
     };
   }
@@ -575,13 +587,17 @@ export class ChatController implements vscode.Disposable {
     if (parsed.value.host === rt.peer.host && parsed.value.port === rt.peer.port) return;
     try {
       await rt.changePeer(parsed.value);
+      if (this.runtime !== rt) return; // ended meanwhile
       this.presence = 'unknown';
       this.plainPeer = false;
       this.peerName = '';
       this.notice('info', `Now chatting with ${text}.`);
       this.log.info(`Peer changed to ${text} (${rt.peerEndpoint.address})`);
       this.pushHeader();
+      // What was queued for the old address goes to the new one.
+      this.resendPending();
     } catch (e) {
+      if (this.runtime !== rt) return;
       this.show('error', `UDP Chat: ${e instanceof Error ? e.message : String(e)} Still chatting with ${formatAddress(rt.peer.host, rt.peer.port)}.`);
     }
   }
@@ -646,6 +662,7 @@ export class ChatController implements vscode.Disposable {
   async dispose(): Promise<void> {
     // First, while there is time: a reloading window does not wait for asynchronous work.
     this.conversation.flushSync();
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     const rt = this.runtime;
     this.runtime = undefined;
     if (rt) await rt.stop('VS Code window closed').catch(() => undefined);

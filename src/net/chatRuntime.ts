@@ -8,7 +8,7 @@ import type { SessionConfig, SessionEvents } from '../core/session';
 import { ChatSession, systemClock } from '../core/session';
 import { DEFAULT_GUARD, SourceGuard, STRANGER_GUARD, STRANGER_HOST_GUARD, STRANGER_TOTAL_GUARD } from '../core/sourceGuard';
 import type { Endpoint } from './udpEndpoint';
-import { resolveHost, UdpEndpoint } from './udpEndpoint';
+import { resolveHost, UdpEndpoint, UdpError } from './udpEndpoint';
 
 export interface RuntimeEvents extends SessionEvents {
   /** A datagram from an address other than the peer (not shown as the peer's message). */
@@ -94,10 +94,22 @@ export class ChatRuntime {
 
   /** Moves the chat to another peer on the same socket: bye to the old one, hello to the new one. */
   async changePeer(peer: PeerAddress): Promise<void> {
-    const resolved = await resolveHost(peer.host, peer.family);
-    this.session.end('the peer address changed');
-    this.attach(peer, { address: resolved.address, port: peer.port });
+    // One change at a time, in the order asked: the last one wins, whatever DNS does.
+    const run = this.changing.then(async () => {
+      const resolved = await resolveHost(peer.host, peer.family);
+      if (this.stopped) throw new UdpError('The session ended while the new peer address was being resolved.', 'ESTOPPED');
+      if (resolved.family === 6 && this.endpoint.family === 4) {
+        throw new UdpError(`${peer.host} is an IPv6 peer, but this session's socket is IPv4. End the session and start it again to switch.`, 'EAFNOSUPPORT');
+      }
+      this.session.end('the peer address changed');
+      this.attach(peer, { address: resolved.address, port: peer.port });
+    });
+    this.changing = run.catch(() => undefined);
+    return run;
   }
+
+  private changing: Promise<void> = Promise.resolve();
+  private stopped = false;
 
   private route(msg: Buffer, from: Endpoint): void {
     if (sameEndpoint(from, this.peerEndpoint)) {
@@ -121,6 +133,7 @@ export class ChatRuntime {
 
   /** Ends the session (bye to the peer) and closes the socket. */
   async stop(reason = 'session ended'): Promise<void> {
+    this.stopped = true;
     if (this.summaryTimer) clearInterval(this.summaryTimer);
     try { this.session.end(reason); } catch { /* ending must not fail */ }
     this.secure?.dispose();

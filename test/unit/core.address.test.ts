@@ -42,4 +42,11 @@ describe('core/address', () => {
     assert.ok(sameEndpoint({ address: '::ffff:127.0.0.1', port: 9 }, { address: '127.0.0.1', port: 9 }));
     assert.ok(!sameEndpoint({ address: '127.0.0.1', port: 9 }, { address: '127.0.0.1', port: 10 }));
   });
+
+  it('compares IPv6 endpoints canonically, whatever form the user typed', () => {
+    assert.ok(sameEndpoint({ address: '2001:db8::1', port: 5 }, { address: '2001:DB8:0:0::1', port: 5 }));
+    assert.ok(sameEndpoint({ address: 'fe80::1%eth0', port: 5 }, { address: 'fe80::1%2', port: 5 }));
+    assert.ok(sameEndpoint({ address: '::ffff:7f00:1', port: 5 }, { address: '127.0.0.1', port: 5 }));
+    assert.ok(!sameEndpoint({ address: '2001:db8::1', port: 5 }, { address: '2001:db8::2', port: 5 }));
+  });
 });

@@ -55,6 +55,17 @@ describe('core/noise (NNpsk0)', () => {
     assert.notDeepEqual(i.keys.send, i.keys.recv);
   });
 
+  it('a forged handshake answer does not spoil the real one that follows', () => {
+    const k = psk('correct horse');
+    const ini = new Initiator(k, Buffer.alloc(0));
+    const r = respond(k, Buffer.alloc(0), ini.message1);
+    const forged = Buffer.from(r.message2);
+    forged[40] ^= 1;
+    assert.throws(() => ini.readMessage2(forged));
+    assert.throws(() => ini.readMessage2(Buffer.alloc(48))); // all-zero key: refused, as a NoiseError
+    assert.deepEqual(ini.readMessage2(r.message2).keys.send, r.keys.recv);
+  });
+
   it('a wrong passphrase fails the handshake on the responder', () => {
     const ini = new Initiator(psk('one'), Buffer.alloc(0));
     assert.throws(() => respond(psk('two'), Buffer.alloc(0), ini.message1), /authentication failed/);
@@ -228,5 +239,38 @@ describe('core/secure: encrypted sessions', () => {
     clock.advance(300);
     assert.deepEqual(b.received.map((m) => m.text), ['still private']);
     assert.equal(b.session.remoteName, 'alice');
+  });
+
+  it('a replayed handshake message does not change the keys in use', () => {
+    const { clock, a, b, fps } = securePair('pw-replay', 'pw-replay');
+    a.link.keepTap = true; b.link.keepTap = true;
+    a.session.start(); b.session.start();
+    clock.advance(200);
+    const inits = [...a.link.tap, ...b.link.tap].filter((d) => { const p = decode(d); return p.kind === 'packet' && p.packet.type === PacketType.HandshakeInit; });
+    assert.ok(inits.length >= 1);
+    const responder = decode(inits[0]).kind === 'packet' && a.link.tap.includes(inits[0]) ? b : a;
+    const before = [...fps.a, ...fps.b].length;
+    for (const d of inits) responder.session.receive(Buffer.from(d)); // the captured message 1, replayed
+    // A valid message 1 of another handshake between the same two ids (as an attacker would have
+    // captured from an earlier attempt): it verifies, but must not replace the keys in use.
+    const init = decode(inits[0]);
+    assert.ok(init.kind === 'packet' && init.packet.type === PacketType.HandshakeInit);
+    const initiatorId = init.packet.senderId;
+    const responderId = init.packet.body.readUInt32BE(0);
+    const prologue = Buffer.alloc(17);
+    prologue.write('UDPChat/1', 0, 'ascii');
+    prologue.writeUInt32BE(initiatorId >>> 0, 9);
+    prologue.writeUInt32BE(responderId >>> 0, 13);
+    const other = new Initiator(psk('pw-replay'), prologue);
+    const body = Buffer.alloc(4);
+    body.writeUInt32BE(responderId >>> 0);
+    responder.session.receive(encode({ type: PacketType.HandshakeInit, senderId: initiatorId, body: Buffer.concat([body, other.message1]) }));
+    // The responder answers again (it cannot tell), but the keys in use stay: chat goes on both ways.
+    a.session.send({ text: 'after replay a' });
+    b.session.send({ text: 'after replay b' });
+    clock.advance(500);
+    assert.deepEqual(b.received.map((m) => m.text), ['after replay a']);
+    assert.deepEqual(a.received.map((m) => m.text), ['after replay b']);
+    assert.equal([...fps.a, ...fps.b].length, before, 'no new keys were installed');
   });
 });
