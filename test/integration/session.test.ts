@@ -153,6 +153,22 @@ describe('a session on real UDP sockets', function () {
     assert.equal(a.controller.header().plainPeer, false);
   });
 
+  it('messages queued for a wrong address go to the corrected one', async () => {
+    const a = await api();
+    const wrongPort = await freePort(); // nobody there
+    const extPort = await startExtension(wrongPort);
+    await a.controller.sendText('meant for the right peer');
+    const e = entries(a, 'own').find((x) => x.text === 'meant for the right peer')!;
+    assert.equal(e.status, 'queued');
+    const rightPort = await freePort();
+    const peer = await startPeer(rightPort, extPort);
+    cleanups.push(() => peer.rt.stop());
+    await configure({ peer: `127.0.0.1:${rightPort}` });
+    await waitFor('the queued message at the corrected peer', () => peer.got.some((m) => m.text === 'meant for the right peer'));
+    await waitFor('delivered', () => a.controller.conversation.get(e.id)?.status === 'delivered');
+    assert.equal(peer.got.filter((m) => m.text === 'meant for the right peer').length, 1);
+  });
+
   it('moves the session when udpChat.peer changes, without a restart', async () => {
     const a = await api();
     const first = new PlainPeer();
