@@ -547,7 +547,7 @@ export class ChatController implements vscode.Disposable {
     const text = what === 'set'
       ? 'UDP Chat: passphrase saved in secret storage. Sessions are now encrypted; the peer must use the same passphrase.'
       : 'UDP Chat: passphrase cleared. Sessions are no longer encrypted.';
-    if (this.runtime) {
+    if (this.runtime || this.starting) {
       this.show('info', `${text} Restart the session to apply it.`, ['Restart Session'], async () => {
         await this.endSession('restarting with new security settings');
         await this.start();
