@@ -3,6 +3,7 @@
 import { decode, encode, HEADER_BYTES, MAGIC, PacketType, VERSION } from './codec';
 import type { TransportKeys } from './noise';
 import { aeadDecrypt, aeadEncrypt, fingerprintOf, Initiator, respond } from './noise';
+import { NoticeLimiter } from './noticeLimiter';
 import type { Clock, PacketFilter, TimerHandle } from './session';
 
 /** Counters this far behind the highest one seen are rejected as too old (RFC 6479-style window). */
@@ -66,16 +67,19 @@ export class SecureChannel implements PacketFilter {
    * replayed, so they are used only once a datagram opens under them (the initiator has them too).
    */
   private unconfirmed?: { peerId: number; keys: TransportKeys; replay: ReplayWindow };
-  private readonly noticeLast = new Map<string, number>();
   private _fingerprint = '';
   readonly stats: SecureStats = { sealed: 0, opened: 0, rejectedAuth: 0, rejectedReplay: 0, rejectedPlain: 0, handshakes: 0 };
+
+  private readonly notices: NoticeLimiter;
 
   constructor(
     private readonly psk: Buffer,
     private readonly localId: () => number,
     private readonly clock: Clock,
     private readonly events: SecureEvents,
-  ) {}
+  ) {
+    this.notices = new NoticeLimiter(() => this.clock.now());
+  }
 
   get established(): boolean { return this.keys !== undefined; }
   get fingerprint(): string { return this._fingerprint; }
@@ -269,10 +273,6 @@ export class SecureChannel implements PacketFilter {
   private notice(level: 'info' | 'warning' | 'error', text: string): void { this.events.notice(level, text); }
 
   private noticeOnce(key: string, level: 'info' | 'warning' | 'error', text: string): void {
-    const now = this.clock.now();
-    const last = this.noticeLast.get(key);
-    if (last !== undefined && now - last < 10_000) return;
-    this.noticeLast.set(key, now);
-    this.notice(level, text);
+    if (this.notices.allow(key)) this.notice(level, text);
   }
 }

@@ -15,6 +15,7 @@ import {
   REASSEMBLY_TIMEOUT_MS,
   SEND_WINDOW,
 } from './limits';
+import { NoticeLimiter } from './noticeLimiter';
 import { decodePlain, isQuitWord, splitUtf8 } from './plain';
 import { PLAIN_MESSAGE_GUARD, SourceGuard } from './sourceGuard';
 import type { RtoBounds } from './rtt';
@@ -288,7 +289,7 @@ export class ChatSession {
   private helloTimer?: TimerHandle;
   private helloInterval: number;
   private localSeq = 0;
-  private readonly noticeLast = new Map<string, number>();
+  private readonly notices: NoticeLimiter;
   private readonly plainGuard: SourceGuard;
 
   constructor(opts: SessionOptions) {
@@ -306,6 +307,7 @@ export class ChatSession {
     this.rtt = new RttEstimator(this.config.rto);
     this.helloInterval = this.config.helloInitialIntervalMs;
     this.plainGuard = new SourceGuard(PLAIN_MESSAGE_GUARD, () => this.clock.now());
+    this.notices = new NoticeLimiter(() => this.clock.now());
   }
 
   // ---------------------------------------------------------------- public API
@@ -1064,13 +1066,8 @@ export class ChatSession {
     this.events.notice?.(level, text);
   }
 
-  /** At most one notice of a kind every 10 s, so a hostile peer cannot flood the view. */
   private noticeOnce(key: string, level: 'info' | 'warning' | 'error', text: string): void {
-    const now = this.clock.now();
-    const last = this.noticeLast.get(key);
-    if (last !== undefined && now - last < 10_000) return;
-    this.noticeLast.set(key, now);
-    this.notice(level, text);
+    if (this.notices.allow(key)) this.notice(level, text);
   }
 }
 
