@@ -23,6 +23,8 @@ const APT_DEPS = [
   { pkg: 'ripgrep', probe: () => hasCommand('rg') },
   { pkg: 'netcat-openbsd', probe: () => dpkgInstalled('netcat-openbsd') },
   { pkg: 'nftables', probe: () => hasCommand('nft') },
+  // Chromium is installed without its recommended packages: a font keeps screenshots readable.
+  { pkg: 'fonts-dejavu-core', probe: () => dpkgInstalled('fonts-dejavu-core') },
 ];
 
 // Chromium switches that keep it quiet and offline (no sync, no component updates, no QUIC probing).
