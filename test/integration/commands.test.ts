@@ -47,5 +47,11 @@ describe('commands and settings', () => {
     assert.equal(props['udpChat.localPort'].minimum, 0);
     assert.equal(props['udpChat.localPort'].maximum, 65535);
     assert.deepEqual(pkg.extensionKind, ['ui', 'workspace']);
+    // Send Selection is in the editor context menu, and the view's title bar has Start/End.
+    assert.ok(pkg.contributes.menus['editor/context'].some((m: { command: string }) => m.command === 'udpChat.sendSelection'));
+    const titles = pkg.contributes.menus['view/title'].map((m: { command: string }) => m.command);
+    assert.ok(titles.includes('udpChat.start') && titles.includes('udpChat.endSession'));
+    const start = pkg.contributes.commands.find((c: { command: string }) => c.command === 'udpChat.start');
+    assert.equal(start.title, 'Start UDP Chat', 'the palette title users type');
   });
 });
