@@ -197,6 +197,8 @@ interface RxState {
   gapSince?: number;
   /** Last time `expected` advanced. */
   lastProgress: number;
+  /** Highest sequence number received on this stream. */
+  highestSeq: number;
   /** Retransmissions seen on an older stream (the sender may still be on it: see onData). */
   older?: { streamId: number; count: number; since: number };
   ackPending: number;
@@ -637,8 +639,10 @@ export class ChatSession {
     const srtt = this.rtt.srtt;
     if (!this.running || this.unsacked === 0 || srtt === undefined) return;
     const now = this.clock.now();
-    // Probe timeout: 2 SRTT plus the peer's ack delay, doubled for each probe that drew no ack.
-    const pto = Math.max(2 * srtt + this.config.ackDelayMs, 10) * 2 ** this.probes;
+    // Probe timeout (RFC 8985 §7.2): 2 SRTT, plus the peer's ack delay when a single fragment is in
+    // flight (only then may its ack be delayed), at least the 1 ms timer granularity; doubled for
+    // each probe that drew no ack.
+    const pto = (Math.max(2 * srtt, 1) + (this.unsacked === 1 ? this.config.ackDelayMs : 0)) * 2 ** this.probes;
     if (pto >= this.rtt.rto) return; // the retransmission timer comes first anyway
     const due = now + pto;
     if (this.probeTimer !== undefined) {
@@ -832,7 +836,7 @@ export class ChatSession {
     }
     if (!rx || p.streamId !== rx.streamId) {
       if (rx && (rx.buffer.size > 0 || rx.assembling)) this.notice('warning', 'The peer gave up on a message; its incomplete fragments were freed.');
-      rx = this.rx = { streamId: p.streamId, expected: 0, buffer: new Map(), ackPending: 0, ackNow: false, lastProgress: now };
+      rx = this.rx = { streamId: p.streamId, expected: 0, buffer: new Map(), ackPending: 0, ackNow: false, lastProgress: now, highestSeq: -1 };
     }
     if (p.seq < rx.expected || rx.buffer.has(p.seq)) {
       this.stats.duplicatesDropped++;
@@ -853,6 +857,10 @@ export class ChatSession {
       rx.ackNow = true;
       if (rx.gapSince === undefined) rx.gapSince = this.clock.now();
     }
+    // A fragment below the highest seen fills a gap (a retransmission): ack at once, so the sender
+    // learns quickly (RFC 9002 §13.2.1 does the same).
+    if (p.seq < rx.highestSeq) rx.ackNow = true;
+    else rx.highestSeq = p.seq;
     rx.buffer.set(p.seq, { msgId: p.msgId, fragIndex: p.fragIndex, fragCount: p.fragCount, payload: Buffer.from(p.payload) });
     rx.ackPending++;
     while (rx.buffer.has(rx.expected)) {
