@@ -5,6 +5,7 @@ import * as dgram from 'node:dgram';
 import type { AddressInfo } from 'node:net';
 import type { IncomingMessage, OutStatus, Presence, SessionConfig } from '../src/core/session';
 import { ChatRuntime } from '../src/net/chatRuntime';
+import { mulberry32 } from '../test/unit/support/fakeClock';
 
 const LOCAL = '127.0.0.1';
 const PING_N = Number(process.env.BENCH_PING_N ?? 5000);
@@ -22,17 +23,6 @@ const SESSION_CONFIG = process.env.BENCH_SESSION_CONFIG ? JSON.parse(process.env
 const peerGuardDrops = (rt: ChatRuntime): number => (rt as unknown as { peerGuard: { totalDropped: number } }).peerGuard.totalDropped;
 
 // ---------------------------------------------------------------- helpers
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const nowUs = (): number => Number(process.hrtime.bigint()) / 1000;
 

@@ -515,23 +515,15 @@ export class ChatSession {
    * frees whatever the receiver buffered behind the gap.
    */
   private failAndResetStream(failed: OutMessage): void {
-    const rest: OutMessage[] = [];
-    const seen = new Set<OutMessage>();
-    for (const f of this.inFlight.values()) {
-      if (seen.has(f.msg)) continue;
-      seen.add(f.msg);
-      if (f.msg === failed) continue;
-      rest.push(f.msg);
-    }
-    this.clearInFlight();
+    const rest = this.takeInFlightMessages().filter((m) => m !== failed);
     this.setStatus(failed, 'failed');
     this.byLocalId.set(failed.localId, failed);
     this.stats.messagesFailed++;
     // A peer that is still heard from gets a fresh budget for the rest; a silent one does not,
     // so that everything fails in about one budget when the peer is gone.
     const alive = this._presence === 'online';
-    for (const m of rest) { m.nextFrag = 0; m.acked = 0; if (alive) m.firstSentAt = undefined; }
-    const waiting = this.outbox.filter((m) => !seen.has(m));
+    if (alive) for (const m of rest) m.firstSentAt = undefined;
+    const waiting = this.outbox.filter((m) => m !== failed && !rest.includes(m));
     if (alive) {
       this.outbox = [...rest, ...waiting];
     } else {
@@ -551,6 +543,18 @@ export class ChatSession {
     this.nextSeq = 0;
     this.cumAcked = 0;
     this.stats.streamResets++;
+  }
+
+  /**
+   * Empties the flight and returns its messages in send order, each rewound to its first fragment
+   * (they go again, whole, on a new stream). A message partly sent also stays at the head of the
+   * outbox; callers drop it from there.
+   */
+  private takeInFlightMessages(): OutMessage[] {
+    const msgs = [...new Set([...this.inFlight.values()].map((f) => f.msg))];
+    this.clearInFlight();
+    for (const m of msgs) { m.nextFrag = 0; m.acked = 0; }
+    return msgs;
   }
 
   private clearInFlight(): void {
@@ -808,12 +812,8 @@ export class ChatSession {
     this.peerSenderId = p.senderId;
     void this.current;
     if (restarted && (this.inFlight.size > 0 || this.outbox.length > 0)) {
-      const rest: OutMessage[] = [];
-      const seen = new Set<OutMessage>();
-      for (const f of this.inFlight.values()) if (!seen.has(f.msg)) { seen.add(f.msg); rest.push(f.msg); }
-      this.clearInFlight();
-      for (const m of rest) { m.nextFrag = 0; m.acked = 0; }
-      this.outbox = [...rest, ...this.outbox.filter((m) => !seen.has(m))];
+      const rest = this.takeInFlightMessages();
+      this.outbox = [...rest, ...this.outbox.filter((m) => !rest.includes(m))];
     }
     if (restarted) this.newStream();
     if (p.type !== PacketType.Hello) this.sendHello(p.senderId); // tell it who we are

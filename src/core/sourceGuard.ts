@@ -13,7 +13,7 @@ export interface GuardConfig {
  * The peer's own address. High enough that the protocol (at most 64 fragments in flight) never
  * meets it on a fast LAN; it only stops absurd floods from (or spoofing) the peer's address.
  */
-export const DEFAULT_GUARD: GuardConfig = { ratePerSecond: 50_000, burst: 20_000, maxSources: 16 };
+export const DEFAULT_GUARD: GuardConfig = { ratePerSecond: 50_000, burst: 20_000, maxSources: 1 };
 /** Plain-text lines from the peer, each of which becomes a chat entry. */
 export const PLAIN_MESSAGE_GUARD: GuardConfig = { ratePerSecond: 50, burst: 200, maxSources: 1 };
 /** Strangers (not the peer) get a much smaller allowance: they are only logged. Per address:port, */

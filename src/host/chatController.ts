@@ -1,5 +1,6 @@
 // Runs the chat inside VS Code: session lifecycle, settings, commands' behaviour, the
 // conversation, and what the view, the status bar and notifications show.
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as vscode from 'vscode';
 import { Commands, CONTEXT_ACTIVE, Settings } from '../constants';
@@ -495,11 +496,8 @@ export class ChatController implements vscode.Disposable {
     if (!relPath || relPath.includes('\0') || relPath.split(/[\\/]/).includes('..') || relPath.startsWith('/')) return undefined;
     for (const folder of vscode.workspace.workspaceFolders ?? []) {
       const uri = vscode.Uri.joinPath(folder.uri, relPath);
-      try {
-        // Synchronous check: the folder is local to the extension host in all supported setups.
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        if (require('node:fs').existsSync(uri.fsPath)) return uri;
-      } catch { /* ignore */ }
+      // Synchronous check: the folder is local to the extension host in all supported setups.
+      if (uri.scheme === 'file' && fs.existsSync(uri.fsPath)) return uri;
     }
     return undefined;
   }
@@ -659,7 +657,15 @@ export class ChatController implements vscode.Disposable {
     this.statusBar.show();
   }
 
-  async dispose(): Promise<void> {
+  /** Idempotent: VS Code calls deactivate and then disposes the subscriptions. */
+  dispose(): Promise<void> {
+    this.disposing ??= this.disposeOnce();
+    return this.disposing;
+  }
+
+  private disposing?: Promise<void>;
+
+  private async disposeOnce(): Promise<void> {
     // First, while there is time: a reloading window does not wait for asynchronous work.
     this.conversation.flushSync();
     if (this.retryTimer) clearTimeout(this.retryTimer);

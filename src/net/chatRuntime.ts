@@ -113,7 +113,8 @@ export class ChatRuntime {
 
   private route(msg: Buffer, from: Endpoint): void {
     if (sameEndpoint(from, this.peerEndpoint)) {
-      if (!this.peerGuard.admit(`${from.address}:${from.port}`)) return;
+      // One source only (the peer): a constant key, no string built per datagram.
+      if (!this.peerGuard.admit('peer')) return;
       this.session.receive(msg);
       return;
     }
@@ -125,7 +126,7 @@ export class ChatRuntime {
   }
 
   private summarizeDrops(): void {
-    for (const [src, n] of this.peerGuard.takeDropped()) this.opts.events.rateLimited?.(src, n, false);
+    for (const [, n] of this.peerGuard.takeDropped()) this.opts.events.rateLimited?.(`${this.peerEndpoint.address}:${this.peerEndpoint.port}`, n, false);
     for (const [src, n] of this.strangerGuard.takeDropped()) this.opts.events.rateLimited?.(src, n, true);
     for (const [src, n] of this.strangerHostGuard.takeDropped()) this.opts.events.rateLimited?.(`${src} (all ports)`, n, true);
     for (const [, n] of this.strangerTotalGuard.takeDropped()) this.opts.events.rateLimited?.('all strangers', n, true);

@@ -17,14 +17,9 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | fals
   }
 }
 
-/** A free UDP port on loopback (bound, read, released). */
-export async function freeUdpPort(): Promise<number> {
-  const s = dgram.createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-  const p = s.address().port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return p;
-}
+import { freeUdpPort } from '../support/udp';
+
+export { freeUdpPort };
 
 /** Workspace settings that make the extension bind 127.0.0.1:<extPort> and talk to 127.0.0.1:<peerPort>. */
 export function chatSettings(extPort: number, peerPort: number, extra: Record<string, unknown> = {}): Record<string, unknown> {

@@ -20,14 +20,7 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | fals
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
 
-/** A free UDP port on loopback (bound and released; fine on a single test machine). */
-export async function freePort(): Promise<number> {
-  const s = dgram.createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-  const p = s.address().port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return p;
-}
+export { freeUdpPort as freePort } from '../support/udp';
 
 export async function configure(values: Record<string, unknown>): Promise<void> {
   const cfg = vscode.workspace.getConfiguration('udpChat');

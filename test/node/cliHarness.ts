@@ -2,7 +2,6 @@
 // (or nc), collects output, and waits for conditions with bounded timeouts and readable failures.
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { spawn } from 'node:child_process';
-import * as dgram from 'node:dgram';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -101,13 +100,6 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** A UDP port that was free a moment ago on 127.0.0.1 (bound to port 0, then released). */
-export async function freePort(): Promise<number> {
-  const s = dgram.createSocket('udp4');
-  await new Promise<void>((resolve, reject) => { s.once('error', reject); s.bind(0, '127.0.0.1', () => resolve()); });
-  const port = s.address().port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
+export { freeUdpPort as freePort } from '../support/udp';
 
 export const STACK_TRACE = /^\s+at .+[(:]\d+/m;
