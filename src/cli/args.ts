@@ -172,7 +172,7 @@ export function usage(): string {
     '  {"retry": "ID"} or {"retry": "all"} resends failed messages. stdout gets one object per line:',
     '    {"event":"ready","local":"0.0.0.0:50505","peer":"127.0.0.1:50506","name":"...","plain":false}',
     '    {"event":"accepted","id":"m1","text":"..."}   a stdin line was taken; later events use its id',
-    '    {"event":"queued"|"sending"|"delivered"|"failed"|"unconfirmed","id":"m1"}',
+    '    {"event":"queued"|"sending"|"delivered"|"failed"|"unconfirmed"|"textSent","id":"m1"}',
     '    {"event":"message","from":"bob","text":"...","sentAt":1700000000000,"plain":false}',
     '    {"event":"peer-online","name":"bob","plain":false}   {"event":"peer-offline","reason":"..."}',
     '    {"event":"plain-peer","plain":true}   {"event":"notice","level":"info|warning|error","text":"..."}',

@@ -101,10 +101,10 @@ export class CliChat {
     return this.runtime ? formatAddress(this.runtime.peerEndpoint.address, this.runtime.peerEndpoint.port) : 'peer';
   }
 
-  /** Queued or in flight (including lines held back here). */
+  /** Queued, in flight, or sent as text to a peer that has not answered yet (including lines held back here). */
   get pending(): number {
     let n = 0;
-    for (const m of this.own.values()) if (m.status === 'new' || m.status === 'queued' || m.status === 'sending') n++;
+    for (const m of this.own.values()) if (m.status === 'new' || m.status === 'queued' || m.status === 'sending' || m.status === 'textSent') n++;
     return n;
   }
 

@@ -67,6 +67,9 @@ export async function runInteractive(options: CliOptions, input: NodeJS.Readable
         case 'unconfirmed':
           if (!plainHintShown) { plainHintShown = true; say('  · sent as plain text: delivery cannot be confirmed'); }
           break;
+        case 'textSent':
+          if (!plainHintShown) { plainHintShown = true; say('  · sent as text: the peer has not answered yet (if it runs UDP Chat, it will be delivered reliably)'); }
+          break;
         case 'sending': break;
       }
     },

@@ -126,9 +126,8 @@ export function encode(p: Packet): Buffer {
   switch (p.type) {
     case PacketType.Hello: {
       const name = encodeName(p.name);
-      // The trailing readable line is for plain-text peers (nc -u) that print whatever arrives.
-      const note = Buffer.from(`\n[UDP Chat: ${name.toString('utf8')} wants to chat; type a line to reply]\n`, 'utf8');
-      return header(p.type, p.secure ? FLAG_SECURE : 0).u32(p.senderId).u32(p.echoId).u8(name.length).raw(name).raw(note).done();
+      // No trailer: HELLO goes only to peers that speak the protocol (first contact is text, firstContact.ts).
+      return header(p.type, p.secure ? FLAG_SECURE : 0).u32(p.senderId).u32(p.echoId).u8(name.length).raw(name).done();
     }
     case PacketType.Heartbeat: {
       const w = header(p.type, p.ack ? FLAG_ACK : 0).u32(p.senderId);

@@ -16,6 +16,7 @@ import {
   SEND_WINDOW,
 } from './limits';
 import { NoticeLimiter } from './noticeLimiter';
+import { encryptedNoticeDatagram, greetingDatagram, markedTextDatagrams, readMark, stripMark } from './firstContact';
 import { decodePlain, isQuitWord, splitUtf8 } from './plain';
 import { PLAIN_MESSAGE_GUARD, SourceGuard } from './sourceGuard';
 import type { RtoBounds } from './rtt';
@@ -53,7 +54,18 @@ export interface PacketFilter {
 }
 
 export type Presence = 'unknown' | 'online' | 'offline';
-export type OutStatus = 'queued' | 'sending' | 'delivered' | 'failed' | 'unconfirmed';
+/**
+ * `textSent`: sent as readable text to a peer that has not shown which protocol it speaks (first
+ * contact); if it turns out to be UDP Chat, the message goes again reliably and ends `delivered`.
+ * `unconfirmed`: sent to a plain-text peer, which never acknowledges.
+ */
+export type OutStatus = 'queued' | 'sending' | 'delivered' | 'failed' | 'unconfirmed' | 'textSent';
+
+/**
+ * What the peer's address has shown (docs/PROTOCOL.md §8.1): nothing yet, our protocol, or plain text.
+ * Binary datagrams go only to a `protocol` peer.
+ */
+export type Contact = 'unknown' | 'protocol' | 'plain';
 
 export interface OutgoingContent {
   text: string;
@@ -95,6 +107,8 @@ export interface SessionConfig {
   /** Fragments with this many higher fragments acknowledged count as lost (RFC 6675 DupThresh). */
   dupThresh: number;
   reassemblyTimeoutMs: number;
+  /** A peer that has not answered our greeting this long gets typed messages as text (first contact). */
+  textFallbackMs: number;
 }
 
 export const DEFAULT_SESSION_CONFIG: SessionConfig = {
@@ -109,6 +123,7 @@ export const DEFAULT_SESSION_CONFIG: SessionConfig = {
   rto: DEFAULT_RTO_BOUNDS,
   dupThresh: 3,
   reassemblyTimeoutMs: REASSEMBLY_TIMEOUT_MS,
+  textFallbackMs: 1000,
 };
 
 export class MessageTooLargeError extends Error {
@@ -166,6 +181,8 @@ interface OutMessage {
   /** First transmission time, or undefined while not yet on the wire. */
   firstSentAt?: number;
   status: OutStatus;
+  /** Encrypted session, unknown peer: the readable notice for this message went out. */
+  announced?: boolean;
 }
 
 interface OutFrag {
@@ -232,7 +249,13 @@ export class ChatSession {
 
   private running = false;
   private _presence: Presence = 'unknown';
-  private _plainPeer = false;
+  private contact: Contact = 'unknown';
+  /** The address spoke our protocol earlier in this session (then said bye or quit): no text fallback. */
+  private provenBefore = false;
+  private greetedAt = 0;
+  private fallbackTimer?: TimerHandle;
+  /** Sent as text while the peer was unknown; sent again reliably if it proves to speak our protocol. */
+  private tentative: OutMessage[] = [];
   private peerName = '';
   private peerSenderId = 0;
   private lastHeard = 0;
@@ -303,7 +326,7 @@ export class ChatSession {
     this.filter = opts.filter;
     this.secure = opts.secure ?? false;
     this.forcedPlain = opts.plainMode ?? false;
-    this._plainPeer = this.forcedPlain;
+    if (this.forcedPlain) this.contact = 'plain';
     this.displayName = opts.displayName;
     this.senderId = this.random32() >>> 0 || 1;
     this.rtt = new RttEstimator(this.config.rto);
@@ -315,7 +338,11 @@ export class ChatSession {
   // ---------------------------------------------------------------- public API
 
   get presence(): Presence { return this._presence; }
-  get plainPeer(): boolean { return this._plainPeer; }
+  get plainPeer(): boolean { return this.contact === 'plain'; }
+  /** True once the peer has shown it speaks our protocol: only then may binary datagrams go to it. */
+  get speaksProtocol(): boolean { return this.contact === 'protocol'; }
+  get contactState(): Contact { return this.contact; }
+  private get _plainPeer(): boolean { return this.contact === 'plain'; }
   get remoteName(): string { return this.peerName; }
   get isRunning(): boolean { return this.running; }
   get rto(): number { return this.rtt.rto; }
@@ -332,7 +359,11 @@ export class ChatSession {
   start(): void {
     if (this.running) return;
     this.running = true;
-    if (!this.forcedPlain) this.sendHello();
+    // First contact is one readable line (§8.1): binary hellos only once the peer has shown our protocol.
+    if (!this.forcedPlain) {
+      this.sendRaw(greetingDatagram(this.displayName, this.senderId));
+      this.greetedAt = this.clock.now();
+    }
     this.scheduleTick();
   }
 
@@ -351,7 +382,7 @@ export class ChatSession {
    * Queue a message for the peer. Returns the local id used in status events.
    * Throws MessageTooLargeError when the body exceeds the limit; nothing is queued then.
    */
-  send(content: OutgoingContent, localId?: string): string {
+  send(content: OutgoingContent, localId?: string, opts: { sentAsText?: boolean } = {}): string {
     if (!this.running) throw new Error('The session is not running.');
     const id = localId ?? `m${++this.localSeq}`;
     const textBytes = Buffer.byteLength(content.text, 'utf8');
@@ -360,6 +391,13 @@ export class ChatSession {
     if (body.length > MAX_MESSAGE_BYTES) throw new MessageTooLargeError(body.length);
     if (!this._plainPeer && this._presence !== 'online' && this.queue.length >= MAX_QUEUED_MESSAGES) {
       throw new Error(`The offline queue is full (${MAX_QUEUED_MESSAGES} messages). Wait for the peer to come back.`);
+    }
+    if (opts.sentAsText && this.contact !== 'plain') {
+      // Restored from an earlier session (a reload): it went out as text once; it goes again only reliably.
+      const msg = this.newOut(content, id, this.nextMsgId++, body);
+      if (this.contact === 'protocol') this.enqueueMsg(msg);
+      else { this.tentative.push(msg); this.setStatus(msg, 'textSent'); }
+      return id;
     }
     this.enqueue(content, id, this.nextMsgId++, body);
     return id;
@@ -378,7 +416,7 @@ export class ChatSession {
   /** Messages still waiting to go out (queued or not yet acknowledged), for persistence. */
   pendingMessages(): Array<{ localId: string; content: OutgoingContent; status: OutStatus }> {
     const out: Array<{ localId: string; content: OutgoingContent; status: OutStatus }> = [];
-    for (const m of this.byLocalId.values()) if (m.status === 'queued' || m.status === 'sending') out.push({ localId: m.localId, content: m.content, status: m.status });
+    for (const m of this.byLocalId.values()) if (m.status === 'queued' || m.status === 'sending' || m.status === 'textSent') out.push({ localId: m.localId, content: m.content, status: m.status });
     return out;
   }
 
@@ -400,33 +438,114 @@ export class ChatSession {
    */
   end(reason = 'session ended'): void {
     if (!this.running) return;
-    if (!this._plainPeer) this.sendPacket({ type: PacketType.Bye, senderId: this.senderId, reason });
+    this.sendPacket({ type: PacketType.Bye, senderId: this.senderId, reason }); // only to a protocol peer (sendPacket)
     this.running = false;
-    for (const t of [this.rtoTimer, this.probeTimer, this.ackTimer, this.tickTimer, this.helloTimer]) if (t !== undefined) this.clock.clearTimeout(t);
-    this.rtoTimer = this.probeTimer = this.ackTimer = this.tickTimer = this.helloTimer = undefined;
+    for (const t of [this.rtoTimer, this.probeTimer, this.ackTimer, this.tickTimer, this.helloTimer, this.fallbackTimer]) if (t !== undefined) this.clock.clearTimeout(t);
+    this.rtoTimer = this.probeTimer = this.ackTimer = this.tickTimer = this.helloTimer = this.fallbackTimer = undefined;
   }
 
   // ---------------------------------------------------------------- sending
 
-  private enqueue(content: OutgoingContent, localId: string, msgId: number, body: Buffer): void {
+  private newOut(content: OutgoingContent, localId: string, msgId: number, body: Buffer): OutMessage {
     const msg: OutMessage = {
       localId, msgId, content, body, fragCount: Math.max(1, Math.ceil(body.length / MAX_FRAGMENT_PAYLOAD)), nextFrag: 0, acked: 0, status: 'queued',
     };
     this.byLocalId.set(localId, msg);
+    return msg;
+  }
+
+  private enqueue(content: OutgoingContent, localId: string, msgId: number, body: Buffer): void {
+    this.enqueueMsg(this.newOut(content, localId, msgId, body));
+  }
+
+  private enqueueMsg(msg: OutMessage): void {
     if (this._plainPeer) this.sendPlain(msg);
-    else if (this._presence === 'online') { this.setStatus(msg, 'sending'); this.outbox.push(msg); this.pump(); }
-    else { this.queue.push(msg); this.events.status?.(localId, 'queued'); }
+    else if (this.contact === 'protocol' && this._presence === 'online') { this.setStatus(msg, 'sending'); this.outbox.push(msg); this.pump(); }
+    else {
+      this.queue.push(msg);
+      this.events.status?.(msg.localId, 'queued');
+      if (this.contact === 'unknown') this.scheduleTextFallback();
+    }
+  }
+
+  /** A message as the classic programs show it: code as a Markdown fence. */
+  private plainText(msg: OutMessage): string {
+    const c = msg.content;
+    return c.code
+      ? `\`\`\`${c.code.language}${c.code.path ? ` ${c.code.path}${c.code.startLine ? `:${c.code.startLine}-${c.code.endLine}` : ''}` : ''}\n${c.text}\n\`\`\``
+      : c.text;
   }
 
   private sendPlain(msg: OutMessage): void {
     if (this.filter) throw new Error('plain text is never sent in an encrypted session');
-    const c = msg.content;
-    const text = c.code
-      ? `\`\`\`${c.code.language}${c.code.path ? ` ${c.code.path}${c.code.startLine ? `:${c.code.startLine}-${c.code.endLine}` : ''}` : ''}\n${c.text}\n\`\`\``
-      : c.text;
-    for (const chunk of splitUtf8(text)) this.sendRaw(chunk);
+    for (const chunk of splitUtf8(this.plainText(msg))) this.sendRaw(chunk);
     this.setStatus(msg, 'unconfirmed');
     this.byLocalId.delete(msg.localId);
+  }
+
+  /**
+   * First contact (§8.1): a peer that has said nothing gets what is typed as text once our greeting
+   * is `textFallbackMs` old without an answer, so a classic program that waits for us to speak first
+   * gets it within about a second. Each line is marked: another UDP Chat answers in the protocol
+   * instead of showing it, and the message then goes again reliably.
+   */
+  private scheduleTextFallback(): void {
+    if (this.fallbackTimer !== undefined || !this.running || this.forcedPlain || this.provenBefore) return;
+    const wait = Math.max(0, this.greetedAt + this.config.textFallbackMs - this.clock.now());
+    this.fallbackTimer = this.clock.setTimeout(() => { this.fallbackTimer = undefined; this.textFallback(); }, wait);
+  }
+
+  private textFallback(): void {
+    if (!this.running || this.contact !== 'unknown' || this.provenBefore) return;
+    const waiting = this.queue;
+    this.queue = [];
+    for (const m of waiting) {
+      if (this.filter) {
+        // Encrypted: the words never go in clear. A readable notice tells a person, and marks us to a UDP Chat.
+        if (!m.announced) { m.announced = true; this.sendRaw(encryptedNoticeDatagram(this.displayName, this.senderId)); }
+        this.queue.push(m);
+      } else if (isQuitWord(m.content.text) && !m.content.code) {
+        // A quit word goes unmarked, exactly as typed, so the classic programs recognise it; it is the end anyway.
+        this.sendPlain(m);
+      } else {
+        for (const d of markedTextDatagrams(this.plainText(m), this.senderId)) this.sendRaw(d);
+        this.tentative.push(m);
+        if (this.tentative.length > MAX_QUEUED_MESSAGES) {
+          const old = this.tentative.shift()!;
+          this.setStatus(old, 'unconfirmed');
+          this.byLocalId.delete(old.localId);
+        }
+        this.setStatus(m, 'textSent');
+      }
+    }
+  }
+
+  /** The address showed our protocol: binary from now on; what went out as text goes again reliably. */
+  private becomeProtocol(): void {
+    if (this.contact === 'protocol' || this.forcedPlain) return;
+    const wasPlain = this.contact === 'plain';
+    this.contact = 'protocol';
+    if (this.fallbackTimer !== undefined) { this.clock.clearTimeout(this.fallbackTimer); this.fallbackTimer = undefined; }
+    if (wasPlain) this.events.plainPeer?.(false);
+    if (this.tentative.length > 0) {
+      // The peer never showed these (a UDP Chat does not show marked text): first in line, same msgIds.
+      for (const m of this.tentative) this.setStatus(m, 'queued');
+      this.queue = [...this.tentative, ...this.queue];
+      this.tentative = [];
+    }
+  }
+
+  /**
+   * The peer left (bye, or a quit word): whoever uses the address next has shown nothing yet, so only
+   * text goes there. It spoke our protocol before, so no text fallback: messages wait for it.
+   */
+  private becomeUnknown(): void {
+    if (this.contact === 'unknown' || this.forcedPlain) return;
+    const wasPlain = this.contact === 'plain';
+    if (this.contact === 'protocol') this.provenBefore = true;
+    this.contact = 'unknown';
+    if (this.helloTimer !== undefined) { this.clock.clearTimeout(this.helloTimer); this.helloTimer = undefined; }
+    if (wasPlain) this.events.plainPeer?.(false);
   }
 
   private setStatus(msg: OutMessage, status: OutStatus): void {
@@ -675,6 +794,8 @@ export class ChatSession {
   private receiveInner(datagram: Buffer): void {
     this.stats.datagramsReceived++;
     let d = decode(datagram);
+    // Any well-formed datagram of ours shows the address speaks the protocol (§8.1).
+    if (d.kind === 'packet') this.becomeProtocol();
     if (d.kind === 'packet' && this.filter) {
       // The filter opens sealed datagrams, consumes handshakes, and rejects unsealed traffic.
       const inner = this.filter.incoming(datagram);
@@ -699,6 +820,10 @@ export class ChatSession {
   }
 
   private onPlain(datagram: Buffer): void {
+    const decoded = decodePlain(datagram);
+    const mark = this.forcedPlain ? undefined : readMark(decoded);
+    // Our own mark coming back (someone pasted our line) is not another UDP Chat: it is plain text.
+    if (mark && mark.senderId !== this.senderId) { this.onMarkedText(mark.senderId, mark.version); return; }
     if (this.filter) {
       // An encrypted session never falls back to plain text: that would send the user's words in clear.
       this.stats.malformed++;
@@ -717,22 +842,47 @@ export class ChatSession {
       this.noticeOnce('plain-rate', 'warning', `The peer sends plain text faster than ${PLAIN_MESSAGE_GUARD.ratePerSecond} lines per second; some lines were dropped.`);
       return;
     }
-    if (!this._plainPeer) {
-      this._plainPeer = true;
+    const text = stripMark(decoded);
+    const quit = isQuitWord(text);
+    if (!this._plainPeer && !quit) {
+      this.contact = 'plain';
       this.events.plainPeer?.(true);
       this.notice('info', 'The peer speaks plain text (like nc -u): messages go as plain UTF-8 and delivery cannot be confirmed.');
       this.cancelProtocolTraffic();
     }
-    const text = decodePlain(datagram);
     this.heard('');
     this.stats.messagesReceived++;
     this.events.message?.({ text, sentAt: 0, plain: true });
-    if (isQuitWord(text)) this.goOffline(`the peer said "${text.trim()}"`);
+    if (quit) {
+      this.goOffline(`the peer said "${text.trim()}"`);
+      // Whoever uses the address next has shown nothing yet (it may be a UDP Chat that quit).
+      this.becomeUnknown();
+    }
+  }
+
+  /**
+   * Marked text (§8.1): another UDP Chat that does not know we are one. It is not shown (the sender
+   * sends it again reliably); we answer with a binary hello, and the protocol takes over.
+   */
+  private onMarkedText(senderId: number, version: number): void {
+    if (version !== 1) {
+      this.noticeOnce('version', 'error', `The peer runs a UDP Chat that speaks protocol version ${version}; this side speaks version 1. Update the older side.`);
+      return;
+    }
+    if (!this.plainGuard.admit('peer')) { this.stats.plainDropped++; return; }
+    if (this.contact === 'protocol' && senderId === this.peerSenderId && this._presence === 'online') return; // a late line
+    this.becomeProtocol();
+    // echoId 0: we have not heard its protocol yet, so it answers with a hello of its own (§6.1).
+    this.sendHello(0);
   }
 
   /** A plain peer gets no hello, heartbeat or data; whatever waits goes as plain text. */
   private cancelProtocolTraffic(): void {
     if (this.helloTimer !== undefined) { this.clock.clearTimeout(this.helloTimer); this.helloTimer = undefined; }
+    if (this.fallbackTimer !== undefined) { this.clock.clearTimeout(this.fallbackTimer); this.fallbackTimer = undefined; }
+    // Sent as text already: the plain peer has shown them. Now known to be plain, they stay unconfirmed.
+    for (const m of this.tentative) { this.setStatus(m, 'unconfirmed'); this.byLocalId.delete(m.localId); }
+    this.tentative = [];
     const waiting = [...new Set([...[...this.inFlight.values()].map((f) => f.msg), ...this.outbox, ...this.queue])];
     this.clearInFlight();
     this.outbox = [];
@@ -741,13 +891,21 @@ export class ChatSession {
     this.armRto();
   }
 
+  /** The peer left with a bye: what was on the wire waits in the queue, in order, for its return. */
+  private requeueAll(): void {
+    const rest = this.takeInFlightMessages();
+    const waiting = [...rest, ...this.outbox.filter((m) => !rest.includes(m))];
+    this.outbox = [];
+    if (waiting.length === 0) return;
+    for (const m of waiting) { m.firstSentAt = undefined; this.setStatus(m, 'queued'); }
+    this.queue = [...waiting, ...this.queue];
+    this.newStream();
+  }
+
   private onPacket(p: Packet): void {
-    if (this._plainPeer && !this.forcedPlain) {
-      // A protocol datagram proves the peer is one of ours after all.
-      this._plainPeer = false;
-      this.events.plainPeer?.(false);
-    }
     if (this.forcedPlain) return; // plain mode ignores protocol datagrams
+    // A protocol datagram proves the peer is one of ours (after all, if it spoke plain text before).
+    this.becomeProtocol();
     if (p.senderId !== this.peerSenderId) {
       if (p.type === PacketType.Bye) return; // a bye from some other instance means nothing to us
       if (this.filter && p.type === PacketType.Hello && this.peerSenderId !== 0) {
@@ -771,6 +929,8 @@ export class ChatSession {
       case PacketType.Hello:
         if (p.secure && !this.filter) {
           this.noticeOnce('secure', 'error', 'Cannot authenticate peer: it requires an encrypted session (passphrase mismatch?). Set the same passphrase on both sides.');
+          // Answer anyway, so the peer learns from our hello (no SECURE flag) why nothing happens.
+          if (p.echoId !== this.senderId) this.sendHello(p.senderId);
           return;
         }
         this.peerName = p.name;
@@ -783,7 +943,11 @@ export class ChatSession {
         if (p.ack) this.onAck(p.ack);
         return;
       case PacketType.Bye:
-        if (p.senderId === this.peerSenderId || this.peerSenderId === 0) this.goOffline(p.reason || 'the peer ended the session');
+        if (p.senderId === this.peerSenderId || this.peerSenderId === 0) {
+          this.goOffline(p.reason || 'the peer ended the session');
+          this.requeueAll();
+          this.becomeUnknown();
+        }
         return;
       case PacketType.Ack:
         this.heard();
@@ -986,6 +1150,8 @@ export class ChatSession {
   }
 
   private flushQueue(): void {
+    // A peer heard only through a quit word has shown no protocol yet: the text fallback decides.
+    if (this.contact === 'unknown') { if (this.queue.length > 0) this.scheduleTextFallback(); return; }
     const q = this.queue;
     this.queue = [];
     for (const m of q) {
@@ -999,7 +1165,7 @@ export class ChatSession {
     if (this._presence === 'offline') return;
     this._presence = 'offline';
     this.events.presence?.('offline', { name: this.peerName, plain: this._plainPeer, reason });
-    if (!this._plainPeer && this.running) this.scheduleHello();
+    if (this.contact === 'protocol' && this.running) this.scheduleHello();
   }
 
   private sendHello(echoId = this.peerSenderId): void {
@@ -1009,12 +1175,12 @@ export class ChatSession {
 
   /** While the peer is silent, hellos go out with exponential backoff (1 s, 2 s, 4 s, ... 30 s). */
   private scheduleHello(): void {
-    if (this.helloTimer !== undefined || !this.running || this._plainPeer) return;
+    if (this.helloTimer !== undefined || !this.running || this.contact !== 'protocol') return;
     const wait = this.helloInterval;
     this.helloInterval = Math.min(this.helloInterval * 2, this.config.helloMaxIntervalMs);
     this.helloTimer = this.clock.setTimeout(() => {
       this.helloTimer = undefined;
-      if (this.running && this._presence !== 'online' && !this._plainPeer) this.sendHello();
+      if (this.running && this._presence !== 'online' && this.contact === 'protocol') this.sendHello();
     }, wait);
   }
 
@@ -1031,7 +1197,7 @@ export class ChatSession {
 
   private tick(): void {
     const now = this.clock.now();
-    if (this._plainPeer) return;
+    if (this.contact !== 'protocol') return;
     if (this._presence === 'online' && now - this.lastHeard > this.config.offlineAfterMs) {
       this.goOffline('no heartbeat from the peer');
     }
@@ -1051,6 +1217,9 @@ export class ChatSession {
   // ---------------------------------------------------------------- output
 
   private sendPacket(p: Packet): void {
+    // Never a binary datagram to an address that has not shown our protocol (§8.1): it could be a
+    // classic program whose strict UTF-8 decoding dies on it.
+    if (this.contact !== 'protocol') return;
     let bytes = encode(p);
     if (this.filter) {
       const sealed = this.filter.outgoing(bytes, p.type);

@@ -313,7 +313,8 @@ export class ChatController implements vscode.Disposable {
     const rt = this.runtime;
     if (!rt) return;
     try {
-      rt.session.send(entry.code ? { text: entry.text, code: stripCode(entry.code) } : { text: entry.text }, entry.id);
+      // A message that went out as text once (first contact) goes again only reliably, never twice as text.
+      rt.session.send(entry.code ? { text: entry.text, code: stripCode(entry.code) } : { text: entry.text }, entry.id, { sentAsText: entry.status === 'textSent' });
     } catch (e) {
       this.updateStatus(entry.id, 'unsent');
       const msg = e instanceof MessageTooLargeError || e instanceof Error ? e.message : String(e);
@@ -326,7 +327,7 @@ export class ChatController implements vscode.Disposable {
     const deadline = Date.now() + 3000;
     while (Date.now() < deadline) {
       const st = this.conversation.get(id)?.status;
-      if (st === 'delivered' || st === 'failed' || st === 'unconfirmed' || st === 'unsent') break;
+      if (st === 'delivered' || st === 'failed' || st === 'unconfirmed' || st === 'unsent' || st === 'textSent') break;
       await new Promise((r) => setTimeout(r, 50));
     }
     await this.endSession('quit');

@@ -60,7 +60,7 @@ export class Conversation {
 
   /** Own messages that never left or were not confirmed yet: the offline queue. */
   pending(): ChatEntry[] {
-    return this.entries.filter((e) => e.kind === 'own' && (e.status === 'queued' || e.status === 'sending'));
+    return this.entries.filter((e) => e.kind === 'own' && (e.status === 'queued' || e.status === 'sending' || e.status === 'textSent'));
   }
 
   clear(): void {

@@ -6,8 +6,11 @@ export type SessionState = 'idle' | 'starting' | 'active' | 'ended' | 'error';
 
 export type PeerPresence = 'unknown' | 'online' | 'offline';
 
-/** Delivery status of one of our own messages. `unconfirmed`: sent to a plain-text peer, which never acks. */
-export type DeliveryStatus = 'queued' | 'sending' | 'delivered' | 'failed' | 'unsent' | 'unconfirmed';
+/**
+ * Delivery status of one of our own messages. `unconfirmed`: sent to a plain-text peer, which never acks.
+ * `textSent`: sent as text to a peer that has not answered yet; delivered reliably if it turns out to be UDP Chat.
+ */
+export type DeliveryStatus = 'queued' | 'sending' | 'delivered' | 'failed' | 'unsent' | 'unconfirmed' | 'textSent';
 
 export interface CodeBlock {
   code: string;

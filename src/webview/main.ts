@@ -45,6 +45,7 @@ const STATUS_LOOK: Record<DeliveryStatus, { icon: string; text: string }> = {
   failed: { icon: '✗', text: 'failed' },
   unsent: { icon: '⊘', text: 'not sent' },
   unconfirmed: { icon: '?', text: 'sent (unconfirmed)' },
+  textSent: { icon: '?', text: 'sent as text (not confirmed yet)' },
 };
 
 const STATE_TEXT: Record<SessionState, string> = {

@@ -60,8 +60,8 @@ export class Proc {
 export class Procs {
   private readonly all: Proc[] = [];
 
-  start(label: string, cmd: string, args: string[]): Proc {
-    const p = new Proc(label, spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } }));
+  start(label: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Proc {
+    const p = new Proc(label, spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', ...env } }));
     this.all.push(p);
     return p;
   }

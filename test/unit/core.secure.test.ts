@@ -122,12 +122,15 @@ describe('core/secure: encrypted sessions', () => {
     for (const s of [...secrets.map((x) => x.slice(-16)), 'REPLY-BRAVO-456', 'SECRET-ALPHA']) {
       assert.equal(wire.includes(Buffer.from(s, 'utf8')), false, `"${s}" leaked`);
     }
-    // and every datagram after the hello is sealed or a handshake
+    // and every datagram after the hello is sealed or a handshake; the only text is each side's greeting
+    let greetings = 0;
     for (const d of [...a.link.tap, ...b.link.tap]) {
       const p = decode(d);
+      if (p.kind === 'plain') { greetings++; assert.match(d.toString('utf8'), /is using UDP Chat and would like to chat/); continue; }
       assert.equal(p.kind, 'packet');
       if (p.kind === 'packet') assert.ok([PacketType.Hello, PacketType.HandshakeInit, PacketType.HandshakeResp, PacketType.Sealed].includes(p.packet.type), `type ${p.packet.type} went unsealed`);
     }
+    assert.equal(greetings, 2);
   });
 
   it('rejects tampered and truncated datagrams and drops replays; reordering is fine', () => {

@@ -56,13 +56,16 @@ describe('core/session', () => {
     const { clock, a, b } = makePair();
     a.session.start();
     const id = a.session.send({ text: 'are you there?' });
-    clock.advance(5000);
     assert.equal(lastStatus(a, id), 'queued');
+    clock.advance(5000);
+    // First contact: after the text fallback delay it went out as text (a plain peer would have it).
+    assert.equal(lastStatus(a, id), 'textSent');
     assert.equal(a.link.sent > 0, true);
     b.session.start();
     clock.advance(100);
     assert.deepEqual(b.received.map((m) => m.text), ['are you there?']);
     assert.equal(lastStatus(a, id), 'delivered');
+    assert.deepEqual(a.statuses.get(id), ['queued', 'textSent', 'queued', 'sending', 'delivered']);
   });
 
   it('detects offline after about three missed heartbeats, and online again', () => {
