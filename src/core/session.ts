@@ -223,8 +223,6 @@ interface RxState {
   ackNow: boolean;
 }
 
-/** A sender abandons streams one at a time; a jump further than this is not believed. */
-const STREAM_JUMP_LIMIT = 64;
 /** Silence of the current peer instance after which another sender id counts as its restart. */
 const RESTART_SILENCE_MS = 2000;
 
@@ -989,14 +987,12 @@ export class ChatSession {
     if (rx && p.streamId < rx.streamId) {
       // Usually a late datagram of an abandoned stream. But if the sender keeps retransmitting on
       // that stream while ours makes no progress, it never left it (our stream id was forged): go back.
+      // This is also why any jump forward is believed: a sender that failed many messages while the
+      // link was down is many streams ahead, and a forged jump is undone here within about a second.
       const o = rx.older?.streamId === p.streamId ? rx.older : (rx.older = { streamId: p.streamId, count: 0, since: now });
       o.count++;
       if (!(o.count >= 4 && now - o.since >= 1000 && now - rx.lastProgress >= 1000)) return;
       rx = undefined;
-    }
-    if (rx && p.streamId > rx.streamId + STREAM_JUMP_LIMIT) {
-      this.noticeOnce('stream', 'warning', 'Dropped a datagram with an implausible stream number (forged?).');
-      return;
     }
     if (!rx || p.streamId !== rx.streamId) {
       if (rx && (rx.buffer.size > 0 || rx.assembling)) this.notice('warning', 'The peer gave up on a message; its incomplete fragments were freed.');
