@@ -1,4 +1,5 @@
 // Wire format, version 1. Pure: Buffer in, Buffer out. See docs/PROTOCOL.md.
+import * as zlib from 'node:zlib';
 import { MAX_FRAGMENTS, MAX_NAME_BYTES, MAX_SACK_RANGES } from './limits';
 
 /** 0xF5 can never occur in valid UTF-8, so no plain-text datagram can start with the magic. */
@@ -27,6 +28,11 @@ export interface AckBlock {
   streamId: number;
   /** Every sequence number below this was received. */
   cumulative: number;
+  /**
+   * CRC-32 chain over the fragments delivered below `cumulative` (streamDigest): the sender checks it
+   * against what it sent, so a forged fragment in its place is not taken for delivery.
+   */
+  digest: number;
   /** Received ranges above `cumulative`, [start, end) each, ascending. */
   ranges: Array<[number, number]>;
 }
@@ -91,13 +97,14 @@ function header(type: PacketType, flags: number): Writer {
 
 function writeAck(w: Writer, ack: AckBlock): void {
   const ranges = ack.ranges.slice(0, MAX_SACK_RANGES);
-  w.u32(ack.streamId).u32(ack.cumulative).u8(ranges.length);
+  w.u32(ack.streamId).u32(ack.cumulative).u32(ack.digest).u8(ranges.length);
   for (const [s, e] of ranges) w.u32(s).u32(e);
 }
 
 function readAck(r: Reader): AckBlock {
   const streamId = r.u32();
   const cumulative = r.u32();
+  const digest = r.u32();
   const n = r.u8();
   if (n > MAX_SACK_RANGES) throw new RangeError('too many SACK ranges');
   const ranges: Array<[number, number]> = [];
@@ -109,7 +116,19 @@ function readAck(r: Reader): AckBlock {
     ranges.push([s, e]);
     prev = e;
   }
-  return { streamId, cumulative, ranges };
+  return { streamId, cumulative, digest, ranges };
+}
+
+/**
+ * The digest chain of a stream: starts at 0; each fragment in sequence order extends it with
+ * CRC-32 over msgId u32, fragIndex u16, fragCount u16 and the payload (docs/PROTOCOL.md §5.2).
+ */
+export function streamDigest(prev: number, msgId: number, fragIndex: number, fragCount: number, payload: Uint8Array): number {
+  const head = Buffer.allocUnsafe(8);
+  head.writeUInt32BE(msgId >>> 0, 0);
+  head.writeUInt16BE(fragIndex, 4);
+  head.writeUInt16BE(fragCount, 6);
+  return zlib.crc32(payload, zlib.crc32(head, prev));
 }
 
 export function encodeName(name: string): Buffer {
@@ -141,7 +160,7 @@ export function encode(p: Packet): Buffer {
     case PacketType.Data: {
       // The hot path: one allocation, direct writes.
       const ranges = p.ack ? p.ack.ranges.slice(0, MAX_SACK_RANGES) : [];
-      const ackLen = p.ack ? 9 + 8 * ranges.length : 0;
+      const ackLen = p.ack ? 13 + 8 * ranges.length : 0;
       const b = Buffer.allocUnsafe(HEADER_BYTES + 20 + ackLen + p.payload.length);
       MAGIC.copy(b, 0);
       b[3] = VERSION;
@@ -157,8 +176,9 @@ export function encode(p: Packet): Buffer {
       if (p.ack) {
         b.writeUInt32BE(p.ack.streamId >>> 0, o);
         b.writeUInt32BE(p.ack.cumulative >>> 0, o + 4);
-        b[o + 8] = ranges.length;
-        o += 9;
+        b.writeUInt32BE(p.ack.digest >>> 0, o + 8);
+        b[o + 12] = ranges.length;
+        o += 13;
         for (const [rs, re] of ranges) { b.writeUInt32BE(rs >>> 0, o); b.writeUInt32BE(re >>> 0, o + 4); o += 8; }
       }
       Buffer.from(p.payload.buffer, p.payload.byteOffset, p.payload.length).copy(b, o);

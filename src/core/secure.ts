@@ -11,6 +11,8 @@ export const REPLAY_WINDOW = 2048;
 export const HANDSHAKE_RETRY_MS = 1000;
 export const HANDSHAKE_ATTEMPTS = 10;
 const SEALED_HEADER = HEADER_BYTES + 4 + 8;
+/** A sealed datagram this recent means the peer is alive (the session's offline time). */
+const ALIVE_MS = 16_000;
 
 /** Sliding-window replay filter over 64-bit counters. */
 export class ReplayWindow {
@@ -40,6 +42,8 @@ export interface SecureEvents {
   /** Handshake done: keys in place. */
   ready(fingerprint: string): void;
   notice(level: 'info' | 'warning' | 'error', text: string): void;
+  /** Diagnostics that must not reach the chat (for a log): unauthenticated input once keys are in use. */
+  diagnostic?(text: string): void;
   /** Send a datagram to the peer (handshake messages). */
   send(datagram: Buffer): void;
 }
@@ -68,6 +72,7 @@ export class SecureChannel implements PacketFilter {
    */
   private unconfirmed?: { peerId: number; keys: TransportKeys; replay: ReplayWindow };
   private _fingerprint = '';
+  private lastOpenedAt = -Infinity;
   readonly stats: SecureStats = { sealed: 0, opened: 0, rejectedAuth: 0, rejectedReplay: 0, rejectedPlain: 0, handshakes: 0 };
 
   private readonly notices: NoticeLimiter;
@@ -82,10 +87,16 @@ export class SecureChannel implements PacketFilter {
   }
 
   get established(): boolean { return this.keys !== undefined; }
+
+  /** Keys are in use and a sealed datagram opened recently: a healthy session that forgeries must not disturb. */
+  authenticatedPeerAlive(): boolean {
+    return this.keys !== undefined && this.clock.now() - this.lastOpenedAt < ALIVE_MS;
+  }
   get fingerprint(): string { return this._fingerprint; }
 
-  outgoing(plain: Buffer, type: PacketType): Buffer | undefined {
-    if (type === PacketType.Hello) return plain; // hello starts the handshake, so it travels in clear
+  outgoing(plain: Buffer, type: PacketType, seal = false): Buffer | undefined {
+    // Hello starts the handshake, so it travels in clear; a sealed one (seal) carries the name with authentication.
+    if (type === PacketType.Hello && !seal) return plain;
     if (!this.keys) return undefined;
     const counter = this.sendCounter++;
     const header = Buffer.alloc(SEALED_HEADER);
@@ -106,7 +117,7 @@ export class SecureChannel implements PacketFilter {
     switch (p.type) {
       case PacketType.Hello:
         if (!p.secure) {
-          this.noticeOnce('nopass', 'error', 'Cannot authenticate peer: it has no passphrase set (passphrase mismatch?). Set the same passphrase on both sides, or clear yours.');
+          this.unauthNotice('nopass', 'error', 'Cannot authenticate peer: it has no passphrase set (passphrase mismatch?). Set the same passphrase on both sides, or clear yours.');
           return undefined;
         }
         // A hello is not authenticated: it may start a handshake, but the keys in use stay until a
@@ -123,7 +134,7 @@ export class SecureChannel implements PacketFilter {
         return this.open(wire, p.senderId, p.counter);
       default:
         this.stats.rejectedPlain++;
-        this.noticeOnce('plain', 'warning', 'Dropped an unencrypted datagram: this session is encrypted.');
+        this.unauthNotice('plain', 'warning', 'Dropped an unencrypted datagram: this session is encrypted.');
         return undefined;
     }
   }
@@ -181,7 +192,7 @@ export class SecureChannel implements PacketFilter {
       r = respond(this.psk, this.prologue(from, this.localId()), msg1);
     } catch {
       this.stats.rejectedAuth++;
-      this.noticeOnce('mismatch', 'error', 'Cannot authenticate peer: passphrase mismatch? Its handshake did not verify with your passphrase.');
+      this.unauthNotice('mismatch', 'error', 'Cannot authenticate peer: passphrase mismatch? Its handshake did not verify with your passphrase.');
       const reject = Buffer.alloc(4);
       reject.writeUInt32BE(from >>> 0);
       this.events.send(encode({ type: PacketType.HandshakeResp, senderId: this.localId(), body: reject }));
@@ -204,7 +215,7 @@ export class SecureChannel implements PacketFilter {
     const msg2 = body.subarray(4);
     if (msg2.length === 0) {
       // Unauthenticated by nature: it can only produce this notice, never change keys.
-      this.noticeOnce('rejected', 'error', 'Cannot authenticate peer: it could not verify our handshake (passphrase mismatch?).');
+      this.unauthNotice('rejected', 'error', 'Cannot authenticate peer: it could not verify our handshake (passphrase mismatch?).');
       return;
     }
     let keys: TransportKeys;
@@ -213,7 +224,7 @@ export class SecureChannel implements PacketFilter {
     } catch {
       // A failed answer leaves the handshake as it was (readMessage2 works on a copy): the real one may still come.
       this.stats.rejectedAuth++;
-      this.noticeOnce('mismatch', 'error', 'Cannot authenticate peer: passphrase mismatch? Its handshake answer did not verify with your passphrase.');
+      this.unauthNotice('mismatch', 'error', 'Cannot authenticate peer: passphrase mismatch? Its handshake answer did not verify with your passphrase.');
       return;
     }
     this.dropPending(from);
@@ -244,6 +255,7 @@ export class SecureChannel implements PacketFilter {
       if (inner) {
         this.replay.accept(counter);
         this.stats.opened++;
+        this.lastOpenedAt = this.clock.now();
         return inner;
       }
     }
@@ -256,11 +268,12 @@ export class SecureChannel implements PacketFilter {
         u.replay.accept(counter);
         this.install(u.keys, u.peerId, u.replay);
         this.stats.opened++;
+        this.lastOpenedAt = this.clock.now();
         return inner;
       }
     }
     this.stats.rejectedAuth++;
-    if (this.keys) this.noticeOnce('tamper', 'warning', 'Dropped a datagram that failed authentication (tampered, or sealed with another key).');
+    if (this.keys) this.unauthNotice('tamper', 'warning', 'Dropped a datagram that failed authentication (tampered, or sealed with another key).');
     return undefined;
   }
 
@@ -271,6 +284,15 @@ export class SecureChannel implements PacketFilter {
   }
 
   private notice(level: 'info' | 'warning' | 'error', text: string): void { this.events.notice(level, text); }
+
+  /**
+   * A notice caused by a datagram nobody authenticated. Once keys are in use nothing unauthenticated
+   * may change what the user sees (a forger could put alarms on screen at will): it goes to the log.
+   */
+  private unauthNotice(key: string, level: 'info' | 'warning' | 'error', text: string): void {
+    if (this.authenticatedPeerAlive()) { if (this.notices.allow(`log:${key}`)) this.events.diagnostic?.(text); return; }
+    this.noticeOnce(key, level, text);
+  }
 
   private noticeOnce(key: string, level: 'info' | 'warning' | 'error', text: string): void {
     if (this.notices.allow(key)) this.notice(level, text);

@@ -2,7 +2,8 @@
 // and the plain-text fallback. Pure: the clock and the transport are injected, so the
 // same code runs in the extension host, the terminal peer and the unit tests.
 import type { AckBlock, MessageBody, Packet } from './codec';
-import { decode, decodeBody, encode, encodeBody, PacketType } from './codec';
+import * as zlib from 'node:zlib';
+import { decode, decodeBody, encode, encodeBody, PacketType, streamDigest } from './codec';
 import {
   DEDUPE_MEMORY,
   MAX_BUFFERED_FRAGMENTS,
@@ -47,8 +48,13 @@ export interface Transport {
 
 /** Optional layer that seals outgoing and opens incoming protocol datagrams (see secure.ts). */
 export interface PacketFilter {
-  /** Returns the datagram to put on the wire, or undefined to hold it (handshake not done). */
-  outgoing(plain: Buffer, packetType: PacketType): Buffer | undefined;
+  /**
+   * Returns the datagram to put on the wire, or undefined to hold it (handshake not done). HELLO goes
+   * in clear unless `seal` (a sealed HELLO carries the name with authentication).
+   */
+  outgoing(plain: Buffer, packetType: PacketType, seal?: boolean): Buffer | undefined;
+  /** True while an authenticated peer is alive: then nothing unauthenticated may reach the user. */
+  authenticatedPeerAlive?(): boolean;
   /** Returns the inner datagram, or undefined when the datagram was consumed or rejected. */
   incoming(wire: Buffer): Buffer | undefined;
 }
@@ -86,6 +92,8 @@ export interface SessionEvents {
   status?(localId: string, status: OutStatus): void;
   presence?(presence: Presence, detail: { name: string; plain: boolean; reason: string }): void;
   notice?(level: 'info' | 'warning' | 'error', text: string): void;
+  /** For the log only, never the chat: what unauthenticated datagrams caused in a healthy encrypted session. */
+  diagnostic?(text: string): void;
   /** The peer became known as a plain-text peer, or stopped being one. */
   plainPeer?(plain: boolean): void;
 }
@@ -167,6 +175,10 @@ export interface SessionStats {
   foreignDropped: number;
   /** Tail loss probes sent (also counted in retransmissions). */
   tailProbes: number;
+  /** Acks whose digest showed the peer delivered something else than we sent (forged fragments). */
+  foreignDelivered: number;
+  /** Times the SACK ranges were computed from the receive buffer. */
+  ackRangeBuilds: number;
 }
 
 interface OutMessage {
@@ -196,6 +208,8 @@ interface OutFrag {
   sacked: boolean;
   /** When it was last fast-retransmitted (to spot spurious ones). */
   fastAt?: number;
+  /** The stream's digest chain up to and including this fragment (what the receiver's ack must echo). */
+  chain: number;
 }
 
 interface InFrag {
@@ -216,6 +230,10 @@ interface RxState {
   lastProgress: number;
   /** Highest sequence number received on this stream. */
   highestSeq: number;
+  /** Digest chain of the fragments delivered in order (echoed in acks, codec.streamDigest). */
+  digest: number;
+  /** SACK ranges of the buffer, kept until the buffer changes (duplicates do not rebuild them). */
+  ranges?: Array<[number, number]>;
   /** Retransmissions seen on an older stream (the sender may still be on it: see onData). */
   older?: { streamId: number; count: number; since: number };
   ackPending: number;
@@ -223,8 +241,6 @@ interface RxState {
   ackNow: boolean;
 }
 
-/** Silence of the current peer instance after which another sender id counts as its restart. */
-const RESTART_SILENCE_MS = 2000;
 
 const defaultRandom32 = (): number => (Math.random() * 0x1_0000_0000) >>> 0 || 1;
 
@@ -232,7 +248,7 @@ export class ChatSession {
   readonly config: SessionConfig;
   readonly stats: SessionStats = {
     datagramsSent: 0, datagramsReceived: 0, dataSent: 0, retransmissions: 0, fastRetransmits: 0, timeouts: 0,
-    duplicatesDropped: 0, acksSent: 0, messagesDelivered: 0, messagesReceived: 0, messagesFailed: 0, malformed: 0, streamResets: 0, plainDropped: 0, foreignDropped: 0, tailProbes: 0,
+    duplicatesDropped: 0, acksSent: 0, messagesDelivered: 0, messagesReceived: 0, messagesFailed: 0, malformed: 0, streamResets: 0, plainDropped: 0, foreignDropped: 0, tailProbes: 0, foreignDelivered: 0, ackRangeBuilds: 0,
   };
   readonly senderId: number;
 
@@ -265,6 +281,8 @@ export class ChatSession {
   // sender
   private streamId = 1;
   private nextSeq = 0;
+  /** Digest chain of the current stream up to the last fragment put in flight. */
+  private sendDigest = 0;
   private nextMsgId = 1;
   private readonly rtt: RttEstimator;
   /** Messages not yet fully in flight, in send order. */
@@ -279,19 +297,20 @@ export class ChatSession {
   private readonly byLocalId = new Map<string, OutMessage>();
 
   // receiver: state per peer instance (a few kept, so a forged sender id cannot wipe the real one's)
-  private readonly instances = new Map<number, { rx?: RxState; seen: Set<number>; seenOrder: number[] }>();
+  private readonly instances = new Map<number, { rx?: RxState; seen: Map<number, number>; seenOrder: number[] }>();
   private get current() {
     let st = this.instances.get(this.peerSenderId);
     if (!st) {
       if (this.instances.size >= 4) this.instances.delete(this.instances.keys().next().value as number);
-      st = { seen: new Set(), seenOrder: [] };
+      st = { seen: new Map(), seenOrder: [] };
       this.instances.set(this.peerSenderId, st);
     }
     return st;
   }
   private get rx(): RxState | undefined { return this.current.rx; }
   private set rx(v: RxState | undefined) { this.current.rx = v; }
-  private get seenMsgIds(): Set<number> { return this.current.seen; }
+  /** msgId → CRC-32 of the body: a retry of a message that arrived is dropped, another body with its id is not. */
+  private get seenMsgIds(): Map<number, number> { return this.current.seen; }
   private get seenOrder(): number[] { return this.current.seenOrder; }
 
   // timers
@@ -365,13 +384,23 @@ export class ChatSession {
     this.scheduleTick();
   }
 
-  setDisplayName(name: string): void { this.displayName = name; }
+  setDisplayName(name: string): void {
+    this.displayName = name;
+    if (!this.running || this.contact !== 'protocol' || this._presence !== 'online') return;
+    if (this.filter) this.sendSealedHello();
+    else this.sendPacket({ type: PacketType.Hello, senderId: this.senderId, echoId: this.peerSenderId, secure: false, name });
+  }
+
+  private sendSealedHello(): void {
+    this.sendPacket({ type: PacketType.Hello, senderId: this.senderId, echoId: this.peerSenderId, secure: this.secure, name: this.displayName }, true);
+  }
 
   /** The packet filter became ready (handshake done): send what waited. */
   kick(): void {
     if (!this.running) return;
-    // A sealed heartbeat proves the keys to the peer, which then counts us as online.
-    this.sendPacket({ type: PacketType.Heartbeat, senderId: this.senderId, ack: this.takeAck() });
+    // A sealed hello proves the keys to the peer, which then counts us as online, and tells it our
+    // name with authentication (a hello in clear cannot be trusted with it).
+    this.sendSealedHello();
     for (const f of this.inFlight.values()) if (!f.sacked) this.transmit(f);
     this.pump();
   }
@@ -562,8 +591,9 @@ export class ChatSession {
       const frag: OutFrag = {
         seq: this.nextSeq++, msg, fragIndex: i,
         payload: msg.body.subarray(i * MAX_FRAGMENT_PAYLOAD, (i + 1) * MAX_FRAGMENT_PAYLOAD),
-        lastSent: 0, transmissions: 0, sacked: false,
+        lastSent: 0, transmissions: 0, sacked: false, chain: 0,
       };
+      frag.chain = this.sendDigest = streamDigest(this.sendDigest, msg.msgId, i, msg.fragCount, frag.payload);
       this.inFlight.set(frag.seq, frag);
       this.unsacked++;
       if (msg.nextFrag >= msg.fragCount) this.outbox.shift();
@@ -654,10 +684,28 @@ export class ChatSession {
     this.pump();
   }
 
+  /**
+   * The receiver delivered something other than what we sent below `cumulative` (a forged fragment
+   * took the place of ours). What it covers cannot be confirmed: those messages fail (Retry sends
+   * them again), and the rest goes again on a new stream.
+   */
+  private onForeignDelivery(cumulative: number): void {
+    this.stats.foreignDelivered++;
+    this.noticeOnce('foreign-delivery', 'warning', 'The peer received different data in place of a message (forged datagrams?). The message is marked failed; Retry sends it again.');
+    const suspect = new Set<OutMessage>();
+    for (const f of this.inFlight.values()) if (f.seq < cumulative) suspect.add(f.msg);
+    const rest = this.takeInFlightMessages().filter((m) => !suspect.has(m));
+    for (const m of suspect) { this.setStatus(m, 'failed'); this.byLocalId.set(m.localId, m); this.stats.messagesFailed++; }
+    this.outbox = [...rest, ...this.outbox.filter((m) => !rest.includes(m) && !suspect.has(m))];
+    this.newStream();
+    this.pump();
+  }
+
   private newStream(): void {
     this.rackSent = 0;
     this.streamId = (this.streamId + 1) >>> 0 || 1;
     this.nextSeq = 0;
+    this.sendDigest = 0;
     this.cumAcked = 0;
     this.stats.streamResets++;
   }
@@ -682,6 +730,11 @@ export class ChatSession {
   private onAck(ack: AckBlock): void {
     if (ack.streamId !== this.streamId || this.inFlight.size === 0) return;
     if (ack.cumulative > this.nextSeq) return; // acknowledges what we never sent: ignore
+    if (ack.cumulative > this.cumAcked) {
+      // "Delivered" must be true: the receiver's digest of what it delivered must be what we sent.
+      const last = this.inFlight.get(ack.cumulative - 1);
+      if (last && last.chain !== (ack.digest >>> 0)) { this.onForeignDelivery(ack.cumulative); return; }
+    }
     const now = this.clock.now();
     this.lastAckAt = now;
     this.probes = 0;
@@ -794,8 +847,10 @@ export class ChatSession {
     let d = decode(datagram);
     // Any well-formed datagram of ours shows the address speaks the protocol (§8.1).
     if (d.kind === 'packet') this.becomeProtocol();
+    let sealed = false;
     if (d.kind === 'packet' && this.filter) {
       // The filter opens sealed datagrams, consumes handshakes, and rejects unsealed traffic.
+      sealed = d.packet.type === PacketType.Sealed;
       const inner = this.filter.incoming(datagram);
       if (!inner) return;
       d = decode(inner);
@@ -805,14 +860,14 @@ export class ChatSession {
         this.onPlain(datagram);
         return;
       case 'version':
-        this.noticeOnce('version', 'error', `The peer speaks UDP Chat protocol version ${d.version}; this side speaks version 1. Its datagrams are ignored: update the older side.`);
+        this.unauthNotice('version', 'error', `The peer speaks UDP Chat protocol version ${d.version}; this side speaks version 1. Its datagrams are ignored: update the older side.`);
         return;
       case 'malformed':
         this.stats.malformed++;
-        this.noticeOnce('malformed', 'warning', `Dropped a malformed datagram from the peer (${d.reason}).`);
+        this.unauthNotice('malformed', 'warning', `Dropped a malformed datagram from the peer (${d.reason}).`);
         return;
       case 'packet':
-        this.onPacket(d.packet);
+        this.onPacket(d.packet, sealed);
         return;
     }
   }
@@ -825,7 +880,7 @@ export class ChatSession {
     if (this.filter) {
       // An encrypted session never falls back to plain text: that would send the user's words in clear.
       this.stats.malformed++;
-      this.noticeOnce('plain-in-secure', 'warning', 'Ignored a plain-text datagram from the peer\'s address: this session is encrypted.');
+      this.unauthNotice('plain-in-secure', 'warning', 'Ignored a plain-text datagram from the peer\'s address: this session is encrypted.');
       return;
     }
     if (!this._plainPeer && this.peerSenderId !== 0 && !this.peerSaidBye && this.clock.now() - this.lastFromPeer < this.config.offlineAfterMs) {
@@ -900,24 +955,27 @@ export class ChatSession {
     this.newStream();
   }
 
-  private onPacket(p: Packet): void {
+  /** `sealed`: it came inside a SEALED datagram that authenticated (encrypted sessions). */
+  private onPacket(p: Packet, sealed = false): void {
     if (this.forcedPlain) return; // plain mode ignores protocol datagrams
     // A protocol datagram proves the peer is one of ours (after all, if it spoke plain text before).
     this.becomeProtocol();
     if (p.senderId !== this.peerSenderId) {
       if (p.type === PacketType.Bye) return; // a bye from some other instance means nothing to us
-      if (this.filter && p.type === PacketType.Hello && this.peerSenderId !== 0) {
+      if (this.filter && p.type === PacketType.Hello && !sealed && this.peerSenderId !== 0) {
         // Encrypted session: a hello is not authenticated, so it changes nothing here. It is only
         // answered, so a restarted peer learns our id; the switch comes with its first sealed datagram.
         if (p.echoId !== this.senderId) this.sendPacket({ type: PacketType.Hello, senderId: this.senderId, echoId: p.senderId, secure: this.secure, name: this.displayName });
         return;
       }
       // Everything else that reaches us through the filter opened under the session keys: authentic.
-      const authentic = this.filter !== undefined && p.type !== PacketType.Hello;
+      const authentic = this.filter !== undefined && (p.type !== PacketType.Hello || sealed);
       // Without encryption, while the instance we talk to is alive, another sender id from its
       // address is not believed (forged): a real restart is preceded by a bye, or by silence.
       const now = this.clock.now();
-      const alive = this.peerSenderId !== 0 && !this.peerSaidBye && now - this.lastFromPeer < RESTART_SILENCE_MS;
+      // Silence of two heartbeat intervals: a live peer is never that quiet, so a forger cannot just
+      // wait for the gap between two heartbeats.
+      const alive = this.peerSenderId !== 0 && !this.peerSaidBye && now - this.lastFromPeer < 2 * this.config.heartbeatIntervalMs;
       if (alive && !authentic) { this.stats.foreignDropped++; return; }
       this.onNewPeerInstance(p);
     }
@@ -931,10 +989,15 @@ export class ChatSession {
           if (p.echoId !== this.senderId) this.sendHello(p.senderId);
           return;
         }
+        // In an encrypted session only a sealed hello is believed: a hello in clear changes nothing
+        // the user sees (name, presence); it only gets an answer, for the handshake.
+        if (this.filter && !sealed) {
+          if (p.echoId !== this.senderId) this.sendHello(p.senderId);
+          return;
+        }
         this.peerName = p.name;
         if (p.echoId !== this.senderId) this.sendHello(p.senderId);
-        // An encrypted session counts the peer as online only once sealed traffic arrives.
-        if (!this.filter) this.heard(p.name);
+        this.heard(p.name);
         return;
       case PacketType.Heartbeat:
         this.heard();
@@ -972,6 +1035,8 @@ export class ChatSession {
     const known = this.instances.has(p.senderId);
     const restarted = this.peerSenderId !== 0 && !known;
     this.peerSenderId = p.senderId;
+    // Another instance is another program run: its name is what it says, not the old one's.
+    if (restarted) this.peerName = '';
     void this.current;
     if (restarted && (this.inFlight.size > 0 || this.outbox.length > 0)) {
       const rest = this.takeInFlightMessages();
@@ -996,7 +1061,7 @@ export class ChatSession {
     }
     if (!rx || p.streamId !== rx.streamId) {
       if (rx && (rx.buffer.size > 0 || rx.assembling)) this.notice('warning', 'The peer gave up on a message; its incomplete fragments were freed.');
-      rx = this.rx = { streamId: p.streamId, expected: 0, buffer: new Map(), ackPending: 0, ackNow: false, lastProgress: now, highestSeq: -1 };
+      rx = this.rx = { streamId: p.streamId, expected: 0, buffer: new Map(), ackPending: 0, ackNow: false, lastProgress: now, highestSeq: -1, digest: 0 };
     }
     if (p.seq < rx.expected || rx.buffer.has(p.seq)) {
       this.stats.duplicatesDropped++;
@@ -1021,12 +1086,15 @@ export class ChatSession {
     // learns quickly (RFC 9002 §13.2.1 does the same).
     if (p.seq < rx.highestSeq) rx.ackNow = true;
     else rx.highestSeq = p.seq;
+    rx.ranges = undefined;
     rx.buffer.set(p.seq, { msgId: p.msgId, fragIndex: p.fragIndex, fragCount: p.fragCount, payload: Buffer.from(p.payload) });
     rx.ackPending++;
     while (rx.buffer.has(rx.expected)) {
       const f = rx.buffer.get(rx.expected)!;
       rx.buffer.delete(rx.expected);
+      rx.ranges = undefined;
       rx.expected++;
+      rx.digest = streamDigest(rx.digest, f.msgId, f.fragIndex, f.fragCount, f.payload);
       rx.lastProgress = now;
       this.assemble(rx, f);
     }
@@ -1070,14 +1138,16 @@ export class ChatSession {
     }
     if (a.next < a.fragCount) return;
     rx.assembling = undefined;
-    const body = decodeBody(Buffer.concat(a.parts, a.bytes));
+    const bodyBytes = Buffer.concat(a.parts, a.bytes);
+    const body = decodeBody(bodyBytes);
     if (!body) {
       this.stats.malformed++;
       this.noticeOnce('body', 'warning', 'Dropped a message whose body could not be decoded.');
       return;
     }
-    if (this.seenMsgIds.has(a.msgId)) { this.stats.duplicatesDropped++; return; }
-    this.seenMsgIds.add(a.msgId);
+    const crc = zlib.crc32(bodyBytes);
+    if (this.seenMsgIds.get(a.msgId) === crc) { this.stats.duplicatesDropped++; return; }
+    this.seenMsgIds.set(a.msgId, crc);
     this.seenOrder.push(a.msgId);
     if (this.seenOrder.length > DEDUPE_MEMORY) this.seenMsgIds.delete(this.seenOrder.shift()!);
     this.stats.messagesReceived++;
@@ -1087,6 +1157,11 @@ export class ChatSession {
   private buildAck(): AckBlock | undefined {
     const rx = this.rx;
     if (!rx) return undefined;
+    if (!rx.ranges) { rx.ranges = this.sackRanges(rx); this.stats.ackRangeBuilds++; }
+    return { streamId: rx.streamId, cumulative: rx.expected, digest: rx.digest, ranges: rx.ranges };
+  }
+
+  private sackRanges(rx: RxState): Array<[number, number]> {
     const ranges: Array<[number, number]> = [];
     if (rx.buffer.size > 0) {
       const seqs = [...rx.buffer.keys()].sort((a, b) => a - b);
@@ -1101,8 +1176,7 @@ export class ChatSession {
     // Too many holes for one ack: the lowest ranges (the holes to fill first) and the highest ones
     // (so the sender learns how far the data got, and does not stall on what it cannot see).
     const half = MAX_SACK_RANGES / 2;
-    const chosen = ranges.length <= MAX_SACK_RANGES ? ranges : [...ranges.slice(0, half), ...ranges.slice(-half)];
-    return { streamId: rx.streamId, cumulative: rx.expected, ranges: chosen };
+    return ranges.length <= MAX_SACK_RANGES ? ranges : [...ranges.slice(0, half), ...ranges.slice(-half)];
   }
 
   /** The ack to piggyback on an outgoing datagram, if one is owed; clears the debt. */
@@ -1204,6 +1278,7 @@ export class ChatSession {
     if (rx && rx.gapSince !== undefined && now - rx.gapSince > this.config.reassemblyTimeoutMs) {
       const n = rx.buffer.size;
       rx.buffer.clear();
+      rx.ranges = undefined;
       rx.assembling = undefined;
       rx.gapSince = undefined;
       this.notice('warning', `Freed ${n} fragments of an incomplete message after ${Math.round(this.config.reassemblyTimeoutMs / 1000)} s without progress.`);
@@ -1212,13 +1287,13 @@ export class ChatSession {
 
   // ---------------------------------------------------------------- output
 
-  private sendPacket(p: Packet): void {
+  private sendPacket(p: Packet, seal = false): void {
     // Never a binary datagram to an address that has not shown our protocol (§8.1): it could be a
     // classic program whose strict UTF-8 decoding dies on it.
     if (this.contact !== 'protocol') return;
     let bytes = encode(p);
     if (this.filter) {
-      const sealed = this.filter.outgoing(bytes, p.type);
+      const sealed = this.filter.outgoing(bytes, p.type, seal);
       if (!sealed) return;
       bytes = sealed;
     }
@@ -1241,6 +1316,12 @@ export class ChatSession {
 
   private noticeOnce(key: string, level: 'info' | 'warning' | 'error', text: string): void {
     if (this.notices.allow(key)) this.notice(level, text);
+  }
+
+  /** A notice caused by an unauthenticated datagram: only to the log while an authenticated peer is alive. */
+  private unauthNotice(key: string, level: 'info' | 'warning' | 'error', text: string): void {
+    if (this.filter?.authenticatedPeerAlive?.()) { if (this.notices.allow(`log:${key}`)) this.events.diagnostic?.(text); return; }
+    this.noticeOnce(key, level, text);
   }
 }
 

@@ -377,6 +377,7 @@ export class ChatController implements vscode.Disposable {
         this.log.appendLine(`[${level}] ${text}`);
         this.notice(level, text);
       },
+      diagnostic: (text: string) => this.log.appendLine(`[unauthenticated] ${text}`),
       plainPeer: (plain: boolean) => {
         this.plainPeer = plain;
         this.pushHeader();

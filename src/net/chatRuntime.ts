@@ -75,6 +75,7 @@ export class ChatRuntime {
       ? new SecureChannel(this.opts.psk, () => session?.senderId ?? 0, systemClock, {
         ready: (fp) => { this.opts.events.secured?.(fp); session?.kick(); },
         notice: (level, text) => this.opts.events.notice?.(level, text),
+        diagnostic: (text) => this.opts.events.diagnostic?.(text),
         // Handshakes are binary: only to a peer that has shown our protocol (the session knows).
         send: (d) => { if (session?.speaksProtocol) this.endpoint.send(d, to); },
       })

@@ -6,11 +6,11 @@ describe('core/codec', () => {
   const samples: Packet[] = [
     { type: PacketType.Hello, senderId: 7, echoId: 9, secure: true, name: 'Ada ✓' },
     { type: PacketType.Heartbeat, senderId: 7 },
-    { type: PacketType.Heartbeat, senderId: 7, ack: { streamId: 3, cumulative: 10, ranges: [[12, 14], [20, 21]] } },
+    { type: PacketType.Heartbeat, senderId: 7, ack: { streamId: 3, cumulative: 10, digest: 0xdeadbeef, ranges: [[12, 14], [20, 21]] } },
     { type: PacketType.Bye, senderId: 7, reason: 'quit' },
     { type: PacketType.Data, senderId: 1, streamId: 2, seq: 3, msgId: 4, fragIndex: 0, fragCount: 2, payload: Buffer.from('héllo') },
-    { type: PacketType.Data, senderId: 1, streamId: 2, seq: 3, msgId: 4, fragIndex: 1, fragCount: 2, payload: Buffer.alloc(0), ack: { streamId: 5, cumulative: 0, ranges: [] } },
-    { type: PacketType.Ack, senderId: 1, ack: { streamId: 5, cumulative: 4294967295, ranges: [] } },
+    { type: PacketType.Data, senderId: 1, streamId: 2, seq: 3, msgId: 4, fragIndex: 1, fragCount: 2, payload: Buffer.alloc(0), ack: { streamId: 5, cumulative: 0, digest: 0, ranges: [] } },
+    { type: PacketType.Ack, senderId: 1, ack: { streamId: 5, cumulative: 4294967295, digest: 4294967295, ranges: [] } },
     { type: PacketType.HandshakeInit, senderId: 1, body: Buffer.from([1, 2, 3]) },
     { type: PacketType.Sealed, senderId: 1, counter: 2n ** 63n, body: Buffer.from([9]) },
   ];
@@ -49,7 +49,7 @@ describe('core/codec', () => {
     assert.equal(decode(Buffer.from([...MAGIC, VERSION, 99, 0])).kind, 'malformed');
     const badFrag = encode({ ...(samples[4] as Extract<Packet, { type: PacketType.Data }>), fragIndex: 5, fragCount: 2 });
     assert.equal(decode(badFrag).kind, 'malformed');
-    const badSack = encode({ type: PacketType.Ack, senderId: 1, ack: { streamId: 1, cumulative: 10, ranges: [[5, 6]] } });
+    const badSack = encode({ type: PacketType.Ack, senderId: 1, ack: { streamId: 1, cumulative: 10, digest: 1, ranges: [[5, 6]] } });
     assert.equal(decode(badSack).kind, 'malformed');
   });
 

@@ -4,7 +4,7 @@ import { aeadDecrypt, aeadEncrypt, derivePsk, hkdf, Initiator, respond } from '.
 import { ReplayWindow, SecureChannel } from '../../src/core/secure';
 import type { FakeClock } from './support/fakeClock';
 import type { Side } from './support/pair';
-import { makePair, makeSide } from './support/pair';
+import { lazyFilter, makePair, makeSide } from './support/pair';
 import { mulberry32 } from './support/fakeClock';
 import { PERFECT } from './support/link';
 import type { ChatSession } from '../../src/core/session';
@@ -33,7 +33,7 @@ function securePair(passA: string | undefined, passB: string | undefined, seed =
       }
       return ch;
     };
-    return { outgoing: (p: Buffer, t: PacketType) => get().outgoing(p, t), incoming: (w: Buffer) => get().incoming(w) };
+    return lazyFilter(get);
   };
   const pair = makePair({ seed, a: { filter: lazy('a', passA), secure: passA !== undefined }, b: { filter: lazy('b', passB), secure: passB !== undefined } });
   holder.a = pair.a; holder.b = pair.b; holder.clock = pair.clock;
@@ -213,7 +213,7 @@ describe('core/secure: encrypted sessions', () => {
       filter: (() => {
         let c: SecureChannel | undefined;
         const get = () => (c ??= new SecureChannel(psk('pw'), () => a2Session!.senderId, clock, { ready: () => a2Session!.kick(), notice: () => undefined, send: (d) => a2.link.send(d) }));
-        return { outgoing: (p: Buffer, t: PacketType) => get().outgoing(p, t), incoming: (w: Buffer) => get().incoming(w) };
+        return lazyFilter(get);
       })(),
     });
     a2Session = a2.session;
@@ -242,6 +242,42 @@ describe('core/secure: encrypted sessions', () => {
     clock.advance(300);
     assert.deepEqual(b.received.map((m) => m.text), ['still private']);
     assert.equal(b.session.remoteName, 'alice');
+  });
+
+  it('nothing unauthenticated changes what the user sees: forged hellos, handshakes, garbage, plain text', () => {
+    const { clock, a, b, ch } = securePair('pw-forge', 'pw-forge');
+    a.session.start(); b.session.start();
+    clock.advance(200);
+    assert.equal(b.session.remoteName, 'alice');
+    assert.equal(b.session.presence, 'online');
+    const noticesBefore = b.notices.length;
+    const presenceBefore = b.presence.length;
+    const alice = a.session.senderId;
+    // The peer's own sender id (readable in every sealed header), another name, with and without SECURE.
+    b.session.receive(encode({ type: PacketType.Hello, senderId: alice, echoId: 0, secure: true, name: 'Mallory (your bank)' }));
+    b.session.receive(encode({ type: PacketType.Hello, senderId: alice, echoId: 0, secure: false, name: 'Mallory' }));
+    b.session.receive(encode({ type: PacketType.Bye, senderId: alice, reason: 'forged bye' }));
+    b.session.receive(encode({ type: PacketType.HandshakeInit, senderId: alice, body: Buffer.alloc(52, 7) }));
+    b.session.receive(Buffer.from([0xf5, 0x55, 0x43, 0x09, 0x01, 0x00]));
+    b.session.receive(Buffer.from([0xf5, 0x55, 0x43, 0x01, 0x63]));
+    b.session.receive(Buffer.from('plain text from the address'));
+    clock.advance(100);
+    a.session.send({ text: 'genuine' });
+    clock.advance(300);
+    assert.deepEqual(b.received.map((m) => m.text), ['genuine']);
+    assert.equal(b.session.remoteName, 'alice', 'the name is only taken from a sealed hello');
+    assert.deepEqual(b.notices.slice(noticesBefore), [], 'no notice in a healthy session');
+    assert.equal(b.presence.length, presenceBefore, 'no presence change');
+    assert.equal(ch().b!.established, true);
+  });
+
+  it('a changed name arrives sealed and is shown', () => {
+    const { clock, a, b } = securePair('pw-name', 'pw-name');
+    a.session.start(); b.session.start();
+    clock.advance(200);
+    a.session.setDisplayName('Alice Liddell');
+    clock.advance(50);
+    assert.equal(b.session.remoteName, 'Alice Liddell');
   });
 
   it('a replayed handshake message does not change the keys in use', () => {

@@ -5,7 +5,7 @@ import { SecureChannel } from '../../src/core/secure';
 import type { FakeClock } from './support/fakeClock';
 import { runFuzz } from './support/fuzz';
 import type { Side } from './support/pair';
-import { makePair } from './support/pair';
+import { lazyFilter, makePair } from './support/pair';
 
 describe('fuzz: hostile datagrams (fixed seed; `npm run fuzz` runs a million)', () => {
   const report = (() => {
@@ -68,7 +68,7 @@ describe('fuzz: hostile datagrams (fixed seed; `npm run fuzz` runs a million)', 
     const psk = derivePsk('fuzz passphrase');
     const filter = (w: 'a' | 'b') => {
       const get = () => (ch[w] ??= new SecureChannel(psk, () => holder[w]!.session.senderId, holder.clock!, { ready: () => holder[w]!.session.kick(), notice: () => undefined, send: (d) => holder[w]!.link.send(d) }));
-      return { outgoing: (p: Buffer, t: PacketType) => get().outgoing(p, t), incoming: (x: Buffer) => get().incoming(x) };
+      return lazyFilter(get);
     };
     const { clock, a, b } = makePair({ seed: 1, a: { filter: filter('a'), secure: true }, b: { filter: filter('b'), secure: true } });
     holder.a = a; holder.b = b; holder.clock = clock;

@@ -8,7 +8,7 @@ import { SecureChannel } from '../../../src/core/secure';
 import type { FakeClock } from './fakeClock';
 import { mulberry32 } from './fakeClock';
 import type { Side } from './pair';
-import { makePair } from './pair';
+import { lazyFilter, makePair } from './pair';
 
 export interface FuzzOptions {
   seed: number;
@@ -79,7 +79,7 @@ function randomAck(r: Rand, streamId: number) {
     ranges.push([s, e]);
     at = e;
   }
-  return { streamId: r() < 0.7 ? streamId : u32(r), cumulative, ranges };
+  return { streamId: r() < 0.7 ? streamId : u32(r), cumulative, digest: u32(r), ranges };
 }
 
 /** One packet of any type, encoded validly, with fields that aim at the session's edges. */
@@ -223,7 +223,7 @@ function secureHarness(seed: number): Harness & { channels: { a?: SecureChannel;
       }
       return ch;
     };
-    return { outgoing: (p: Buffer, t: PacketType) => get().outgoing(p, t), incoming: (w: Buffer) => get().incoming(w) };
+    return lazyFilter(get);
   };
   const pair = makePair({ seed: seed ^ 0x5eed, a: { filter: lazy('a'), secure: true }, b: { filter: lazy('b'), secure: true } });
   holder.a = pair.a; holder.b = pair.b; holder.clock = pair.clock;
