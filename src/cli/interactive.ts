@@ -5,6 +5,7 @@ import { isQuitWord } from '../core/plain';
 import type { CliOptions } from './args';
 import type { CliView, Summary } from './chat';
 import { CliChat } from './chat';
+import { visible } from './terminalText';
 
 const COMMANDS_HELP = [
   '  /retry   resend messages that failed',
@@ -43,7 +44,9 @@ export async function runInteractive(options: CliOptions, input: NodeJS.Readable
   const tty = Boolean((input as NodeJS.ReadStream).isTTY && output.isTTY);
   let rl: readline.Interface | undefined;
   /** Prints a line above the prompt and redraws the prompt with the user's unfinished input. */
-  const say = (text: string) => {
+  const say = (raw: string) => {
+    // Peer text and names reach the terminal only through here: controls are made visible.
+    const text = visible(raw);
     if (rl && tty) {
       readline.clearLine(output, 0);
       readline.cursorTo(output, 0);
@@ -96,7 +99,7 @@ export async function runInteractive(options: CliOptions, input: NodeJS.Readable
   say(`Listening on ${info.local}, chatting with ${info.peer}${options.plain ? ' in plain-text mode' : ''} as ${info.name}.`);
   say(options.plain
     ? 'Lines go out as plain UTF-8 datagrams (up to 1024 bytes each). Type /help for commands.'
-    : 'Messages typed before the peer answers are queued. Type /help for commands, quit to leave.');
+    : 'Messages typed before the peer answers go out as text after a second, and reliably once it shows it runs UDP Chat. Type /help for commands, quit to leave.');
 
   rl = readline.createInterface({ input, output: tty ? output : undefined, terminal: tty, crlfDelay: Infinity, prompt: '> ' });
   if (tty) rl.prompt();

@@ -4,11 +4,12 @@ import type { CliOptions } from './args';
 import type { CliView } from './chat';
 import { CliChat } from './chat';
 import { isQuitWord } from '../core/plain';
+import { safeJson } from './terminalText';
 
 export type Emit = (event: Record<string, unknown>) => void;
 
 export function jsonEmitter(out: NodeJS.WritableStream): Emit {
-  return (event) => { out.write(`${JSON.stringify(event)}\n`); };
+  return (event) => { out.write(`${safeJson(event)}\n`); };
 }
 
 export function jsonView(emit: Emit): CliView {
