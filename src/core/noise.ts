@@ -68,6 +68,15 @@ export function generateKeyPair(): KeyPair {
   return { privateKey, publicRaw: Buffer.from(der.subarray(der.length - DHLEN)) };
 }
 
+const X25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
+
+/** A key pair from a raw 32-byte X25519 private key (test vectors inject their ephemeral keys). */
+export function keyPairFromPrivate(raw: Buffer): KeyPair {
+  const privateKey = crypto.createPrivateKey({ key: Buffer.concat([X25519_PKCS8_PREFIX, raw]), format: 'der', type: 'pkcs8' });
+  const der = crypto.createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
+  return { privateKey, publicRaw: Buffer.from(der.subarray(der.length - DHLEN)) };
+}
+
 export function dh(priv: crypto.KeyObject, publicRaw: Buffer): Buffer {
   if (publicRaw.length !== DHLEN) throw new NoiseError('bad public key length');
   let out: Buffer;
@@ -156,10 +165,12 @@ export interface TransportKeys {
 /** Initiator: builds message 1, then reads message 2. */
 export class Initiator {
   private readonly ss: SymmetricState;
-  private readonly e = generateKeyPair();
+  private readonly e: KeyPair;
   readonly message1: Buffer;
 
-  constructor(psk: Buffer, prologue: Buffer, payload: Buffer = Buffer.alloc(0)) {
+  /** `ephemeral` only for test vectors; normally a fresh key pair. */
+  constructor(psk: Buffer, prologue: Buffer, payload: Buffer = Buffer.alloc(0), ephemeral: KeyPair = generateKeyPair()) {
+    this.e = ephemeral;
     this.ss = new SymmetricState(prologue);
     this.ss.mixKeyAndHash(psk); // psk0
     this.ss.mixHash(this.e.publicRaw); // e
@@ -183,7 +194,7 @@ export class Initiator {
 }
 
 /** Responder: reads message 1 and answers with message 2 in one step. */
-export function respond(psk: Buffer, prologue: Buffer, message1: Buffer, payload: Buffer = Buffer.alloc(0)): { message2: Buffer; keys: TransportKeys; payload: Buffer } {
+export function respond(psk: Buffer, prologue: Buffer, message1: Buffer, payload: Buffer = Buffer.alloc(0), ephemeral?: KeyPair): { message2: Buffer; keys: TransportKeys; payload: Buffer } {
   if (message1.length < DHLEN + TAGLEN) throw new NoiseError('handshake message too short');
   const ss = new SymmetricState(prologue);
   ss.mixKeyAndHash(psk);
@@ -191,7 +202,7 @@ export function respond(psk: Buffer, prologue: Buffer, message1: Buffer, payload
   ss.mixHash(ie);
   ss.mixKey(ie);
   const got = ss.decryptAndHash(message1.subarray(DHLEN));
-  const e = generateKeyPair();
+  const e = ephemeral ?? generateKeyPair();
   ss.mixHash(e.publicRaw);
   ss.mixKey(e.publicRaw);
   ss.mixKey(dh(e.privateKey, ie)); // ee
