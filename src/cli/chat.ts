@@ -3,6 +3,7 @@
 // full) in order, tracks delivery, and ends the session after pending messages had their chance.
 import { formatAddress } from '../core/address';
 import type { IncomingMessage, OutStatus, Presence, SessionStats } from '../core/session';
+import { MAX_TEXT_BYTES } from '../core/limits';
 import { MessageTooLargeError } from '../core/session';
 import { ChatRuntime } from '../net/chatRuntime';
 import type { CliOptions } from './args';
@@ -115,6 +116,12 @@ export class CliChat {
   /** Takes one message; returns its id, or undefined when the session is over. */
   submit(text: string): string | undefined {
     if (!this.runtime || !this.session.isRunning) return undefined;
+    const bytes = Buffer.byteLength(text, 'utf8');
+    if (bytes > MAX_TEXT_BYTES) {
+      // Refused before it is accepted or echoed: nobody wants 64 MiB back on their screen.
+      this.view.error?.('EMSGSIZE', new MessageTooLargeError(bytes).message);
+      return undefined;
+    }
     const m: Own = { id: `m${++this.nextId}`, text, status: 'new' };
     this.own.set(m.id, m);
     this.summary.sent++;

@@ -5,6 +5,7 @@ import { isQuitWord } from '../core/plain';
 import type { CliOptions } from './args';
 import type { CliView, Summary } from './chat';
 import { CliChat } from './chat';
+import { BoundedLineReader, MAX_TYPED_LINE_BYTES, tooLongLine } from './lineReader';
 import { visible } from './terminalText';
 
 const COMMANDS_HELP = [
@@ -101,32 +102,41 @@ export async function runInteractive(options: CliOptions, input: NodeJS.Readable
     ? 'Lines go out as plain UTF-8 datagrams (up to 1024 bytes each). Type /help for commands.'
     : 'Messages typed before the peer answers go out as text after a second, and reliably once it shows it runs UDP Chat. Type /help for commands, quit to leave.');
 
-  rl = readline.createInterface({ input, output: tty ? output : undefined, terminal: tty, crlfDelay: Infinity, prompt: '> ' });
-  if (tty) rl.prompt();
+  // A terminal gets readline (editing, prompt); piped input a reader that never buffers a huge line.
+  let lines: { on(event: 'line', f: (l: string) => void): unknown; on(event: 'close', f: () => void): unknown };
+  if (tty) {
+    rl = readline.createInterface({ input, output, terminal: true, crlfDelay: Infinity, prompt: '> ' });
+    rl.prompt();
+    lines = rl;
+  } else {
+    const reader = new BoundedLineReader(input, MAX_TYPED_LINE_BYTES);
+    reader.on('oversize', (bytes) => say(`! ${tooLongLine(bytes)}`));
+    lines = reader;
+  }
   let continued: string[] = [];
   const done = new Promise<void>((resolve) => {
     const end = (reason: string, drain: boolean) => {
       void chat.finish(reason, drain, (n) => say(`* waiting for ${n} pending message${n === 1 ? '' : 's'} (Ctrl-C to stop now)`)).then(resolve);
     };
-    rl!.on('line', (raw) => {
+    lines.on('line', (raw) => {
       if (chat.isEnding) return;
       if (raw.endsWith('\\')) {
         continued.push(raw.slice(0, -1));
-        rl!.setPrompt('… ');
-        if (tty) rl!.prompt();
+        rl?.setPrompt('… ');
+        rl?.prompt();
         return;
       }
       const text = [...continued, raw].join('\n');
       const wasContinued = continued.length > 0;
       continued = [];
-      rl!.setPrompt('> ');
+      rl?.setPrompt('> ');
       if (!wasContinued && text.startsWith('/') && !text.startsWith('//')) {
         command(text.trim());
       } else if (text.trim() !== '') {
         chat.submit(text.startsWith('//') ? text.slice(1) : text);
         if (!wasContinued && isQuitWord(text)) { end(`you said "${text.trim()}"`, true); return; }
       }
-      if (tty) rl!.prompt();
+      rl?.prompt();
     });
     const command = (cmd: string) => {
       const word = cmd.split(/\s+/)[0].toLowerCase();
@@ -154,12 +164,13 @@ export async function runInteractive(options: CliOptions, input: NodeJS.Readable
           say(`* unknown command ${word}; type /help (start with // to send a line beginning with /)`);
       }
     };
-    rl!.on('close', () => end('end of input', true));
-    rl!.on('SIGINT', () => end('interrupted', false));
+    lines.on('close', () => end('end of input', true));
+    rl?.on('SIGINT', () => end('interrupted', false));
     process.on('SIGINT', () => end('interrupted', false));
     process.on('SIGTERM', () => end('terminated', false));
   });
   await done;
-  rl.close();
+  rl?.close();
+  (lines as { close?: () => void }).close?.();
   return 0;
 }

@@ -1,10 +1,11 @@
 // --json: stdin lines in, one JSON event per line out. Only events go to stdout.
-import * as readline from 'node:readline';
 import type { CliOptions } from './args';
 import type { CliView } from './chat';
 import { CliChat } from './chat';
 import { isQuitWord } from '../core/plain';
 import { safeJson } from './terminalText';
+import { BoundedLineReader, MAX_INPUT_LINE_BYTES, tooLongLine } from './lineReader';
+
 
 export type Emit = (event: Record<string, unknown>) => void;
 
@@ -61,7 +62,8 @@ export async function runJson(options: CliOptions, input: NodeJS.ReadableStream,
     diag(`udp-chat: ${err.message ?? String(e)}`);
     return 1;
   }
-  const rl = readline.createInterface({ input, crlfDelay: Infinity, terminal: false });
+  const rl = new BoundedLineReader(input, MAX_INPUT_LINE_BYTES);
+  rl.on('oversize', (bytes) => emit({ event: 'error', code: 'EMSGSIZE', message: tooLongLine(bytes) }));
   const done = new Promise<void>((resolve) => {
     const end = (reason: string, drain: boolean) => { void chat.finish(reason, drain).then(resolve); };
     rl.on('line', (line) => {

@@ -7,6 +7,7 @@ import { SecureChannel } from '../core/secure';
 import type { SessionConfig, SessionEvents } from '../core/session';
 import { ChatSession, systemClock } from '../core/session';
 import { DEFAULT_GUARD, SourceGuard, STRANGER_GUARD, STRANGER_HOST_GUARD, STRANGER_TOTAL_GUARD } from '../core/sourceGuard';
+import { isIP } from 'node:net';
 import type { Endpoint } from './udpEndpoint';
 import { resolveHost, UdpEndpoint, UdpError } from './udpEndpoint';
 
@@ -51,8 +52,14 @@ export class ChatRuntime {
 
   /** Resolves the peer, binds the socket and starts the session; rejects with a UdpError a user can read. */
   static async start(opts: RuntimeOptions): Promise<ChatRuntime> {
-    const resolved = await resolveHost(opts.peer.host, opts.peer.family);
-    const family: 4 | 6 = opts.localAddress ? (opts.localAddress.includes(':') ? 6 : 4) : resolved.family;
+    const localFamily = opts.localAddress ? (isIP(opts.localAddress.split('%')[0]) as 0 | 4 | 6) : 0;
+    // A hostname resolves in the local address's family when one is set.
+    const resolved = await resolveHost(opts.peer.host, opts.peer.family || localFamily);
+    if (localFamily && localFamily !== resolved.family) {
+      // Refused here, clearly, instead of binding and then failing every send.
+      throw new UdpError(`The local address ${opts.localAddress} is IPv${localFamily}, but the peer ${formatAddress(resolved.address, opts.peer.port)} is IPv${resolved.family}: an IPv${localFamily} socket cannot reach it. Use a local address of the same family, or leave the local address empty (all interfaces).`, 'EAFNOSUPPORT');
+    }
+    const family: 4 | 6 = localFamily || resolved.family;
     const endpoint = await UdpEndpoint.bind({ address: opts.localAddress, port: opts.localPort, family, bufferBytes: 4 * 1024 * 1024 });
     const rt = new ChatRuntime(endpoint, opts);
     rt.disposers.push(endpoint.onDatagram((msg, from) => rt.route(msg, from)));

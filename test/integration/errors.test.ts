@@ -34,6 +34,14 @@ describe('error paths give a clear message and lose nothing', function () {
     assert.ok(a.controller.shownMessages.some((x) => x.level === 'error' && /not an address of this machine/.test(x.text)), JSON.stringify(a.controller.shownMessages));
   });
 
+  it('mixed address families (an IPv6 local address, an IPv4 peer): refused at start with a clear error', async () => {
+    const a = await api();
+    await configure({ peer: '127.0.0.1:9', localPort: 0, localAddress: '::1' });
+    await vscode.commands.executeCommand('udpChat.start');
+    assert.equal(a.controller.currentRuntime, undefined);
+    assert.ok(a.controller.shownMessages.some((x) => x.level === 'error' && /local address ::1 is IPv6, but the peer 127\.0\.0\.1:9 is IPv4/.test(x.text)), JSON.stringify(a.controller.shownMessages));
+  });
+
   it('a peer hostname that does not resolve: clear error', async () => {
     const a = await api();
     await configure({ peer: 'no-such-host.invalid:5000', localPort: 0, localAddress: '127.0.0.1' });

@@ -183,6 +183,48 @@ describe('terminal peer (real processes, real UDP)', function () {
       assert.doesNotMatch(p.stderr, STACK_TRACE);
     });
 
+    it('mixed address families (IPv6 local, IPv4 peer, and the reverse) are refused at start, exit 1', async () => {
+      for (const [local, peer, want] of [['::1', '127.0.0.1:9', /is IPv6, but the peer 127\.0\.0\.1:9 is IPv4/], ['127.0.0.1', '[::1]:9', /is IPv4, but the peer \[::1\]:9 is IPv6/]] as const) {
+        const p = procs.cli(cli, `family ${local}`, ['-l', local, '-p', '0', '-P', peer]);
+        assert.equal(await procs.waitExit(p), 1);
+        assert.match(p.stderr, want);
+        assert.doesNotMatch(p.stderr, STACK_TRACE);
+        assert.equal(p.stdout, '', 'nothing started, nothing printed');
+      }
+    });
+
+    it('a stdin line over the 1 MiB limit is refused early, not echoed, and not buffered (64 MiB line)', async () => {
+      const peerPort = await freePort();
+      const c = procs.cli(cli, 'huge', ['--json', '-l', '127.0.0.1', '-p', '0', '-P', `127.0.0.1:${peerPort}`]);
+      await procs.waitFor('ready', () => c.of('ready').length > 0);
+      const chunk = 'x'.repeat(1024 * 1024);
+      for (let i = 0; i < 64; i++) {
+        if (!c.child.stdin.write(chunk)) await new Promise((r) => c.child.stdin.once('drain', r));
+      }
+      c.write('\nafter the huge line\n');
+      await procs.waitFor('the error and the next line', () => c.of('accepted').length > 0, 30_000);
+      const status = require('node:fs').readFileSync(`/proc/${c.child.pid}/status`, 'utf8') as string;
+      const peakKb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      assert.deepEqual(c.of('error').map((e) => [e.code, e.message]), [['EMSGSIZE', `A line of ${64 * 1024 * 1024} bytes was not sent: a message can be at most 1048576 bytes (1 MiB).`]]);
+      assert.deepEqual(c.of('accepted').map((e) => e.text), ['after the huge line']);
+      assert.ok(c.stdout.length < 10_000, `stdout is ${c.stdout.length} bytes: the line was echoed`);
+      console.log(`      64 MiB stdin line: peak RSS of the terminal peer ${Math.round(peakKb / 1024)} MiB`);
+      assert.ok(peakKb > 0 && peakKb < 250 * 1024, `peak RSS ${Math.round(peakKb / 1024)} MiB: the line was buffered`);
+      // A 2 MiB message in the JSON form, under the line limit but over the message limit: refused, not echoed.
+      c.write(`${JSON.stringify({ text: 'é'.repeat(1024 * 1024) })}\n`);
+      await procs.waitFor('the second error', () => c.of('error').length === 2);
+      assert.equal(c.of('accepted').length, 1);
+      assert.match(String(c.of('error')[1].message), /too large: 2097152 bytes/);
+    });
+
+    it('interactive mode with piped input refuses an oversize line with one clear line', async () => {
+      const peerPort = await freePort();
+      const c = procs.cli(cli, 'huge-i', ['-l', '127.0.0.1', '-p', '0', '-P', `127.0.0.1:${peerPort}`]);
+      c.write(`${'y'.repeat(3 * 1024 * 1024)}\nsmall\n`);
+      await procs.waitFor('the refusal', () => /A line of 3145728 bytes was not sent/.test(c.stdout));
+      assert.ok(c.stdout.length < 10_000);
+    });
+
     it('a local address that is not on this machine exits 1', async () => {
       const p = procs.cli(cli, 'notmine', ['-l', '192.0.2.1', '-p', '0', '-P', '127.0.0.1:9']);
       assert.equal(await procs.waitExit(p), 1);
