@@ -276,34 +276,44 @@ export interface MessageBody {
   text: string;
   /** Sender's clock, Unix ms. */
   sentAt: number;
+  /**
+   * 64-bit message identity, 16 lowercase hex digits, chosen once when the message is written and
+   * kept across retries, reloads and restarts: the receiver shows a uid once (PROTOCOL.md §4).
+   */
+  uid: string;
   code?: { language: string; path: string; startLine: number; endLine: number };
 }
 
 const BODY_TEXT = 1;
 const BODY_CODE = 2;
+/** kind u8, sentAt f64, uid 8 bytes, metaLen u16. */
+const BODY_HEAD = 1 + 8 + 8 + 2;
 
 export function encodeBody(m: MessageBody): Buffer {
   const meta = m.code ? Buffer.from(JSON.stringify(m.code), 'utf8') : Buffer.alloc(0);
-  const head = Buffer.allocUnsafe(1 + 8 + 2);
+  const head = Buffer.allocUnsafe(BODY_HEAD);
   head.writeUInt8(m.code ? BODY_CODE : BODY_TEXT, 0);
   head.writeDoubleBE(m.sentAt, 1);
-  head.writeUInt16BE(meta.length, 9);
+  if (!/^[0-9a-f]{16}$/.test(m.uid)) throw new RangeError('uid must be 16 lowercase hex digits');
+  head.write(m.uid, 9, 8, 'hex');
+  head.writeUInt16BE(meta.length, 17);
   return Buffer.concat([head, meta, Buffer.from(m.text, 'utf8')]);
 }
 
 export function decodeBody(buf: Buffer): MessageBody | undefined {
-  if (buf.length < 11) return undefined;
+  if (buf.length < BODY_HEAD) return undefined;
   const kind = buf[0];
   if (kind !== BODY_TEXT && kind !== BODY_CODE) return undefined;
   const sentAt = buf.readDoubleBE(1);
-  const metaLen = buf.readUInt16BE(9);
-  if (11 + metaLen > buf.length) return undefined;
+  const uid = buf.toString('hex', 9, 17);
+  const metaLen = buf.readUInt16BE(17);
+  if (BODY_HEAD + metaLen > buf.length) return undefined;
   // Buffer's UTF-8 decoding replaces invalid sequences with U+FFFD, like a non-fatal TextDecoder.
-  const text = buf.toString('utf8', 11 + metaLen);
-  const body: MessageBody = { text, sentAt: Number.isFinite(sentAt) ? sentAt : 0 };
+  const text = buf.toString('utf8', BODY_HEAD + metaLen);
+  const body: MessageBody = { text, sentAt: Number.isFinite(sentAt) ? sentAt : 0, uid };
   if (kind === BODY_CODE) {
     try {
-      const meta = JSON.parse(buf.subarray(11, 11 + metaLen).toString('utf8')) as Record<string, unknown>;
+      const meta = JSON.parse(buf.subarray(BODY_HEAD, BODY_HEAD + metaLen).toString('utf8')) as Record<string, unknown>;
       body.code = {
         language: typeof meta.language === 'string' ? meta.language.slice(0, 64) : '',
         path: typeof meta.path === 'string' ? meta.path.slice(0, 1024) : '',

@@ -85,6 +85,8 @@ export interface IncomingMessage {
   sentAt: number;
   /** True when it came as a plain-text datagram. */
   plain: boolean;
+  /** The sender's message identity (empty for plain text): kept with the history so a restart still knows it. */
+  uid: string;
 }
 
 export interface SessionEvents {
@@ -153,6 +155,8 @@ export interface SessionOptions {
   filter?: PacketFilter;
   /** Require the peer to run the encrypted handshake; affects the hello flag only. */
   secure?: boolean;
+  /** Uids of messages already shown (from the saved history): they are not shown again. */
+  shownUids?: Iterable<string>;
 }
 
 export interface SessionStats {
@@ -297,21 +301,23 @@ export class ChatSession {
   private readonly byLocalId = new Map<string, OutMessage>();
 
   // receiver: state per peer instance (a few kept, so a forged sender id cannot wipe the real one's)
-  private readonly instances = new Map<number, { rx?: RxState; seen: Map<number, number>; seenOrder: number[] }>();
+  private readonly instances = new Map<number, { rx?: RxState }>();
+  /**
+   * Message uids shown (with the body's CRC-32, or -1 when seeded from history): across every
+   * instance of the peer, so a message sent again after the sender's reload is shown once.
+   */
+  private readonly delivered = new Map<string, number>();
   private get current() {
     let st = this.instances.get(this.peerSenderId);
     if (!st) {
       if (this.instances.size >= 4) this.instances.delete(this.instances.keys().next().value as number);
-      st = { seen: new Map(), seenOrder: [] };
+      st = {};
       this.instances.set(this.peerSenderId, st);
     }
     return st;
   }
   private get rx(): RxState | undefined { return this.current.rx; }
   private set rx(v: RxState | undefined) { this.current.rx = v; }
-  /** msgId → CRC-32 of the body: a retry of a message that arrived is dropped, another body with its id is not. */
-  private get seenMsgIds(): Map<number, number> { return this.current.seen; }
-  private get seenOrder(): number[] { return this.current.seenOrder; }
 
   // timers
   private rtoTimer?: TimerHandle;
@@ -350,6 +356,7 @@ export class ChatSession {
     this.helloInterval = this.config.helloInitialIntervalMs;
     this.plainGuard = new SourceGuard(PLAIN_MESSAGE_GUARD, () => this.clock.now());
     this.notices = new NoticeLimiter(() => this.clock.now());
+    for (const uid of opts.shownUids ?? []) this.rememberDelivered(uid, -1);
   }
 
   // ---------------------------------------------------------------- public API
@@ -409,12 +416,17 @@ export class ChatSession {
    * Queue a message for the peer. Returns the local id used in status events.
    * Throws MessageTooLargeError when the body exceeds the limit; nothing is queued then.
    */
-  send(content: OutgoingContent, localId?: string, opts: { sentAsText?: boolean } = {}): string {
+  /**
+   * `opts.uid`: the message's identity (16 hex digits), to pass again when the same message is sent
+   * after a reload or restart, so the receiver shows it once; a new one is chosen when absent.
+   */
+  send(content: OutgoingContent, localId?: string, opts: { sentAsText?: boolean; uid?: string } = {}): string {
     if (!this.running) throw new Error('The session is not running.');
     const id = localId ?? `m${++this.localSeq}`;
     const textBytes = Buffer.byteLength(content.text, 'utf8');
     if (textBytes > MAX_TEXT_BYTES) throw new MessageTooLargeError(textBytes);
-    const body = encodeBody({ text: content.text, code: content.code, sentAt: Date.now() });
+    const uid = opts.uid && /^[0-9a-f]{16}$/.test(opts.uid) ? opts.uid : this.newUid();
+    const body = encodeBody({ text: content.text, code: content.code, sentAt: Date.now(), uid });
     if (body.length > MAX_MESSAGE_BYTES) throw new MessageTooLargeError(body.length);
     if (!this._plainPeer && this._presence !== 'online' && this.queue.length >= MAX_QUEUED_MESSAGES) {
       throw new Error(`The offline queue is full (${MAX_QUEUED_MESSAGES} messages). Wait for the peer to come back.`);
@@ -428,6 +440,11 @@ export class ChatSession {
     }
     this.enqueue(content, id, this.nextMsgId++, body);
     return id;
+  }
+
+  /** A fresh 64-bit message identity. */
+  newUid(): string {
+    return (this.random32() >>> 0).toString(16).padStart(8, '0') + (this.random32() >>> 0).toString(16).padStart(8, '0');
   }
 
   /** Send a failed message again. Returns false when the id is unknown or not failed. */
@@ -905,7 +922,7 @@ export class ChatSession {
     }
     this.heard('');
     this.stats.messagesReceived++;
-    this.events.message?.({ text, sentAt: 0, plain: true });
+    this.events.message?.({ text, sentAt: 0, plain: true, uid: '' });
     if (quit) {
       this.goOffline(`the peer said "${text.trim()}"`);
       // Whoever uses the address next has shown nothing yet (it may be a UDP Chat that quit).
@@ -1103,6 +1120,12 @@ export class ChatSession {
     this.scheduleAck();
   }
 
+  private rememberDelivered(uid: string, crc: number): void {
+    this.delivered.delete(uid);
+    this.delivered.set(uid, crc);
+    if (this.delivered.size > DEDUPE_MEMORY) this.delivered.delete(this.delivered.keys().next().value as string);
+  }
+
   private isPendingReassembly(rx: RxState, msgId: number): boolean {
     if (rx.assembling?.msgId === msgId) return true;
     for (const f of rx.buffer.values()) if (f.msgId === msgId) return true;
@@ -1145,13 +1168,15 @@ export class ChatSession {
       this.noticeOnce('body', 'warning', 'Dropped a message whose body could not be decoded.');
       return;
     }
-    const crc = zlib.crc32(bodyBytes);
-    if (this.seenMsgIds.get(a.msgId) === crc) { this.stats.duplicatesDropped++; return; }
-    this.seenMsgIds.set(a.msgId, crc);
-    this.seenOrder.push(a.msgId);
-    if (this.seenOrder.length > DEDUPE_MEMORY) this.seenMsgIds.delete(this.seenOrder.shift()!);
+    // Shown once per uid: a retry, or the same message again from the sender's next instance (a
+    // reload), is dropped. Another body under a known uid is another message (it is shown).
+    // The checksum leaves out sentAt (offset 1, 8 bytes): a resend after a reload is stamped anew.
+    const crc = zlib.crc32(bodyBytes.subarray(9));
+    const seen = this.delivered.get(body.uid);
+    if (seen === crc || seen === -1) { this.stats.duplicatesDropped++; return; }
+    this.rememberDelivered(body.uid, crc);
     this.stats.messagesReceived++;
-    this.events.message?.({ text: body.text, code: body.code, sentAt: body.sentAt, plain: false });
+    this.events.message?.({ text: body.text, code: body.code, sentAt: body.sentAt, plain: false, uid: body.uid });
   }
 
   private buildAck(): AckBlock | undefined {

@@ -168,6 +168,7 @@ export class ChatController implements vscode.Disposable {
         displayName: this.displayName(),
         events: this.sessionEvents(),
         psk,
+        shownUids: () => this.conversation.peerUids(),
       });
     } catch (e) {
       this.setState('error');
@@ -314,7 +315,9 @@ export class ChatController implements vscode.Disposable {
     if (!rt) return;
     try {
       // A message that went out as text once (first contact) goes again only reliably, never twice as text.
-      rt.session.send(entry.code ? { text: entry.text, code: stripCode(entry.code) } : { text: entry.text }, entry.id, { sentAsText: entry.status === 'textSent' });
+      // Its uid is chosen once and saved with it: after a reload the peer recognises the same message.
+      if (!entry.uid) this.conversation.setUid(entry.id, rt.session.newUid());
+      rt.session.send(entry.code ? { text: entry.text, code: stripCode(entry.code) } : { text: entry.text }, entry.id, { sentAsText: entry.status === 'textSent', uid: entry.uid });
     } catch (e) {
       this.updateStatus(entry.id, 'unsent');
       const msg = e instanceof MessageTooLargeError || e instanceof Error ? e.message : String(e);
@@ -355,10 +358,10 @@ export class ChatController implements vscode.Disposable {
 
   private sessionEvents() {
     return {
-      message: (m: { text: string; code?: { language: string; path: string; startLine: number; endLine: number }; sentAt: number; plain: boolean }) => {
+      message: (m: { text: string; code?: { language: string; path: string; startLine: number; endLine: number }; sentAt: number; plain: boolean; uid: string }) => {
         const code = m.code ? { ...m.code, code: m.text } : undefined;
         const entry = this.conversation.add({
-          id: this.conversation.newId(), kind: 'peer', text: m.text, time: Date.now(),
+          id: this.conversation.newId(), kind: 'peer', text: m.text, time: Date.now(), uid: m.uid || undefined,
           from: this.peerName || this.configuredPeerText(), code, canOpen: code ? this.workspaceHas(code.path) : undefined,
         });
         this.post({ type: 'didAddEntries', entries: [entry] });

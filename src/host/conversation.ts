@@ -56,6 +56,20 @@ export class Conversation {
     return true;
   }
 
+  setUid(id: string, uid: string): void {
+    const e = this.byId.get(id);
+    if (!e || e.uid === uid) return;
+    e.uid = uid;
+    this.scheduleSave();
+  }
+
+  /** Uids of the peer's messages in the history, newest last (what must not be shown twice). */
+  peerUids(): string[] {
+    const out: string[] = [];
+    for (const e of this.entries) if (e.kind === 'peer' && e.uid) out.push(e.uid);
+    return out.slice(-4096);
+  }
+
   all(): ChatEntry[] { return this.entries; }
 
   /** Own messages that never left or were not confirmed yet: the offline queue. */

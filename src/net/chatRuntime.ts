@@ -32,6 +32,8 @@ export interface RuntimeOptions {
   config?: Partial<SessionConfig>;
   /** Pre-shared key from the passphrase (derivePsk); with it, the session is encrypted. */
   psk?: Buffer;
+  /** Uids of messages already shown (saved history): not shown again if the peer resends them. */
+  shownUids?: () => Iterable<string>;
 }
 
 export class ChatRuntime {
@@ -96,6 +98,7 @@ export class ChatRuntime {
       config: this.opts.config,
       filter: this.secure,
       secure: this.secure !== undefined,
+      shownUids: this.opts.shownUids?.(),
     });
     this.session = session;
     session.start();

@@ -39,6 +39,11 @@ export interface ChatEntry {
   code?: CodeBlock;
   /** Peer code blocks: true when the path exists in our workspace (Open is offered). */
   canOpen?: boolean;
+  /**
+   * The message's wire identity (16 hex digits): for own messages, sent again unchanged after a
+   * reload so the peer shows it once; for peer messages, remembered so a resent copy is not shown.
+   */
+  uid?: string;
 }
 
 export interface HeaderInfo {

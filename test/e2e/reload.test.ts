@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { openVsCode, type VsCode } from './harness';
-import { chatSettings, expectStatus, freeUdpPort, ownEntry, startChat, TestPeer, typeAndSend, waitFor } from './support';
+import { chatSettings, CuttableWire, expectStatus, freeUdpPort, ownEntry, startChat, TestPeer, typeAndSend, waitFor } from './support';
 
 // The offline queue survives a window reload: the session resumes by itself, and the queued
 // message goes out once the peer is back.
@@ -47,5 +47,40 @@ describe('e2e reload: the offline queue and the session survive a window reload'
     await waitFor('one copy only', () => peer!.received.filter((t) => t === 'queued across a reload').length === 1);
     assert.equal(await ownEntry(frame, 'queued across a reload').count(), 1, 'the message shows once in the view');
     await v.screenshot('e2e-reload-queue');
+  });
+
+  it('a message the peer showed but never acknowledged before a reload is not shown twice', async () => {
+    await peer?.stop();
+    await vscode?.close();
+    const extPort = await freeUdpPort();
+    const peerPort = await freeUdpPort();
+    const wire = await new CuttableWire(extPort, () => peerPort).open();
+    try {
+      peer = new TestPeer(peerPort, wire.peerSide, 'Ack-less Peer');
+      await peer.start();
+      vscode = await openVsCode({ workspaceSettings: chatSettings(extPort, wire.extSide) });
+      const v = vscode;
+      let frame = await startChat(v);
+      await frame.locator('.presence[data-presence="online"]').waitFor({ timeout: 20_000 });
+      wire.cutToExt = true; // the peer's acks are lost from now on
+      await typeAndSend(frame, 'shown but unacknowledged');
+      await peer.waitReceived('shown but unacknowledged');
+      await expectStatus(frame, 'shown but unacknowledged', 'sending', 5_000);
+
+      await v.runCommand('Developer: Reload Window');
+      await v.page.waitForTimeout(1000);
+      await v.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+      frame = await v.waitForChatFrame('#messages', 60_000).catch(async () => {
+        await v.runCommand('UDP Chat: Open Chat', 60_000);
+        return v.waitForChatFrame('#messages', 30_000);
+      });
+      wire.cutToExt = false;
+      // The resumed session sends it again (same uid); the peer acknowledges without showing it again.
+      await expectStatus(frame, 'shown but unacknowledged', 'delivered', 40_000);
+      await new Promise((r) => setTimeout(r, 1000));
+      assert.deepEqual(peer.received.filter((t) => t === 'shown but unacknowledged').length, 1, `the peer got: ${JSON.stringify(peer.received)}`);
+    } finally {
+      await wire.close();
+    }
   });
 });

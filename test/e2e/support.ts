@@ -149,6 +149,8 @@ export class CuttableWire {
   private readonly a = dgram.createSocket('udp4');
   private readonly b = dgram.createSocket('udp4');
   cut = false;
+  /** Cuts only the peer → extension direction (acks lost, data still arrives). */
+  cutToExt = false;
   dropped = 0;
   extSide = 0;
   peerSide = 0;
@@ -163,7 +165,7 @@ export class CuttableWire {
     this.a.on('error', () => undefined);
     this.b.on('error', () => undefined);
     this.a.on('message', (m) => { if (this.cut) this.dropped++; else this.b.send(m, this.peerPort(), '127.0.0.1'); });
-    this.b.on('message', (m) => { if (this.cut) this.dropped++; else this.a.send(m, this.extPort, '127.0.0.1'); });
+    this.b.on('message', (m) => { if (this.cut || this.cutToExt) this.dropped++; else this.a.send(m, this.extPort, '127.0.0.1'); });
     return this;
   }
 

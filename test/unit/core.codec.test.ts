@@ -54,9 +54,10 @@ describe('core/codec', () => {
   });
 
   it('round-trips message bodies, with and without code', () => {
-    const t = { text: 'hi **there**', sentAt: 1700000000000 };
+    const t = { text: 'hi **there**', sentAt: 1700000000000, uid: '0123456789abcdef' };
     assert.deepEqual(decodeBody(encodeBody(t)), t);
-    const c = { text: 'const x = 1;', sentAt: 5, code: { language: 'ts', path: 'src/a.ts', startLine: 3, endLine: 4 } };
+    const c = { text: 'const x = 1;', sentAt: 5, uid: 'ffffffff00000001', code: { language: 'ts', path: 'src/a.ts', startLine: 3, endLine: 4 } };
+    assert.throws(() => encodeBody({ text: 'x', sentAt: 1, uid: 'not hex' }), /16 lowercase hex/);
     assert.deepEqual(decodeBody(encodeBody(c)), c);
     assert.equal(decodeBody(Buffer.from([3, 0, 0])), undefined);
   });

@@ -7,7 +7,7 @@ import { lastStatus, makePair } from './support/pair';
 // and blind forgery must not be easy (PROTOCOL.md §5.2, §6.4).
 describe('core/session: forged datagrams in an unencrypted session', () => {
   function forgedData(senderId: number, streamId: number, seq: number, msgId: number, text: string): Buffer {
-    return encode({ type: PacketType.Data, senderId, streamId, seq, msgId, fragIndex: 0, fragCount: 1, payload: encodeBody({ text, sentAt: 1 }) });
+    return encode({ type: PacketType.Data, senderId, streamId, seq, msgId, fragIndex: 0, fragCount: 1, payload: encodeBody({ text, sentAt: 1, uid: (0x1000_0000 + msgId).toString(16).padStart(16, '0') }) });
   }
 
   it('a forged fragment in the place of a real one: the real message is not reported delivered, and Retry delivers it', () => {

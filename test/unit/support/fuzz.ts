@@ -101,7 +101,7 @@ function validPacket(r: Rand, ids: { peer: number; local: number; stream: number
       const fragCount = r() < 0.5 ? 1 : 1 + int(r, r() < 0.1 ? MAX_FRAGMENTS : 8);
       const fragIndex = int(r, fragCount);
       const payload = r() < 0.5 && fragIndex === 0
-        ? encodeBody({ text: pick(r, ['hi', 'quit', '', '\u0000', 'é'.repeat(300)]), sentAt: r() < 0.9 ? Date.now() : pick(r, [NaN, Infinity, -1, 0]) })
+        ? encodeBody({ text: pick(r, ['hi', 'quit', '', '\u0000', 'é'.repeat(300)]), sentAt: r() < 0.9 ? Date.now() : pick(r, [NaN, Infinity, -1, 0]), uid: u32(r).toString(16).padStart(8, '0') + u32(r).toString(16).padStart(8, '0') })
         : randomBytes(r, int(r, r() < 0.05 ? 1300 : 64));
       p = {
         type, senderId, streamId: r() < 0.7 ? ids.stream : smallU32(r), seq: smallU32(r), msgId: smallU32(r), fragIndex, fragCount, payload,
