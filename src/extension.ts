@@ -4,7 +4,7 @@ import { Commands, OUTPUT_CHANNEL, Settings, VIEW_ID } from './constants';
 import { ChatController } from './host/chatController';
 import { ChatViewProvider } from './host/chatViewProvider';
 import { Conversation, DEFAULT_HISTORY_LIMIT } from './host/conversation';
-import { fileHistoryStorage } from './host/historyStorage';
+import { historyStore } from './host/historyStorage';
 import { PassphraseStore } from './host/passphrase';
 
 /** What tests reach through `extension.exports`. */
@@ -20,8 +20,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<UdpCha
 
   const storageDir = context.storageUri ?? context.globalStorageUri;
   const limit = vscode.workspace.getConfiguration(Settings.section).get<number>(Settings.historyLimit, DEFAULT_HISTORY_LIMIT);
-  const conversation = new Conversation(fileHistoryStorage(storageDir), limit, (e) => log.error(`History: ${e instanceof Error ? e.message : String(e)}`));
-  await conversation.load();
+  const conversation = new Conversation(historyStore(storageDir, (l) => log.warn(l)), limit, (e) => log.error(`History: ${e instanceof Error ? e.message : String(e)}`));
+  const historyProblem = await conversation.load();
 
   const passphrase = new PassphraseStore(context.secrets);
   const ctl = new ChatController(log, conversation, passphrase);
@@ -72,6 +72,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<UdpCha
       ctl.securityChanged('cleared');
     })),
   );
+  if (historyProblem) ctl.reportHistoryProblem(historyProblem);
   log.info('UDP Chat activated');
   // A session that was running when the window closed or reloaded goes on (its queue with it).
   void ctl.restore().catch((e) => log.error(`Resume failed: ${e instanceof Error ? e.message : String(e)}`));

@@ -563,6 +563,9 @@ export class ChatController implements vscode.Disposable {
   clearHistory(): void {
     this.conversation.clear();
     this.post({ type: 'didClear' });
+    // Messages still waiting to reach the peer are not history: they stay (and still go out).
+    const kept = this.conversation.all();
+    if (kept.length > 0) this.post({ type: 'didAddEntries', entries: kept.slice() });
   }
 
   // ------------------------------------------------------------------ config
@@ -603,6 +606,13 @@ export class ChatController implements vscode.Disposable {
       if (this.runtime !== rt) return;
       this.show('error', `UDP Chat: ${e instanceof Error ? e.message : String(e)} Still chatting with ${formatAddress(rt.peer.host, rt.peer.port)}.`);
     }
+  }
+
+  /** The saved history did not load cleanly: say what was recovered and where the damaged file is. */
+  reportHistoryProblem(text: string): void {
+    this.log.warn(`History: ${text}`);
+    this.notice('warning', text);
+    this.show('warning', `UDP Chat: ${text}`);
   }
 
   // ------------------------------------------------------------------ output

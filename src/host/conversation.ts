@@ -1,47 +1,78 @@
-// The conversation: a capped, persisted log of entries. No `vscode`: persistence is injected.
+// The conversation: a capped, persisted log of entries. No `vscode`: the store is injected
+// (historyJournal.ts on disk). Each change is one record appended to the journal, so saving a
+// message costs its own size, not the history's; the journal is compacted now and then.
 import type { ChatEntry, DeliveryStatus } from '../shared/protocol';
+import type { HistoryRecord, LoadResult } from './historyJournal';
 
-export interface HistoryStorage {
-  load(): Promise<ChatEntry[] | undefined>;
-  save(entries: ChatEntry[]): Promise<void>;
-  /** For the last write when the window closes (nothing asynchronous finishes then). */
-  saveSync?(entries: ChatEntry[]): void;
+export interface HistoryStore {
+  /** Never throws for damage: recovers what it can and reports it in `problem`. */
+  load(): Promise<LoadResult>;
+  /** Appends records, synchronously (cost proportional to them). */
+  append(records: HistoryRecord[]): void;
+  /** Rewrites the whole history (compaction, clear). */
+  rewrite(entries: ChatEntry[]): void;
+  readonly fileBytes: number;
+  /** A failed append may have left a torn line: the next save rewrites the file. */
+  readonly needsRewrite: boolean;
 }
 
 export const DEFAULT_HISTORY_LIMIT = 10_000;
+/** The history is capped by size as well as by entries. */
+export const DEFAULT_HISTORY_MAX_BYTES = 64 * 1024 * 1024;
+/** Records are written this long after a change (and at once when the window closes). */
+const SAVE_DELAY_MS = 100;
+
+/** Own messages that still have to reach the peer: never dropped by the caps. */
+function isPending(e: ChatEntry): boolean {
+  return e.kind === 'own' && (e.status === 'queued' || e.status === 'sending' || e.status === 'textSent' || e.status === 'unsent');
+}
 
 export class Conversation {
   private entries: ChatEntry[] = [];
   private byId = new Map<string, ChatEntry>();
+  private sizes = new Map<string, number>();
+  private liveBytes = 0;
+  private records: HistoryRecord[] = [];
   private saveTimer?: NodeJS.Timeout;
-  private saving: Promise<void> = Promise.resolve();
   private seq = 0;
   private readonly prefix = Date.now().toString(36);
+  /** The history did not load: never write over it (the store set the damaged file aside first). */
+  private readOnly = false;
 
-  constructor(private readonly storage: HistoryStorage | undefined, public limit = DEFAULT_HISTORY_LIMIT, private readonly onSaveError?: (e: unknown) => void) {}
+  constructor(
+    private readonly store: HistoryStore | undefined,
+    public limit = DEFAULT_HISTORY_LIMIT,
+    private readonly onSaveError?: (e: unknown) => void,
+    public maxBytes = DEFAULT_HISTORY_MAX_BYTES,
+  ) {}
 
-  async load(): Promise<void> {
-    if (!this.storage) return;
+  /** Loads the saved history. Returns a problem to show the user, if the file was damaged. */
+  async load(): Promise<string | undefined> {
+    if (!this.store) return undefined;
+    let r: LoadResult;
     try {
-      const loaded = await this.storage.load();
-      if (!Array.isArray(loaded)) return;
-      const valid = loaded.filter(isEntry);
-      // Own messages that were on the wire when the window closed stay pending: they go again.
-      this.entries = valid.slice(-this.limit);
-      this.byId = new Map(this.entries.map((e) => [e.id, e]));
+      r = await this.store.load();
     } catch (e) {
+      // Could not even read it (permissions, I/O): keep it untouched, run without saving.
+      this.readOnly = true;
       this.onSaveError?.(e);
+      return `The chat history could not be read (${e instanceof Error ? e.message : String(e)}). It was left as it is, and this window does not save the conversation.`;
     }
+    this.entries = [];
+    this.byId.clear();
+    this.sizes.clear();
+    this.liveBytes = 0;
+    for (const e of r.entries) this.track(e);
+    this.applyCaps();
+    return r.problem;
   }
 
   newId(): string { return `${this.prefix}-${++this.seq}`; }
 
   add(entry: ChatEntry): ChatEntry {
-    this.entries.push(entry);
-    this.byId.set(entry.id, entry);
-    if (this.entries.length > this.limit) {
-      for (const old of this.entries.splice(0, this.entries.length - this.limit)) this.byId.delete(old.id);
-    }
+    this.track(entry);
+    this.records.push({ add: entry });
+    this.applyCaps();
     this.scheduleSave();
     return entry;
   }
@@ -52,6 +83,7 @@ export class Conversation {
     const e = this.byId.get(id);
     if (!e || e.status === status) return false;
     e.status = status;
+    this.records.push({ set: { id, status } });
     this.scheduleSave();
     return true;
   }
@@ -60,6 +92,7 @@ export class Conversation {
     const e = this.byId.get(id);
     if (!e || e.uid === uid) return;
     e.uid = uid;
+    this.records.push({ set: { id, uid } });
     this.scheduleSave();
   }
 
@@ -77,23 +110,32 @@ export class Conversation {
     return this.entries.filter((e) => e.kind === 'own' && (e.status === 'queued' || e.status === 'sending' || e.status === 'textSent'));
   }
 
+  /** Size of the kept entries as stored (JSON), for the byte cap. */
+  get bytes(): number { return this.liveBytes; }
+
   clear(): void {
+    const keep = this.entries.filter(isPending);
     this.entries = [];
     this.byId.clear();
-    this.scheduleSave();
+    this.sizes.clear();
+    this.liveBytes = 0;
+    // Queued and unsent messages are not history: they survive Clear History.
+    for (const e of keep) this.track(e);
+    this.records = [];
+    this.rewriteNow();
   }
 
-  private scheduleSave(): void {
-    if (!this.storage || this.saveTimer) return;
-    this.saveTimer = setTimeout(() => { this.saveTimer = undefined; void this.flush(); }, 100);
-  }
-
-  /** Writes now, synchronously when the storage can (window closing). Never throws. */
+  /** Writes what changed now. Synchronous underneath; never throws. */
   flushSync(): void {
     if (this.saveTimer) { clearTimeout(this.saveTimer); this.saveTimer = undefined; }
-    if (!this.storage?.saveSync) { void this.flush(); return; }
+    const store = this.store;
+    if (!store || this.readOnly) { this.records = []; return; }
+    const records = this.records;
+    this.records = [];
     try {
-      this.storage.saveSync(this.entries.slice());
+      // Compaction: once the journal holds much more than the history itself (updates, dropped entries).
+      if (store.needsRewrite || store.fileBytes > 2 * this.liveBytes + 1024 * 1024) store.rewrite(this.entries);
+      else store.append(records);
     } catch (e) {
       this.onSaveError?.(e);
     }
@@ -101,17 +143,43 @@ export class Conversation {
 
   /** Writes now; resolves when written. Never rejects. */
   flush(): Promise<void> {
-    if (this.saveTimer) { clearTimeout(this.saveTimer); this.saveTimer = undefined; }
-    const storage = this.storage;
-    if (!storage) return Promise.resolve();
-    const snapshot = this.entries.slice();
-    this.saving = this.saving.then(() => storage.save(snapshot)).catch((e) => this.onSaveError?.(e));
-    return this.saving;
+    this.flushSync();
+    return Promise.resolve();
   }
-}
 
-function isEntry(x: unknown): x is ChatEntry {
-  if (typeof x !== 'object' || x === null) return false;
-  const e = x as Record<string, unknown>;
-  return typeof e.id === 'string' && typeof e.text === 'string' && typeof e.time === 'number' && (e.kind === 'own' || e.kind === 'peer' || e.kind === 'notice');
+  private rewriteNow(): void {
+    if (this.saveTimer) { clearTimeout(this.saveTimer); this.saveTimer = undefined; }
+    if (!this.store || this.readOnly) return;
+    try { this.store.rewrite(this.entries); } catch (e) { this.onSaveError?.(e); }
+  }
+
+  private track(e: ChatEntry): void {
+    const size = JSON.stringify(e).length + 8;
+    this.entries.push(e);
+    this.byId.set(e.id, e);
+    this.sizes.set(e.id, size);
+    this.liveBytes += size;
+  }
+
+  /** Drops the oldest entries beyond the entry and byte limits; pending own messages are kept. */
+  private applyCaps(): void {
+    let i = 0;
+    let dropped = 0;
+    while ((this.entries.length - dropped > this.limit || this.liveBytes > this.maxBytes) && i < this.entries.length) {
+      const e = this.entries[i];
+      if (isPending(e)) { i++; continue; }
+      this.entries[i] = undefined as unknown as ChatEntry;
+      this.byId.delete(e.id);
+      this.liveBytes -= this.sizes.get(e.id) ?? 0;
+      this.sizes.delete(e.id);
+      dropped++;
+      i++;
+    }
+    if (dropped > 0) this.entries = this.entries.filter((e) => e !== undefined);
+  }
+
+  private scheduleSave(): void {
+    if (!this.store || this.saveTimer) return;
+    this.saveTimer = setTimeout(() => { this.saveTimer = undefined; this.flushSync(); }, SAVE_DELAY_MS);
+  }
 }

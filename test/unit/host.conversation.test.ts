@@ -1,9 +1,30 @@
 import assert from 'node:assert/strict';
+import type { HistoryStore } from '../../src/host/conversation';
 import { Conversation } from '../../src/host/conversation';
+import type { HistoryRecord } from '../../src/host/historyJournal';
 import type { ChatEntry } from '../../src/shared/protocol';
 
-function memoryStorage(initial?: ChatEntry[]) {
-  const s = { saved: initial, saves: 0, load: async () => s.saved, save: async (e: ChatEntry[]) => { s.saved = JSON.parse(JSON.stringify(e)); s.saves++; } };
+/** An in-memory store that records what was written (the journal itself is tested on disk in test/node). */
+interface MemoryStore extends HistoryStore { saved: ChatEntry[]; appended: HistoryRecord[][]; rewrites: number; fileBytes: number }
+
+function memoryStore(initial: ChatEntry[] = [], problem?: string): MemoryStore {
+  const s: MemoryStore = {
+    saved: JSON.parse(JSON.stringify(initial)) as ChatEntry[],
+    appended: [] as HistoryRecord[][],
+    rewrites: 0,
+    fileBytes: 0,
+    needsRewrite: false,
+    load: async (): Promise<{ entries: ChatEntry[]; problem?: string }> => ({ entries: JSON.parse(JSON.stringify(s.saved)) as ChatEntry[], problem }),
+    append: (records: HistoryRecord[]) => {
+      s.appended.push(records);
+      for (const r of records) {
+        if ('add' in r) s.saved.push(JSON.parse(JSON.stringify(r.add)));
+        else if ('set' in r) { const e = s.saved.find((x) => x.id === r.set.id); if (e && r.set.status) e.status = r.set.status; }
+        s.fileBytes += JSON.stringify(r).length;
+      }
+    },
+    rewrite: (entries: ChatEntry[]) => { s.rewrites++; s.saved = JSON.parse(JSON.stringify(entries)); s.fileBytes = JSON.stringify(entries).length; },
+  };
   return s;
 }
 
@@ -15,46 +36,82 @@ describe('host/conversation (history)', () => {
     assert.equal(c.get(c.all()[0].id)?.text, 'm2');
   });
 
+  it('caps by bytes too, and never drops a queued or unsent message', () => {
+    const c = new Conversation(undefined, 1000, undefined, 5 * 1024 * 1024);
+    c.add({ id: 'q', kind: 'own', text: 'x'.repeat(1024 * 1024), time: 0, status: 'queued' });
+    c.add({ id: 'u', kind: 'own', text: 'not sent', time: 0, status: 'unsent' });
+    for (let i = 0; i < 10; i++) c.add({ id: `p${i}`, kind: 'peer', text: 'y'.repeat(1024 * 1024), time: i });
+    assert.ok(c.bytes <= 5 * 1024 * 1024, `${c.bytes} bytes kept`);
+    assert.deepEqual(c.all().slice(0, 2).map((e) => e.id), ['q', 'u']);
+    assert.equal(c.all()[c.all().length - 1].id, 'p9');
+  });
+
+  it('saves one record per change: a new message costs its own size, not the history\'s', async () => {
+    const store = memoryStore();
+    const c = new Conversation(store, 100_000);
+    for (let i = 0; i < 150; i++) c.add({ id: `big${i}`, kind: 'peer', text: 'z'.repeat(64 * 1024), time: i });
+    await c.flush();
+    const before = store.appended.length;
+    c.add({ id: 'small', kind: 'own', text: 'hi', time: 1, status: 'queued' });
+    await c.flush();
+    assert.equal(store.appended.length, before + 1);
+    assert.equal(JSON.stringify(store.appended[store.appended.length - 1]).length < 200, true);
+    c.setStatus('small', 'delivered');
+    await c.flush();
+    assert.deepEqual(store.appended[store.appended.length - 1], [{ set: { id: 'small', status: 'delivered' } }]);
+  });
+
   it('persists and reloads, keeping queued messages as the offline queue', async () => {
-    const storage = memoryStorage();
-    const c = new Conversation(storage, 100);
+    const store = memoryStore();
+    const c = new Conversation(store, 100);
     c.add({ id: 'a', kind: 'own', text: 'queued one', time: 1, status: 'queued' });
     c.add({ id: 'b', kind: 'own', text: 'done', time: 2, status: 'delivered' });
     c.add({ id: 'c', kind: 'notice', text: 'hi', time: 3, level: 'info' });
     await c.flush();
-    const again = new Conversation(storage, 100);
-    await again.load();
+    const again = new Conversation(store, 100);
+    assert.equal(await again.load(), undefined);
     assert.deepEqual(again.all().map((e) => e.id), ['a', 'b', 'c']);
     assert.deepEqual(again.pending().map((e) => e.text), ['queued one']);
   });
 
-  it('ignores corrupt stored data instead of crashing', async () => {
-    const storage = memoryStorage([{ nope: 1 } as unknown as ChatEntry, { id: 'x', kind: 'peer', text: 't', time: 1 }]);
-    const c = new Conversation(storage, 100);
-    await c.load();
-    assert.deepEqual(c.all().map((e) => e.id), ['x']);
-    const broken = { load: async () => { throw new Error('disk on fire'); }, save: async () => undefined };
+  it('a history that cannot be read is never written over, and the reason is returned', async () => {
+    const writes: string[] = [];
+    const broken: HistoryStore = {
+      load: async () => { throw new Error('disk on fire'); },
+      append: () => { writes.push('append'); }, rewrite: () => { writes.push('rewrite'); }, fileBytes: 0, needsRewrite: false,
+    };
     const errors: unknown[] = [];
     const d = new Conversation(broken, 10, (e) => errors.push(e));
-    await d.load();
+    assert.match(await d.load() ?? '', /could not be read \(disk on fire\)/);
+    d.add({ id: 'x', kind: 'peer', text: 'new', time: 1 });
+    await d.flush();
+    d.clear();
+    assert.deepEqual(writes, []);
     assert.equal(errors.length, 1);
-    assert.equal(d.all().length, 0);
   });
 
-  it('clear empties the log and is saved', async () => {
-    const storage = memoryStorage();
-    const c = new Conversation(storage, 100);
+  it('a damage report from the store is passed on, with what was recovered', async () => {
+    const store = memoryStore([{ id: 'x', kind: 'peer', text: 't', time: 1 }], 'The chat history file was damaged …');
+    const c = new Conversation(store, 100);
+    assert.match(await c.load() ?? '', /damaged/);
+    assert.deepEqual(c.all().map((e) => e.id), ['x']);
+  });
+
+  it('clear empties the history (rewritten at once) but keeps messages still waiting to go out', async () => {
+    const store = memoryStore();
+    const c = new Conversation(store, 100);
     c.add({ id: 'a', kind: 'peer', text: 'x', time: 1 });
+    c.add({ id: 'q', kind: 'own', text: 'waiting', time: 2, status: 'queued' });
     c.clear();
-    await c.flush();
-    assert.deepEqual(storage.saved, []);
+    assert.deepEqual(store.saved.map((e) => e.id), ['q']);
+    assert.deepEqual(c.all().map((e) => e.id), ['q']);
   });
 
   it('flushSync writes at once (the window may close before anything asynchronous runs)', () => {
-    let saved: ChatEntry[] | undefined;
-    const c = new Conversation({ load: async () => undefined, save: async () => undefined, saveSync: (e) => { saved = e; } }, 10);
+    const store = memoryStore();
+    const c = new Conversation(store, 10);
     c.add({ id: 'q', kind: 'own', text: 'last words', time: 1, status: 'queued' });
     c.flushSync();
-    assert.deepEqual(saved?.map((e) => e.text), ['last words']);
+    assert.deepEqual(store.saved.map((e) => e.text), ['last words']);
   });
 });
