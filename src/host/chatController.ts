@@ -563,9 +563,6 @@ export class ChatController implements vscode.Disposable {
   clearHistory(): void {
     this.conversation.clear();
     this.post({ type: 'didClear' });
-    // Messages still waiting to reach the peer are not history: they stay (and still go out).
-    const kept = this.conversation.all();
-    if (kept.length > 0) this.post({ type: 'didAddEntries', entries: kept.slice() });
   }
 
   // ------------------------------------------------------------------ config

@@ -113,14 +113,12 @@ export class Conversation {
   /** Size of the kept entries as stored (JSON), for the byte cap. */
   get bytes(): number { return this.liveBytes; }
 
+  /** Clear History (the user confirmed it): everything goes, and the file is rewritten at once. */
   clear(): void {
-    const keep = this.entries.filter(isPending);
     this.entries = [];
     this.byId.clear();
     this.sizes.clear();
     this.liveBytes = 0;
-    // Queued and unsent messages are not history: they survive Clear History.
-    for (const e of keep) this.track(e);
     this.records = [];
     this.rewriteNow();
   }

@@ -88,7 +88,7 @@ describe('terminal peer (real processes, real UDP)', function () {
     b.write('hi\nsecond line \\\ncontinued\n');
     b.end();
     await procs.waitFor('bob to say it is listening', () => b.stdout.includes(`Listening on 127.0.0.1:${portB}, chatting with 127.0.0.1:${portA}`));
-    assert.match(b.stdout, /queued/);
+    await procs.waitFor('the lines to go out as text (first contact)', () => /sent as text/.test(b.stdout), 5000);
     await new Promise((r) => setTimeout(r, 1500));
     assert.equal(b.exitCode, null, 'bob waits for its pending messages instead of exiting');
     const a = procs.cli(cli, 'alice', ['--json', '-l', '127.0.0.1', '-p', String(portA), '-P', `127.0.0.1:${portB}`, '-n', 'alice']);
