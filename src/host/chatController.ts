@@ -83,7 +83,8 @@ export class ChatController implements vscode.Disposable {
   header(): HeaderInfo {
     return {
       state: this.state,
-      local: this.localText,
+      local: this.runtime ? this.localText : '',
+      localAddresses: this.runtime ? reachableAddresses(this.runtime.local) : [],
       peer: this.configuredPeerText(),
       peerName: this.peerName,
       presence: this.presence,
@@ -468,6 +469,9 @@ export class ChatController implements vscode.Disposable {
         return;
       case 'endSession':
         return this.endSession();
+      case 'copyText':
+        if (typeof msg.text === 'string') void vscode.env.clipboard.writeText(msg.text.slice(0, 1024));
+        return;
       case 'saveDraft':
         this.drafts?.set(typeof msg.text === 'string' ? msg.text.slice(0, 2 * 1024 * 1024) : '');
         return;
@@ -692,3 +696,25 @@ export class ChatController implements vscode.Disposable {
 function stripCode(c: CodeBlock): { language: string; path: string; startLine: number; endLine: number } {
   return { language: c.language, path: c.path, startLine: c.startLine, endLine: c.endLine };
 }
+
+/**
+ * The addresses a peer could send to: the bound address itself when it is specific, otherwise
+ * this machine's non-internal interfaces of the socket's family (loopback last), "ip:port".
+ */
+export function reachableAddresses(local: { address: string; port: number }): string[] {
+  const wildcard = local.address === '0.0.0.0' || local.address === '::';
+  if (!wildcard) return [formatAddress(local.address, local.port)];
+  const v6 = local.address === '::';
+  const out: string[] = [];
+  const loop: string[] = [];
+  for (const list of Object.values(os.networkInterfaces())) {
+    for (const a of list ?? []) {
+      const fam = a.family === 'IPv6' || (a.family as unknown) === 6 ? 6 : 4;
+      if ((fam === 6) !== v6) continue;
+      if (fam === 6 && a.address.toLowerCase().startsWith('fe80')) continue; // link-local needs a zone; rarely what a peer wants
+      (a.internal ? loop : out).push(formatAddress(a.address, local.port));
+    }
+  }
+  return [...out, ...loop];
+}
+

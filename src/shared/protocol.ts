@@ -48,8 +48,13 @@ export interface ChatEntry {
 
 export interface HeaderInfo {
   state: SessionState;
-  /** e.g. "0.0.0.0:50505", empty when not bound. */
+  /** e.g. "0.0.0.0:50505", empty when not bound (no session, ended, error). */
   local: string;
+  /**
+   * Addresses of this machine a peer could send to, "ip:port" (IPv6 as "[ip]:port"), usable ones
+   * first; empty when not bound. Shown with a Copy action instead of a useless "0.0.0.0".
+   */
+  localAddresses: string[];
   /** As configured, e.g. "127.0.0.1:50506", empty when unset. */
   peer: string;
   peerName: string;
@@ -86,6 +91,8 @@ export type WebviewToHost =
   | { type: 'endSession' }
   /** The input's unsent text, debounced by the webview, so it survives window reloads. */
   | { type: 'saveDraft'; text: string }
+  /** Put text on the clipboard (an address from the header). */
+  | { type: 'copyText'; text: string }
   /** Time from snapshot receipt to paint, for the performance report. */
   | { type: 'didRender'; count: number; ms: number };
 
