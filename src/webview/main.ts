@@ -741,6 +741,7 @@ list.addEventListener('dragstart', (event) => {
 renderHeader({
   state: 'idle',
   local: '',
+  localAddresses: [],
   peer: '',
   peerName: '',
   presence: 'unknown',
