@@ -104,7 +104,9 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   private applyBadge(): void {
     if (!this.view) return;
     const n = this.badgeCount;
-    this.view.badge = n > 0 ? { value: n, tooltip: `${n} unread message${n === 1 ? '' : 's'}` } : undefined;
+    // Setting `undefined` does not clear a badge that was shown (a VS Code bug); a badge of value 0
+    // is not drawn, so that is how it is cleared.
+    this.view.badge = n > 0 ? { value: n, tooltip: `${n} unread message${n === 1 ? '' : 's'}` } : { value: 0, tooltip: '' };
   }
 
   private receive(from: vscode.WebviewView, raw: unknown): void {
