@@ -10,7 +10,7 @@ import { isQuitWord } from '../core/plain';
 import type { OutStatus, Presence } from '../core/session';
 import { MessageTooLargeError } from '../core/session';
 import { ChatRuntime } from '../net/chatRuntime';
-import { UdpError } from '../net/udpEndpoint';
+import { resolveHost, UdpError } from '../net/udpEndpoint';
 import type { ChatEntry, CodeBlock, DeliveryStatus, HeaderInfo, HostToWebview, SessionState, WebviewToHost } from '../shared/protocol';
 import { assertNever } from '../shared/protocol';
 import type { ChatViewProvider } from './chatViewProvider';
@@ -38,6 +38,10 @@ export class ChatController implements vscode.Disposable {
   private lastNotifyAt = 0;
   private retryTimer?: NodeJS.Timeout;
   private lastSocketNotice = 0;
+  /** The start notice is said once per window, not on every start. */
+  private startExplained = false;
+  /** Tests answer notifications through this instead of a click (the text and the actions offered). */
+  answer?: (text: string, actions: string[]) => string | undefined;
   private starting?: Promise<boolean>;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly statusBar: vscode.StatusBarItem;
@@ -54,6 +58,11 @@ export class ChatController implements vscode.Disposable {
   private show(level: 'error' | 'warning' | 'info', text: string, actions: string[] = [], then?: (pick: string) => unknown): void {
     this.shownMessages.push({ level, text });
     if (this.shownMessages.length > 50) this.shownMessages.shift();
+    if (this.answer && actions.length > 0) {
+      const pick = this.answer(text, actions);
+      if (pick && then) void Promise.resolve().then(() => then(pick)).catch((e) => this.log.error(`Action "${pick}" failed: ${e instanceof Error ? e.message : String(e)}`));
+      return;
+    }
     const fn = level === 'error' ? vscode.window.showErrorMessage : level === 'warning' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
     void Promise.resolve(fn(text, ...actions)).then(async (pick) => {
       if (pick && then) {
@@ -85,7 +94,8 @@ export class ChatController implements vscode.Disposable {
       state: this.state,
       local: this.runtime ? this.localText : '',
       localAddresses: this.runtime ? reachableAddresses(this.runtime.local) : [],
-      peer: this.configuredPeerText(),
+      // While a session runs, the header shows the peer in use (the setting may name one that failed).
+      peer: this.runtime ? this.peerInUse() : this.configuredPeerText(),
       peerName: this.peerName,
       presence: this.presence,
       plainPeer: this.plainPeer,
@@ -120,6 +130,16 @@ export class ChatController implements vscode.Disposable {
 
   /** Start UDP Chat. Resolves true when a session is running afterwards. */
   async start(opts: { anyPort?: boolean; restore?: boolean; attempt?: number } = {}): Promise<boolean> {
+    // No peer yet: ask first, while the keyboard focus is still where the user was (revealing the
+    // view first moved the focus into it, and the address typed in the input box went nowhere).
+    if (!opts.restore && !this.runtime && !this.starting && !this.configuredPeerText()) {
+      if (!(await this.setPeer())) {
+        this.show('warning', 'UDP Chat needs a peer address to start. Run "UDP Chat: Set Peer Address".', ['Set Peer Address'], async () => {
+          if (await this.setPeer()) await this.start(opts);
+        });
+        return false;
+      }
+    }
     // A session restored after a reload does not grab the view or the focus.
     if (!opts.restore) await this.view?.reveal(false);
     if (this.runtime) {
@@ -183,7 +203,18 @@ export class ChatController implements vscode.Disposable {
     this.peerName = '';
     this.setState('active');
     this.log.info(`Session started: local ${this.localText}, peer ${formatAddress(parsed.value.host, parsed.value.port)} (${this.runtime.peerEndpoint.address})`);
-    this.notice('info', `Listening on ${this.localText}. Waiting for ${this.configuredPeerText()}: messages are queued until the peer answers. A plain-text peer such as nc -u must send a line first.`);
+    const reach = reachableAddresses(this.runtime.local);
+    if (!this.startExplained) {
+      this.startExplained = true;
+      this.notice('info', `Listening on ${reach[0] ?? this.localText}. Waiting for ${this.configuredPeerText()} to answer; what you type goes out when it does (to a plain-text program such as nc -u, after a second).`);
+    }
+    const wanted = vscode.workspace.getConfiguration(Settings.section).get<number>(Settings.localPort) ?? 50505;
+    if (opts.anyPort && this.runtime.local.port !== wanted) {
+      // The peer sends to the port it knows: unless it learns the new one, it cannot reach us.
+      const text = `UDP Chat now listens on port ${this.runtime.local.port}, not ${wanted}. Your peer must send to ${reach.slice(0, 2).join(' or ') || this.localText} — tell them, or free port ${wanted}.`;
+      this.notice('warning', text);
+      this.show('warning', text, ['Copy Address'], () => vscode.env.clipboard.writeText(reach[0] ?? this.localText));
+    }
     this.resendPending();
     this.sessionMemory?.set(true);
     // The peer setting may have changed while the session was starting.
@@ -255,6 +286,16 @@ export class ChatController implements vscode.Disposable {
       return undefined;
     }
     const text = value.trim();
+    if (this.runtime) {
+      // The session moves to the new peer: one that does not resolve is refused before it is saved,
+      // so the header, the settings and the session keep agreeing.
+      try {
+        await resolveHost(r.value.host, r.value.family);
+      } catch (e) {
+        this.show('error', `UDP Chat: ${e instanceof Error ? e.message : String(e)} The peer address was not changed; still chatting with ${this.peerInUse()}.`, ['Set Peer Address'], () => this.setPeer());
+        return undefined;
+      }
+    }
     const where = await this.writeSetting(Settings.peer, text);
     if (where === 'user') this.show('info', `UDP Chat: no folder is open, so the peer ${text} was saved in your user settings.`);
     return text;
@@ -298,17 +339,30 @@ export class ChatController implements vscode.Disposable {
       this.show('error', `UDP Chat: the message is too large (${bytes} bytes; the limit is ${MAX_TEXT_BYTES} bytes, 1 MiB). It is still in the input box.`);
       return;
     }
-    const entry = this.conversation.add({ id: this.conversation.newId(), kind: 'own', text, time: Date.now(), status: 'unsent', code });
+    const to = this.runtime ? this.peerInUse() : this.configuredPeerText();
+    const entry = this.conversation.add({ id: this.conversation.newId(), kind: 'own', text, time: Date.now(), status: 'unsent', code, to: to || undefined });
     this.post({ type: 'didAddEntries', entries: [entry] });
     if (!this.runtime && this.starting) await this.starting.catch(() => false);
     if (!this.runtime) {
-      this.show('warning', 'UDP Chat: no session is running, so the message was not sent. It is kept in the chat as "not sent": start the chat and it goes out.', ['Start UDP Chat'], async () => {
-        if (await this.start()) this.retry(entry.id);
-      });
+      if (!to) {
+        this.show('warning', 'UDP Chat: set your peer\'s address first. The message is kept as "not sent" and goes out when the chat starts.', ['Set Peer Address'], async () => {
+          if (await this.setPeer()) await this.start();
+        });
+        return;
+      }
+      // Sending is starting: the session takes the message with the other waiting ones (resendPending).
+      if (!(await this.start())) return;
+      if (isQuitWord(text)) await this.quitAfter(entry.id);
       return;
     }
     this.sendEntry(entry);
     if (isQuitWord(text)) await this.quitAfter(entry.id);
+  }
+
+  /** The peer the running session talks to, as "host:port" (what a message is written to). */
+  private peerInUse(): string {
+    const rt = this.runtime;
+    return rt ? formatAddress(rt.peer.host, rt.peer.port) : '';
   }
 
   private sendEntry(entry: ChatEntry): void {
@@ -352,7 +406,35 @@ export class ChatController implements vscode.Disposable {
 
   /** Messages left queued or unconfirmed by an earlier session (or window) go out again. */
   private resendPending(): void {
-    for (const e of this.conversation.pending()) this.sendEntry(e);
+    const current = this.peerInUse();
+    const others = new Map<string, ChatEntry[]>();
+    for (const e of this.conversation.waiting()) {
+      if (!e.to || samePeer(e.to, current)) {
+        if (!e.to) this.conversation.setTo(e.id, current);
+        this.sendEntry(e);
+      } else {
+        const list = others.get(e.to) ?? [];
+        list.push(e);
+        // It left with the old session: it waits again (not "sending" to nobody).
+        if (e.status === 'sending') this.updateStatus(e.id, 'queued');
+        others.set(e.to, list);
+      }
+    }
+    // Written to someone else: never sent here unless the user says so.
+    for (const [to, list] of others) {
+      const n = list.length;
+      const text = `${n} message${n === 1 ? ' was' : 's were'} written to ${to}, not to ${current}. ${n === 1 ? 'It waits' : 'They wait'} for ${to}.`;
+      this.notice('info', text);
+      this.show('info', `UDP Chat: ${text}`, [`Send to ${current}`, `Keep for ${to}`], (pick) => {
+        if (!pick.startsWith('Send to') || this.peerInUse() !== current) return;
+        for (const e of list) {
+          const now = this.conversation.get(e.id);
+          if (!now || now.to !== to) continue;
+          this.conversation.setTo(e.id, current);
+          this.sendEntry(now);
+        }
+      });
+    }
   }
 
   // ------------------------------------------------------------------ session events
@@ -493,8 +575,8 @@ export class ChatController implements vscode.Disposable {
       this.show('warning', `UDP Chat: only http, https and mailto links open (not "${uri.scheme}:").`);
       return;
     }
-    const pick = await vscode.window.showWarningMessage(`Open this link from the chat?\n${url}`, { modal: true }, 'Open Link');
-    if (pick === 'Open Link') await vscode.env.openExternal(uri);
+    // VS Code asks before it opens a link to a domain the user has not trusted: asking here too asked twice.
+    await vscode.env.openExternal(uri);
   }
 
   private workspaceHas(relPath: string): boolean {
@@ -543,7 +625,9 @@ export class ChatController implements vscode.Disposable {
     const code: CodeBlock = {
       code: text, language: editor.document.languageId,
       path: editor.document.uri.scheme === 'untitled' ? '' : rel,
-      startLine: sel.start.line + 1, endLine: sel.end.line + 1,
+      // A selection that ends at the start of a line does not include that line (as VS Code counts it).
+      startLine: sel.start.line + 1,
+      endLine: sel.end.line > sel.start.line && sel.end.character === 0 ? sel.end.line : sel.end.line + 1,
     };
     await this.view?.reveal(true);
     await this.sendText(text, code);
@@ -601,7 +685,7 @@ export class ChatController implements vscode.Disposable {
       this.notice('info', `Now chatting with ${text}.`);
       this.log.info(`Peer changed to ${text} (${rt.peerEndpoint.address})`);
       this.pushHeader();
-      // What was queued for the old address goes to the new one.
+      // What waits for this peer goes out; what was written to the old one only if the user says so.
       this.resendPending();
     } catch (e) {
       if (this.runtime !== rt) return;
@@ -718,3 +802,10 @@ export function reachableAddresses(local: { address: string; port: number }): st
   return [...out, ...loop];
 }
 
+/** Two peer addresses as written ("host:port", "[v6]:port", default port) name the same peer. */
+export function samePeer(a: string, b: string): boolean {
+  const x = parsePeerAddress(a);
+  const y = parsePeerAddress(b);
+  if (!x.ok || !y.ok) return a.trim() === b.trim();
+  return x.value.port === y.value.port && x.value.host.toLowerCase() === y.value.host.toLowerCase();
+}

@@ -110,6 +110,19 @@ export class Conversation {
     return this.entries.filter((e) => e.kind === 'own' && (e.status === 'queued' || e.status === 'sending' || e.status === 'textSent'));
   }
 
+  /** The offline queue plus messages typed while no session ran ("not sent"): what a new session sends. */
+  waiting(): ChatEntry[] {
+    return this.entries.filter(isPending);
+  }
+
+  setTo(id: string, to: string): void {
+    const e = this.byId.get(id);
+    if (!e || e.to === to) return;
+    e.to = to;
+    this.records.push({ set: { id, to } });
+    this.scheduleSave();
+  }
+
   /** Size of the kept entries as stored (JSON), for the byte cap. */
   get bytes(): number { return this.liveBytes; }
 

@@ -20,7 +20,7 @@ export const LEGACY_FILE = 'history.json';
 
 export type HistoryRecord =
   | { add: ChatEntry }
-  | { set: { id: string; status?: DeliveryStatus; uid?: string } }
+  | { set: { id: string; status?: DeliveryStatus; uid?: string; to?: string } }
   | { clear: true };
 
 export interface LoadResult {
@@ -58,6 +58,7 @@ function apply(entries: Map<string, ChatEntry>, rec: unknown): boolean {
     if (!e) return true; // an update of an entry dropped by the cap: nothing to do
     if (typeof s.status === 'string' && STATUSES.has(s.status)) e.status = s.status as DeliveryStatus;
     if (typeof s.uid === 'string') e.uid = s.uid;
+    if (typeof s.to === 'string') e.to = s.to;
     return true;
   }
   if (r.clear === true) { entries.clear(); return true; }

@@ -33,6 +33,11 @@ export interface ChatEntry {
   from?: string;
   /** Only for own messages. */
   status?: DeliveryStatus;
+  /**
+   * Own messages: the peer address it was written to ("host:port" as configured then). It is never
+   * sent to anyone else unless the user says so.
+   */
+  to?: string;
   /** Notices: severity drives the look. */
   level?: 'info' | 'warning' | 'error';
   /** A shared code selection. */

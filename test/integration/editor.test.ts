@@ -41,6 +41,19 @@ describe('editor features', function () {
     assert.deepEqual(m.code, { language: 'typescript', path: 'src/sample.ts', startLine: 2, endLine: 3 });
   });
 
+  it('Send Selection: a selection that ends at column 1 of a line does not count that line (as VS Code does)', async () => {
+    const { got } = await chat();
+    const folder = vscode.workspace.workspaceFolders![0].uri;
+    const file = vscode.Uri.joinPath(folder, 'hello.py');
+    await vscode.workspace.fs.writeFile(file, Buffer.from('a = 1\nb = 2\nc = 3\nd = 4\n'));
+    const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(file));
+    editor.selection = new vscode.Selection(0, 0, 3, 0);
+    await vscode.commands.executeCommand('udpChat.sendSelection');
+    const m = await waitFor('code at the peer', () => got.find((x) => x.code));
+    assert.equal(m.text, 'a = 1\nb = 2\nc = 3\n');
+    assert.deepEqual([m.code?.path, m.code?.startLine, m.code?.endLine], ['hello.py', 1, 3]);
+  });
+
   it('a received code block offers Open when the path exists here, and Open reveals those lines', async () => {
     const { a } = await chat();
     const folder = vscode.workspace.workspaceFolders![0].uri;

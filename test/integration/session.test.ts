@@ -153,20 +153,81 @@ describe('a session on real UDP sockets', function () {
     assert.equal(a.controller.header().plainPeer, false);
   });
 
-  it('messages queued for a wrong address go to the corrected one', async () => {
+  it('messages queued for one address never go to another without asking; when the user says so, they do', async () => {
     const a = await api();
     const wrongPort = await freePort(); // nobody there
     const extPort = await startExtension(wrongPort);
     await a.controller.sendText('meant for the right peer');
     const e = entries(a, 'own').find((x) => x.text === 'meant for the right peer')!;
-    assert.equal(e.status, 'queued');
+    await waitFor('queued or sent as text', () => e.status === 'queued' || e.status === 'textSent');
+    assert.equal(e.to, `127.0.0.1:${wrongPort}`);
     const rightPort = await freePort();
     const peer = await startPeer(rightPort, extPort);
     cleanups.push(() => peer.rt.stop());
+    // First the user keeps it for the old address: nothing reaches the new peer.
+    let asked = '';
+    a.controller.answer = (text, actions) => { asked = text; return actions.find((x) => x.startsWith('Keep for')); };
+    await configure({ peer: `127.0.0.1:${rightPort}` });
+    await waitFor('the question', () => asked);
+    assert.match(asked, new RegExp(`written to 127\\.0\\.0\\.1:${wrongPort}, not to 127\\.0\\.0\\.1:${rightPort}`));
+    await waitFor('online with the new peer', () => a.controller.header().presence === 'online');
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(peer.got.length, 0, 'kept for the old peer: nothing went to the new one');
+    // Back and forth: this time the user sends it to the new peer.
+    a.controller.answer = (_t, actions) => actions.find((x) => x.startsWith('Send to'));
+    await configure({ peer: `127.0.0.1:${wrongPort}` });
+    await waitFor('back on the old address', () => a.controller.currentRuntime?.peerEndpoint.port === wrongPort);
     await configure({ peer: `127.0.0.1:${rightPort}` });
     await waitFor('the queued message at the corrected peer', () => peer.got.some((m) => m.text === 'meant for the right peer'));
     await waitFor('delivered', () => a.controller.conversation.get(e.id)?.status === 'delivered');
     assert.equal(peer.got.filter((m) => m.text === 'meant for the right peer').length, 1);
+    assert.equal(a.controller.conversation.get(e.id)?.to, `127.0.0.1:${rightPort}`);
+  });
+
+  it('a message typed with no session goes out when the session starts (typing starts it)', async () => {
+    const a = await api();
+    const peerPort = await freePort();
+    const peer = await startPeer(peerPort, 1); // its address for the extension is fixed below
+    cleanups.push(() => peer.rt.stop());
+    await a.controller.endSession('test').catch(() => undefined);
+    await configure({ peer: `127.0.0.1:${peerPort}`, localPort: 0, localAddress: '127.0.0.1' });
+    assert.equal(a.controller.currentRuntime, undefined);
+    await a.controller.sendText('typed before starting');
+    const rt = a.controller.currentRuntime as ChatRuntime | undefined;
+    assert.ok(rt, 'sending started the session');
+    await peer.rt.changePeer({ host: '127.0.0.1', port: rt.local.port, family: 4 });
+    await waitFor('the message at the peer', () => peer.got.some((m) => m.text === 'typed before starting'), 15_000);
+    const e = entries(a, 'own').find((x) => x.text === 'typed before starting')!;
+    await waitFor('delivered', () => a.controller.conversation.get(e.id)?.status === 'delivered', 15_000);
+  });
+
+  it('a peer host that does not resolve is refused before it is saved; header, settings and session agree', async () => {
+    const a = await api();
+    const peerPort = await freePort();
+    await startExtension(peerPort);
+    const before = `127.0.0.1:${peerPort}`;
+    const r = await a.controller.setPeer('nosuchhost.invalid:50600');
+    assert.equal(r, undefined);
+    assert.equal(vscode.workspace.getConfiguration('udpChat').get('peer'), before);
+    assert.equal(a.controller.header().peer, before);
+    assert.equal(a.controller.currentRuntime?.peerEndpoint.port, peerPort);
+    assert.ok(a.controller.shownMessages.some((m) => m.level === 'error' && /does not resolve/.test(m.text) && m.text.includes(`still chatting with ${before}`)), JSON.stringify(a.controller.shownMessages));
+  });
+
+  it('"Use Any Free Port" says which port the peer must now use', async () => {
+    const a = await api();
+    const blocker = dgram.createSocket('udp4');
+    await new Promise<void>((r) => blocker.bind({ port: 0, address: '127.0.0.1', exclusive: true }, () => r()));
+    cleanups.push(async () => blocker.close());
+    const busy = blocker.address().port;
+    await configure({ peer: '127.0.0.1:9', localPort: busy, localAddress: '127.0.0.1' });
+    a.controller.answer = (_t, actions) => actions.find((x) => x === 'Use Any Free Port');
+    await vscode.commands.executeCommand('udpChat.start');
+    await waitFor('a session on another port', () => a.controller.currentRuntime);
+    const port = a.controller.currentRuntime!.local.port;
+    assert.notEqual(port, busy);
+    await waitFor('the message', () => a.controller.shownMessages.find((m) => m.text.includes(`now listens on port ${port}, not ${busy}`) && m.text.includes(`127.0.0.1:${port}`)));
+    assert.deepEqual(a.controller.header().localAddresses, [`127.0.0.1:${port}`]);
   });
 
   it('moves the session when udpChat.peer changes, without a restart', async () => {

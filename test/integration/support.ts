@@ -33,6 +33,7 @@ export async function reset(): Promise<void> {
   await configure({ peer: undefined, localPort: undefined, localAddress: undefined, displayName: undefined });
   a.controller.clearHistory();
   a.controller.shownMessages.length = 0;
+  a.controller.answer = undefined;
 }
 
 export function entries(a: UdpChatApi, kind?: ChatEntry['kind']): ChatEntry[] {
