@@ -36,6 +36,11 @@ export class ChatController implements vscode.Disposable {
   private fingerprint = '';
   private unread = 0;
   private lastNotifyAt = 0;
+  private notifyTimer?: NodeJS.Timeout;
+  /** Messages that arrived since the last notification. */
+  private unnotified = 0;
+  private lastFrom = '';
+  private lastPreview = '';
   private retryTimer?: NodeJS.Timeout;
   private lastSocketNotice = 0;
   /** The start notice is said once per window, not on every start. */
@@ -501,21 +506,38 @@ export class ChatController implements vscode.Disposable {
     this.view?.setBadge(this.unread);
     this.updateStatusBar();
     const notify = vscode.workspace.getConfiguration(Settings.section).get<boolean>(Settings.notifications, true);
-    const now = Date.now();
-    if (notify && now - this.lastNotifyAt >= NOTIFY_INTERVAL_MS) {
-      this.lastNotifyAt = now;
-      const preview = entry.text.length > 80 ? `${entry.text.slice(0, 80)}…` : entry.text;
-      const more = this.unread > 1 ? ` (${this.unread} unread)` : '';
-      this.show('info', `UDP Chat — ${entry.from}: ${preview.replace(/\s+/g, ' ')}${more}`, ['Open Chat'], async () => {
-        await this.view?.reveal(false);
-        this.view?.focusInput();
-      });
-    }
+    if (!notify) return;
+    this.unnotified++;
+    this.lastFrom = entry.from ?? '';
+    this.lastPreview = entry.text;
+    const wait = this.lastNotifyAt + NOTIFY_INTERVAL_MS - Date.now();
+    if (wait <= 0) this.notifyUnread();
+    // Within the quiet time, one summary follows at its end, if the messages are still unread then.
+    else if (!this.notifyTimer) this.notifyTimer = setTimeout(() => { this.notifyTimer = undefined; this.notifyUnread(); }, wait);
+  }
+
+  /** One notification for what arrived since the last one: the message itself, or "3 new messages from Bob". */
+  private notifyUnread(): void {
+    const n = this.unnotified;
+    if (n === 0 || this.unread === 0) return;
+    this.unnotified = 0;
+    this.lastNotifyAt = Date.now();
+    const who = this.lastFrom || 'your peer';
+    const text = n === 1
+      ? `UDP Chat — ${who}: ${this.lastPreview.length > 80 ? `${this.lastPreview.slice(0, 80)}…` : this.lastPreview}`.replace(/\s+/g, ' ')
+      : `UDP Chat: ${n} new messages from ${who}`;
+    this.show('info', text, ['Open Chat'], async () => {
+      await this.view?.reveal(false);
+      this.view?.focusInput();
+    });
   }
 
   onVisibilityChanged(visible: boolean): void {
     if (visible && this.unread > 0) {
       this.unread = 0;
+      // Read: the summary that was due is not shown.
+      this.unnotified = 0;
+      if (this.notifyTimer) { clearTimeout(this.notifyTimer); this.notifyTimer = undefined; }
       this.view?.setBadge(0);
       this.updateStatusBar();
     }
@@ -769,6 +791,7 @@ export class ChatController implements vscode.Disposable {
     // First, while there is time: a reloading window does not wait for asynchronous work.
     this.conversation.flushSync();
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.notifyTimer) clearTimeout(this.notifyTimer);
     const rt = this.runtime;
     this.runtime = undefined;
     if (rt) await rt.stop('VS Code window closed').catch(() => undefined);

@@ -76,12 +76,33 @@ describe('editor features', function () {
     const { a } = await chat();
     await vscode.commands.executeCommand('workbench.view.explorer'); // hide the chat
     await waitFor('chat hidden', () => !a.controller.view?.visible);
+    await new Promise((r) => setTimeout(r, 5100)); // past the quiet time of any earlier notification
+    a.controller.shownMessages.length = 0;
     peer!.session.send({ text: 'ping 1' });
+    await waitFor('the first message notified at once', () => a.controller.shownMessages.some((m) => m.text === 'UDP Chat — coder: ping 1'));
     peer!.session.send({ text: 'ping 2' });
-    await waitFor('two unread', () => a.controller.unreadCount === 2);
-    assert.ok(a.controller.shownMessages.some((m) => /coder: ping 1/.test(m.text)), 'a notification was shown');
-    await vscode.commands.executeCommand('udpChat.focus');
+    peer!.session.send({ text: 'ping 3' });
+    await waitFor('three unread', () => a.controller.unreadCount === 3);
+    assert.equal(a.controller.shownMessages.length, 1, 'no notification per message in a burst');
+    await waitFor('one summary at the end of the quiet time', () => a.controller.shownMessages.some((m) => m.text === 'UDP Chat: 2 new messages from coder'), 8000);
+    assert.equal(a.controller.shownMessages.length, 2);
+    await vscode.commands.executeCommand('udpChat.chatView.focus');
     await waitFor('unread cleared on focus', () => a.controller.unreadCount === 0);
+  });
+
+  it('messages read before their summary is due are not announced', async () => {
+    const { a } = await chat();
+    await vscode.commands.executeCommand('workbench.view.explorer');
+    await waitFor('chat hidden', () => !a.controller.view?.visible);
+    await new Promise((r) => setTimeout(r, 5100));
+    peer!.session.send({ text: 'first' });
+    await waitFor('first notified', () => a.controller.shownMessages.some((m) => m.text === 'UDP Chat — coder: first'));
+    peer!.session.send({ text: 'second' });
+    await waitFor('unread', () => a.controller.unreadCount === 2);
+    await vscode.commands.executeCommand('udpChat.chatView.focus');
+    await waitFor('read', () => a.controller.unreadCount === 0);
+    await new Promise((r) => setTimeout(r, 5500));
+    assert.ok(!a.controller.shownMessages.some((m) => /new messages? from/.test(m.text) || /second/.test(m.text)), JSON.stringify(a.controller.shownMessages));
   });
 
   it('no notification when notifications are turned off, but the count still grows', async () => {
