@@ -469,6 +469,12 @@ export class ChatController implements vscode.Disposable {
         this.notice(level, text);
       },
       diagnostic: (text: string) => this.log.appendLine(`[unauthenticated] ${text}`),
+      peerElsewhere: (from: { address: string; port: number }) => {
+        const there = formatAddress(from.address, from.port);
+        const text = `A UDP Chat at ${there} is writing to you (your peer ${this.peerInUse()} on a new port?).`;
+        this.notice('info', text);
+        this.show('info', `UDP Chat: ${text}`, [`Chat with ${there}`], async () => { await this.setPeer(there); });
+      },
       plainPeer: (plain: boolean) => {
         this.plainPeer = plain;
         this.pushHeader();

@@ -3,6 +3,8 @@
 // and the terminal peer; no `vscode` here.
 import type { PeerAddress } from '../core/address';
 import { formatAddress, sameEndpoint } from '../core/address';
+import { decode } from '../core/codec';
+import { readMark } from '../core/firstContact';
 import { SecureChannel } from '../core/secure';
 import type { SessionConfig, SessionEvents } from '../core/session';
 import { ChatSession, systemClock } from '../core/session';
@@ -20,6 +22,11 @@ export interface RuntimeEvents extends SessionEvents {
   socketError?(err: Error): void;
   /** Encrypted session established (or re-established with new keys). */
   secured?(fingerprint: string): void;
+  /**
+   * A UDP Chat writes from the peer's host but another port (the peer restarted on a new port,
+   * for example after "Use Any Free Port"). At most once per 30 s per source.
+   */
+  peerElsewhere?(from: Endpoint): void;
 }
 
 export interface RuntimeOptions {
@@ -49,6 +56,7 @@ export class ChatRuntime {
   private readonly disposers: Array<() => void> = [];
   private summaryTimer?: NodeJS.Timeout;
   strangerDatagrams = 0;
+  private readonly elsewhereAt = new Map<string, number>();
 
   private constructor(readonly endpoint: UdpEndpoint, private readonly opts: RuntimeOptions) {}
 
@@ -133,6 +141,15 @@ export class ChatRuntime {
     this.strangerDatagrams++;
     // All three must admit: per address:port, per address, and all strangers together.
     if (!this.strangerTotalGuard.admit('*') || !this.strangerHostGuard.admit(from.address) || !this.strangerGuard.admit(`${from.address}:${from.port}`)) return;
+    if (from.address === this.peerEndpoint.address && this.opts.events.peerElsewhere && speaksUdpChat(msg)) {
+      const key = `${from.address}|${from.port}`;
+      const now = Date.now();
+      if (now - (this.elsewhereAt.get(key) ?? 0) >= 30_000) {
+        this.elsewhereAt.set(key, now);
+        if (this.elsewhereAt.size > 64) this.elsewhereAt.delete(this.elsewhereAt.keys().next().value as string);
+        this.opts.events.peerElsewhere(from);
+      }
+    }
     const preview = new TextDecoder('utf-8', { fatal: false }).decode(msg.subarray(0, 80)).replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]/g, '·');
     this.opts.events.stranger?.(from, msg.length, preview);
   }
@@ -155,4 +172,11 @@ export class ChatRuntime {
     await new Promise((r) => setImmediate(r));
     await this.endpoint.close();
   }
+}
+
+/** A datagram of our protocol, or first-contact text with our mark (PROTOCOL.md §8.1). */
+function speaksUdpChat(msg: Buffer): boolean {
+  const d = decode(msg);
+  if (d.kind === 'packet' || d.kind === 'version') return true;
+  return d.kind === 'plain' && msg.length <= 1024 && readMark(msg.toString('utf8').replace(/\r?\n$/, '')) !== undefined;
 }

@@ -166,7 +166,11 @@ describe('a session on real UDP sockets', function () {
     cleanups.push(() => peer.rt.stop());
     // First the user keeps it for the old address: nothing reaches the new peer.
     let asked = '';
-    a.controller.answer = (text, actions) => { asked = text; return actions.find((x) => x.startsWith('Keep for')); };
+    a.controller.answer = (text, actions) => {
+      if (!text.includes('written to')) return undefined; // e.g. "a UDP Chat is writing to you"
+      asked = text;
+      return actions.find((x) => x.startsWith('Keep for'));
+    };
     await configure({ peer: `127.0.0.1:${rightPort}` });
     await waitFor('the question', () => asked);
     assert.match(asked, new RegExp(`written to 127\\.0\\.0\\.1:${wrongPort}, not to 127\\.0\\.0\\.1:${rightPort}`));
@@ -174,7 +178,7 @@ describe('a session on real UDP sockets', function () {
     await new Promise((r) => setTimeout(r, 1500));
     assert.equal(peer.got.length, 0, 'kept for the old peer: nothing went to the new one');
     // Back and forth: this time the user sends it to the new peer.
-    a.controller.answer = (_t, actions) => actions.find((x) => x.startsWith('Send to'));
+    a.controller.answer = (t, actions) => (t.includes('written to') ? actions.find((x) => x.startsWith('Send to')) : undefined);
     await configure({ peer: `127.0.0.1:${wrongPort}` });
     await waitFor('back on the old address', () => a.controller.currentRuntime?.peerEndpoint.port === wrongPort);
     await configure({ peer: `127.0.0.1:${rightPort}` });
@@ -212,6 +216,19 @@ describe('a session on real UDP sockets', function () {
     assert.equal(a.controller.header().peer, before);
     assert.equal(a.controller.currentRuntime?.peerEndpoint.port, peerPort);
     assert.ok(a.controller.shownMessages.some((m) => m.level === 'error' && /does not resolve/.test(m.text) && m.text.includes(`still chatting with ${before}`)), JSON.stringify(a.controller.shownMessages));
+  });
+
+  it('a UDP Chat writing from the peer\'s host on another port is pointed out, and one click moves the chat there', async () => {
+    const a = await api();
+    const oldPort = await freePort(); // where the peer used to be: nobody there now
+    const extPort = await startExtension(oldPort);
+    a.controller.answer = (_t, actions) => actions.find((x) => x.startsWith('Chat with'));
+    const newPort = await freePort();
+    const peer = await startPeer(newPort, extPort, 'moved');
+    cleanups.push(() => peer.rt.stop());
+    await waitFor('the notice', () => a.controller.shownMessages.find((m) => m.text.includes(`A UDP Chat at 127.0.0.1:${newPort} is writing to you`)));
+    await waitFor('the chat moved', () => vscode.workspace.getConfiguration('udpChat').get('peer') === `127.0.0.1:${newPort}`);
+    await waitFor('online with it', () => a.controller.header().presence === 'online', 15_000);
   });
 
   it('"Use Any Free Port" says which port the peer must now use', async () => {
