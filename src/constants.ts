@@ -14,6 +14,8 @@ export const Commands = {
 
 export const VIEW_ID = 'udpChat.chatView';
 export const CONTEXT_ACTIVE = 'udpChat.sessionActive';
+/** A passphrase is stored (Clear Passphrase applies). */
+export const CONTEXT_HAS_PASSPHRASE = 'udpChat.hasPassphrase';
 
 export const Settings = {
   section: 'udpChat',

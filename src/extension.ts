@@ -1,6 +1,6 @@
 // Wiring only: build the objects, register commands and the view, hand disposables to VS Code.
 import * as vscode from 'vscode';
-import { Commands, OUTPUT_CHANNEL, Settings, VIEW_ID } from './constants';
+import { Commands, CONTEXT_HAS_PASSPHRASE, OUTPUT_CHANNEL, SECRET_PASSPHRASE, Settings, VIEW_ID } from './constants';
 import { ChatController } from './host/chatController';
 import { ChatViewProvider } from './host/chatViewProvider';
 import { Conversation, DEFAULT_HISTORY_LIMIT } from './host/conversation';
@@ -24,6 +24,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<UdpCha
   const historyProblem = await conversation.load();
 
   const passphrase = new PassphraseStore(context.secrets);
+  // The palette offers Clear Passphrase only when there is one.
+  const syncPassphraseContext = async () => vscode.commands.executeCommand('setContext', CONTEXT_HAS_PASSPHRASE, await passphrase.has());
+  void syncPassphraseContext();
+  context.subscriptions.push(context.secrets.onDidChange((e) => { if (e.key === SECRET_PASSPHRASE) void syncPassphraseContext(); }));
   const ctl = new ChatController(log, conversation, passphrase);
   controller = ctl;
   ctl.sessionMemory = {

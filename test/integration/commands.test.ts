@@ -44,6 +44,16 @@ describe('commands and settings', () => {
       assert.ok(props[key], key);
       assert.ok(props[key].type && props[key].markdownDescription, `${key} has type and markdownDescription`);
     }
+    // The peer first, every setting ordered and scoped.
+    const ordered = Object.keys(props).sort((x, y) => props[x].order - props[y].order);
+    assert.equal(ordered[0], 'udpChat.peer');
+    for (const key of Object.keys(props)) {
+      assert.equal(typeof props[key].order, 'number', `${key} has an order`);
+      assert.ok(['application', 'machine', 'window', 'resource', 'machine-overridable', 'language-overridable'].includes(props[key].scope), `${key} has a scope`);
+    }
+    const palette = pkg.contributes.menus.commandPalette as Array<{ command: string; when: string }>;
+    assert.equal(palette.find((m) => m.command === 'udpChat.endSession')?.when, 'udpChat.sessionActive');
+    assert.equal(palette.find((m) => m.command === 'udpChat.clearPassphrase')?.when, 'udpChat.hasPassphrase');
     assert.equal(props['udpChat.localPort'].minimum, 0);
     assert.equal(props['udpChat.localPort'].maximum, 65535);
     assert.deepEqual(pkg.extensionKind, ['ui', 'workspace']);
