@@ -19,6 +19,13 @@ const builds = [
   { ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: ['src/webview/main.ts'], outfile: 'dist/webview.js' },
 ];
 const fs = await import('node:fs');
+
+// The codicon font and its stylesheet ship in media/ (the .vsix carries media/**; dist/ only the bundles).
+fs.mkdirSync('media/codicons', { recursive: true });
+for (const file of ['codicon.css', 'codicon.ttf']) {
+  fs.copyFileSync(`node_modules/@vscode/codicons/dist/${file}`, `media/codicons/${file}`);
+}
+fs.copyFileSync('node_modules/@vscode/codicons/LICENSE', 'media/codicons/LICENSE');
 for (const [entry, out, banner] of [
   ['src/cli/main.ts', 'dist/cli.js', '#!/usr/bin/env node'],
   ['scripts/bench.ts', 'dist/bench.js'],

@@ -167,7 +167,9 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   private html(webview: vscode.Webview): string {
     const nonce = crypto.randomBytes(16).toString('base64');
     const script = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview.js'));
-    const style = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'chat.css'));
+    const styles = ['chat.css', 'entries.css', 'highContrast.css'].map((f) => webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', f)));
+    // Every icon in the view is a codicon (the font ships in media/codicons, copied there by the build).
+    const codicons = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'codicons', 'codicon.css'));
     const src = webview.cspSource;
     const csp =
       `default-src 'none'; style-src ${src}; script-src 'nonce-${nonce}'; img-src ${src}; ` +
@@ -178,7 +180,8 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${attr(csp)}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${attr(style.toString())}">
+<link rel="stylesheet" href="${attr(codicons.toString())}">
+${styles.map((s) => `<link rel="stylesheet" href="${attr(s.toString())}">`).join('\n')}
 <title>UDP Chat</title>
 </head>
 <body>

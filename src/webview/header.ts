@@ -1,0 +1,157 @@
+// The header (a banner landmark): the page heading, the session state in words, the peer and
+// whether it was heard from, this machine's addresses to tell the peer (each with Copy), the
+// plain-peer and encryption marks, and the Start / Set Peer / End actions.
+import type { HeaderInfo } from '../shared/protocol';
+import { button, el, icon, setIcon } from './dom';
+import { headingText, isRunning, localLines, normalPresence, PRESENCE_LOOK, sessionLook } from './texts';
+import { post } from './vscodeApi';
+
+/** More addresses than this hide behind a "N more" button: a machine with many interfaces must not fill the view. */
+const ADDRESSES_SHOWN = 2;
+const COPIED_MS = 1500;
+
+export interface HeaderView {
+  element: HTMLElement;
+  render(h: HeaderInfo): void;
+  /** The action to offer when the message box cannot take the focus (no peer): Set Peer, else Start. */
+  focusAction(): void;
+}
+
+export function createHeader(announce: (text: string) => void): HeaderView {
+  const header = el('header', 'chat-header');
+  header.setAttribute('aria-label', 'Session');
+  const heading = el('h1', 'visually-hidden chat-heading', 'UDP Chat');
+
+  const stateEl = el('span', 'session-state');
+  const stateIcon = icon('circle-large-outline', 'state-icon');
+  const stateText = el('span', 'session-state-text');
+  stateEl.append(stateIcon, stateText);
+
+  const peerEl = el('span', 'peer');
+  const presenceEl = el('span', 'presence');
+  const presenceIcon = icon('circle-outline', 'presence-dot');
+  const presenceText = el('span', 'presence-text');
+  presenceEl.append(presenceIcon, presenceText);
+
+  const localEl = el('div', 'local-address');
+  const plainPeerEl = el('div', 'plain-peer');
+  plainPeerEl.append(icon('warning', 'mark-icon'), el('span', 'plain-peer-text', 'Plain-text peer: delivery cannot be confirmed'));
+  const encryptionEl = el('div', 'encryption');
+  const fingerprintEl = el('code', 'fingerprint');
+  const encryptionText = el('span', 'encryption-text');
+  encryptionText.append(el('span', 'encryption-label', 'Encrypted, fingerprint '), fingerprintEl);
+  encryptionEl.append(icon('lock', 'mark-icon lock'), encryptionText);
+
+  const startBtn = button('Start', 'action action-start', () => post({ type: 'startSession' }), 'play');
+  const setPeerBtn = button('Set Peer', 'action action-set-peer', () => post({ type: 'setPeer' }), 'edit');
+  const endBtn = button('End', 'action action-end', () => post({ type: 'endSession' }), 'debug-stop');
+  const actions = el('div', 'actions');
+  actions.append(startBtn, setPeerBtn, endBtn);
+
+  const row1 = el('div', 'header-row');
+  row1.append(stateEl);
+  const row2 = el('div', 'header-row');
+  row2.append(peerEl, presenceEl);
+  header.append(heading, row1, row2, localEl, plainPeerEl, encryptionEl, actions);
+
+  /** The addresses last rendered, so a header update that does not change them keeps the buttons (and their focus). */
+  let shownKey = '';
+  let showAll = false;
+
+  function copyButton(address: string): HTMLButtonElement {
+    // A small icon button, as in VS Code's toolbars; its name and tooltip say what it copies.
+    const b = el('button', 'copy-address icon-button');
+    b.type = 'button';
+    const glyph = icon('copy', 'button-icon');
+    b.appendChild(glyph);
+    b.setAttribute('aria-label', `Copy address ${address}`);
+    b.title = `Copy ${address}`;
+    b.addEventListener('click', () => {
+      post({ type: 'copyText', text: address });
+      setIcon(glyph, 'check');
+      b.title = 'Copied';
+      announce(`Copied ${address}`);
+      setTimeout(() => {
+        setIcon(glyph, 'copy');
+        b.title = `Copy ${address}`;
+      }, COPIED_MS);
+    });
+    return b;
+  }
+
+  function renderLocal(h: HeaderInfo): void {
+    const { addresses, listening } = localLines(h);
+    const key = JSON.stringify([addresses, listening, showAll]);
+    if (key === shownKey) return;
+    shownKey = key;
+    const rows: HTMLElement[] = [];
+    const shown = showAll ? addresses : addresses.slice(0, ADDRESSES_SHOWN);
+    shown.forEach((address, i) => {
+      const row = el('div', 'address-row');
+      row.append(
+        el('span', 'address-label', i === 0 ? 'Your address:' : 'or'),
+        el('bdi', 'address', address),
+        copyButton(address),
+      );
+      rows.push(row);
+    });
+    if (addresses.length > shown.length) {
+      const more = button(`${addresses.length - shown.length} more`, 'more-addresses', () => {
+        showAll = true;
+        renderLocal(h);
+        localEl.querySelectorAll<HTMLButtonElement>('.copy-address')[shown.length]?.focus();
+      }, 'chevron-down');
+      more.setAttribute('aria-label', `${addresses.length - shown.length} more addresses`);
+      rows.push(more);
+    }
+    if (listening) rows.push(el('div', 'listening', `Listening on ${listening}`));
+    localEl.replaceChildren(...rows);
+    localEl.hidden = rows.length === 0;
+  }
+
+  function render(h: HeaderInfo): void {
+    document.body.dataset.state = h.state;
+    heading.textContent = headingText(h);
+    const look = sessionLook(h);
+    stateEl.dataset.state = h.state;
+    stateEl.dataset.tone = h.state === 'active' ? (normalPresence(h.presence) === 'online' ? 'ok' : 'waiting') : h.state;
+    setIcon(stateIcon, look.icon);
+    stateIcon.classList.toggle('codicon-modifier-spin', h.state === 'starting');
+    stateText.textContent = look.text;
+
+    const presence = normalPresence(h.presence);
+    presenceEl.className = `presence presence-${presence}`;
+    presenceEl.dataset.presence = presence;
+    setIcon(presenceIcon, PRESENCE_LOOK[presence].icon);
+    presenceText.textContent = PRESENCE_LOOK[presence].text;
+    // Whether the peer was heard from means something only while a session runs.
+    presenceEl.hidden = !isRunning(h) || !h.peer;
+
+    if (h.peer) {
+      // The peer chooses its name: isolate it so bidi controls in it cannot reorder the address.
+      const parts: (string | Node)[] = ['Peer '];
+      if (h.peerName) parts.push(el('bdi', 'peer-name', h.peerName), ' ');
+      parts.push('(', el('bdi', 'peer-address', h.peer), ')');
+      peerEl.replaceChildren(...parts);
+    } else {
+      peerEl.textContent = 'No peer set';
+    }
+    renderLocal(h);
+    plainPeerEl.hidden = !h.plainPeer;
+    encryptionEl.hidden = !h.encrypted;
+    fingerprintEl.textContent = h.fingerprint;
+    const running = isRunning(h);
+    startBtn.hidden = running;
+    endBtn.hidden = !running;
+    setPeerBtn.hidden = h.state === 'starting';
+    // Without a peer, Set Peer is the next step: it gets the primary look.
+    setPeerBtn.classList.toggle('primary', !h.peer);
+    startBtn.classList.toggle('secondary', !h.peer);
+  }
+
+  function focusAction(): void {
+    (setPeerBtn.classList.contains('primary') || startBtn.hidden ? setPeerBtn : startBtn).focus();
+  }
+
+  return { element: header, render, focusAction };
+}

@@ -1,0 +1,40 @@
+// The one handle on the webview API (acquireVsCodeApi may be called once per document) and the
+// state VS Code keeps for this view while it is hidden.
+import type { WebviewToHost } from '../shared/protocol';
+
+export interface WebviewState {
+  draft: string;
+  scrollTop: number;
+  /** The user was at the bottom: restore there rather than at a pixel offset. */
+  atBottom: boolean;
+  /** Pixels between the view's bottom edge and the end of the list: stable while older history is prepended. */
+  fromBottom?: number;
+}
+
+interface VsCodeApi {
+  postMessage(msg: WebviewToHost): void;
+  getState(): WebviewState | undefined;
+  setState(state: WebviewState): void;
+}
+
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const api = acquireVsCodeApi();
+
+/** What VS Code kept from the last document of this view, if anything. */
+export const saved: Partial<WebviewState> | undefined = api.getState();
+
+export const state: WebviewState = {
+  draft: typeof saved?.draft === 'string' ? saved.draft : '',
+  scrollTop: typeof saved?.scrollTop === 'number' ? saved.scrollTop : 0,
+  atBottom: saved?.atBottom !== false,
+  fromBottom: typeof saved?.fromBottom === 'number' && saved.fromBottom >= 0 ? saved.fromBottom : undefined,
+};
+
+export function post(msg: WebviewToHost): void {
+  api.postMessage(msg);
+}
+
+export function saveState(): void {
+  api.setState(state);
+}
