@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Browser, ConsoleMessage, FrameLocator, Page } from 'playwright-core';
+import type { Browser, ConsoleMessage, Frame, FrameLocator, Page } from 'playwright-core';
 
 export const repoRoot = path.resolve(__dirname, '..', '..', '..');
 export const resultsDir = path.join(repoRoot, 'test-results');
@@ -61,6 +61,11 @@ export interface VsCode {
   runCommand(title: string, timeoutMs?: number): Promise<void>;
   /** The content frame of the extension's webview view; `index` picks among several. */
   chatFrame(index?: number): FrameLocator;
+  /**
+   * The chat view's document as a Playwright Frame (chatFrame is a locator into the same document):
+   * for string evaluation, e.g. loading axe-core, which a script tag could not do under the view's CSP.
+   */
+  chatDocument(index?: number): Promise<Frame>;
   /** Waits until a webview of this extension holds `selector` (default: any element) and returns its frame. */
   waitForChatFrame(selector?: string, timeoutMs?: number): Promise<FrameLocator>;
   /** Saves test-results/<name>.png and returns its path. */
@@ -137,6 +142,12 @@ export async function openVsCode(opts: OpenOptions = {}): Promise<VsCode> {
       },
       chatFrame(index = 0) {
         return page.locator(webviewSelector).nth(index).contentFrame().locator('#active-frame').contentFrame();
+      },
+      async chatDocument(index = 0) {
+        const handle = await page.locator(webviewSelector).nth(index).contentFrame().locator('#active-frame').elementHandle({ timeout: 10_000 });
+        const frame = await handle.contentFrame();
+        if (!frame) throw new Error('the chat webview has no document');
+        return frame;
       },
       async waitForChatFrame(selector = 'body *', timeoutMs = 30_000) {
         const deadline = Date.now() + timeoutMs;

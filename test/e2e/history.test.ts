@@ -42,7 +42,8 @@ describe('e2e history: 10,000 entries and the draft', function () {
 
   before(async () => {
     // Keep all 10,000 (the default limit would drop the oldest as soon as a notice is added).
-    vscode = await openVsCode({ workspaceSettings: { 'udpChat.historyLimit': 20_000 } });
+    // A peer is set (no session runs): without one the message box is disabled, and the draft test types in it.
+    vscode = await openVsCode({ workspaceSettings: { 'udpChat.historyLimit': 20_000, 'udpChat.peer': '127.0.0.1:9' } });
   });
   after(async () => { await vscode?.close(); });
 
@@ -70,7 +71,7 @@ describe('e2e history: 10,000 entries and the draft', function () {
     // It opens at the newest entry; scrolling to the top shows the first one.
     const last = frame.locator('#messages .entry').last();
     assert.ok(await last.evaluate((e) => { const r = e.getBoundingClientRect(); const l = e.parentElement!.getBoundingClientRect(); return r.bottom <= l.bottom + 1 && r.bottom > l.top; }), 'the newest entry is not in view at open');
-    // As a user does it: focus the log, press Home (the log is keyboard-scrollable).
+    // As a user does it: focus the log (it hands the focus to its entry), press Home (the list moves to its first entry).
     await frame.getByRole('log', { name: 'Conversation' }).focus();
     await v.page.keyboard.press('Home');
     const first = frame.locator('#messages .entry').first();

@@ -25,15 +25,26 @@ function focusInChat(frame: FrameLocator) {
   return frame.locator('body').evaluate(() => {
     const el = document.activeElement as HTMLElement | null;
     const cs = el ? getComputedStyle(el) : undefined;
+    const entry = el?.closest<HTMLElement>('#messages .entry');
     return {
       hasFocus: document.hasFocus(),
       tag: el?.tagName.toLowerCase() ?? '',
+      role: el?.getAttribute('role') ?? '',
       label: (el?.getAttribute('aria-label') ?? (el === document.body ? '' : el?.textContent?.trim()) ?? '').slice(0, 40),
       outline: cs ? `${cs.outlineStyle} ${cs.outlineWidth} ${cs.outlineColor}` : '',
       boxShadow: cs?.boxShadow ?? 'none',
+      /** Which entry of the list holds the focus (index among the entries), -1 outside the list. */
+      entry: entry ? Array.from(document.querySelectorAll('#messages .entry')).indexOf(entry) : -1,
+      /** The focus is on the entry itself, not on a control inside it. */
+      onEntry: !!entry && entry === el,
+      entries: document.querySelectorAll('#messages .entry').length,
+      inHeader: !!el?.closest('.chat-header'),
     };
   });
 }
+
+type Focus = Awaited<ReturnType<typeof focusInChat>>;
+const describe1 = (f: Focus) => `<${f.tag}${f.role ? ` role=${f.role}` : ''}> ${JSON.stringify(f.label)}${f.entry >= 0 ? ` (entry ${f.entry}${f.onEntry ? '' : ', inside'})` : ''}`;
 
 function visiblyFocused(f: { outline: string; boxShadow: string }): boolean {
   const [style, width] = f.outline.split(' ');
@@ -95,6 +106,75 @@ describe('e2e keyboard only', function () {
     await page.keyboard.type('typed without a mouse');
     await page.keyboard.press('Enter');
     await p.waitReceived('typed without a mouse');
+
+    // The message list is one Tab stop: Shift+Tab from the Message box lands on the newest entry.
+    p.send('a reply with a link: https://example.com/keys');
+    p.send('the newest reply');
+    await frame.locator('#messages .entry-peer', { hasText: 'the newest reply' }).waitFor({ timeout: 10_000 });
+    const box = frame.getByRole('textbox', { name: 'Message' });
+    await box.focus();
+    await page.keyboard.press('Shift+Tab');
+    let f = await focusInChat(frame);
+    assert.ok(f.onEntry && f.entry === f.entries - 1, `Shift+Tab from the Message box lands on ${describe1(f)}, not the newest entry (${f.entries - 1})`);
+    assert.equal(f.role, 'article');
+    assert.match(f.label, /^Key Peer, \d\d:\d\d: the newest reply/);
+    assert.ok(visiblyFocused(f), `the focused entry shows no focus indicator (outline ${f.outline})`);
+    await v.screenshot('e2e-keyboard-list');
+
+    // Arrows move between entries like VS Code's lists; Home/End go to the ends.
+    const newest = f.entry;
+    await page.keyboard.press('ArrowUp');
+    f = await focusInChat(frame);
+    assert.ok(f.onEntry && f.entry === newest - 1, `ArrowUp went to ${describe1(f)}`);
+    assert.match(f.label, /a reply with a link/);
+    await page.keyboard.press('Home');
+    f = await focusInChat(frame);
+    assert.ok(f.onEntry && f.entry === 0, `Home went to ${describe1(f)}`);
+    await page.keyboard.press('ArrowUp');
+    assert.equal((await focusInChat(frame)).entry, 0, 'ArrowUp on the first entry moved');
+    await page.keyboard.press('End');
+    f = await focusInChat(frame);
+    assert.ok(f.onEntry && f.entry === newest, `End went to ${describe1(f)}`);
+    await page.keyboard.press('ArrowDown');
+    assert.equal((await focusInChat(frame)).entry, newest, 'ArrowDown on the newest entry moved');
+
+    // An entry's controls are Tab stops only while it has the focus: the link entry's link, then out to the Message box.
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.press('Tab');
+    f = await focusInChat(frame);
+    assert.ok(f.tag === 'a' && f.entry === newest - 1, `Tab from the link entry went to ${describe1(f)}, not its link`);
+    assert.ok(visiblyFocused(f), 'the focused link shows no focus indicator');
+    await page.keyboard.press('Tab');
+    f = await focusInChat(frame);
+    assert.equal(f.tag, 'textarea', `Tab after the entry's last control went to ${describe1(f)}, not out of the list to the Message box`);
+    // Back in: the entry the user was on, not its link and not the newest.
+    await page.keyboard.press('Shift+Tab');
+    f = await focusInChat(frame);
+    assert.ok(f.onEntry && f.entry === newest - 1, `Shift+Tab back into the list went to ${describe1(f)}`);
+    // Enter goes into the entry's controls; Escape comes back to the entry.
+    await page.keyboard.press('Enter');
+    f = await focusInChat(frame);
+    assert.ok(f.tag === 'a' && f.entry === newest - 1, `Enter on the entry went to ${describe1(f)}`);
+    await page.keyboard.press('Escape');
+    f = await focusInChat(frame);
+    assert.ok(f.onEntry && f.entry === newest - 1, `Escape in the link went to ${describe1(f)}`);
+    // Shift+Tab from the list goes to the header.
+    await page.keyboard.press('Shift+Tab');
+    f = await focusInChat(frame);
+    assert.ok(f.inHeader, `Shift+Tab from the list went to ${describe1(f)}, not the header`);
+
+    // A full Tab walk from the header to the Message box passes through the list exactly once.
+    const walk: Focus[] = [];
+    for (let i = 0; i < 20; i++) {
+      await page.keyboard.press('Tab');
+      f = await focusInChat(frame);
+      walk.push(f);
+      if (f.tag === 'textarea') break;
+    }
+    console.log(`      Tab stops from the header to the Message box: ${walk.map(describe1).join(' → ')}`);
+    assert.equal(walk[walk.length - 1]?.tag, 'textarea', 'Tab never reached the Message box');
+    assert.equal(walk.filter((w) => w.onEntry).length, 1, `the list took ${walk.filter((w) => w.onEntry).length} Tab stops`);
+    assert.ok(walk.every((w) => w.entry < 0 || w.entry === newest - 1), 'Tab reached a control of an entry that does not have the focus');
 
     // Shift+Tab walks back through the view; every stop shows where the focus is.
     const stops: string[] = [];
