@@ -84,7 +84,7 @@ describe('e2e chat view: first steps, state line, addresses, code', function () 
 
   it('without a peer: guidance, a disabled message box that says why, Set Peer as the next step', async () => {
     const v = vscode!;
-    await v.runCommand('UDP Chat: Open Chat');
+    await v.runCommand('UDP Chat: Focus on Chat View');
     const f = frame = await v.waitForChatFrame('.empty-state:not([hidden])', 30_000);
     assert.equal((await f.locator('.empty-state').innerText()).replace(/\s+/g, ' ').trim(),
       "No peer yet. Set your peer's address with Set Peer, then Start — or just start typing once a peer is set.");

@@ -62,7 +62,7 @@ describe('e2e themes: every kind of entry readable in dark, light and high contr
 
   it('the empty view says what to do first, readably in each theme', async () => {
     const v = vscode!;
-    await v.runCommand('UDP Chat: Open Chat');
+    await v.runCommand('UDP Chat: Focus on Chat View');
     const f = await v.waitForChatFrame('.empty-state:not([hidden])', 30_000);
     const guidance = (await f.locator('.empty-state').innerText()).replace(/\s+/g, ' ');
     assert.match(guidance, new RegExp(`Ready to chat with 127\\.0\\.0\\.1:${peer!.port}\\. Press Start — or just type a message: Enter starts the chat and sends it\\.`));
