@@ -9,7 +9,8 @@ export const Commands = {
   setPassphrase: 'udpChat.setPassphrase',
   clearPassphrase: 'udpChat.clearPassphrase',
   clearHistory: 'udpChat.clearHistory',
-  focus: 'udpChat.focus',
+  /** VS Code's own command for the view (there is no "Open Chat" of ours: it duplicated it). */
+  focusView: 'udpChat.chatView.focus',
 } as const;
 
 export const VIEW_ID = 'udpChat.chatView';

@@ -67,7 +67,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<UdpCha
       const pick = await vscode.window.showWarningMessage('Delete the chat history of this workspace?', { modal: true }, 'Clear History');
       if (pick) ctl.clearHistory();
     })),
-    vscode.commands.registerCommand(Commands.focus, guard(async () => { await view.reveal(false); view.focusInput(); })),
     vscode.commands.registerCommand(Commands.setPassphrase, (arg?: unknown) => guard(async () => {
       if (await passphrase.set(typeof arg === 'string' ? arg : undefined)) ctl.securityChanged('set');
     })()),

@@ -83,7 +83,7 @@ export class ChatController implements vscode.Disposable {
   ) {
     this.statusBar = vscode.window.createStatusBarItem('udpChat.status', vscode.StatusBarAlignment.Right, 100);
     this.statusBar.name = 'UDP Chat';
-    this.statusBar.command = Commands.focus;
+    this.statusBar.command = Commands.focusView;
     this.disposables.push(this.statusBar);
     this.disposables.push(vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(`${Settings.section}.${Settings.peer}`)) void this.onPeerSettingChanged();
@@ -139,6 +139,8 @@ export class ChatController implements vscode.Disposable {
     // view first moved the focus into it, and the address typed in the input box went nowhere).
     if (!opts.restore && !this.runtime && !this.starting && !this.configuredPeerText()) {
       if (!(await this.setPeer())) {
+        // Cancelled: the view still opens, with its guidance, without a session.
+        await this.view?.reveal(false);
         this.show('warning', 'UDP Chat needs a peer address to start. Run "UDP Chat: Set Peer Address".', ['Set Peer Address'], async () => {
           if (await this.setPeer()) await this.start(opts);
         });
@@ -400,6 +402,8 @@ export class ChatController implements vscode.Disposable {
     const entry = this.conversation.get(id);
     if (!entry || entry.kind !== 'own') return;
     if (!this.runtime) {
+      // Starting sends what waits for this peer, this message with it.
+      if (entry.status === 'unsent' && this.configuredPeerText()) { void this.start(); return; }
       this.show('warning', 'UDP Chat: start the session first, then retry.', ['Start UDP Chat'], async () => {
         if (await this.start()) this.retry(id);
       });

@@ -218,6 +218,7 @@ function isValidMessage(raw: unknown): raw is WebviewToHost {
       return true;
     case 'sendMessage':
     case 'saveDraft':
+    case 'copyText':
       return isStr(m.text);
     case 'retryMessage':
     case 'openCode':

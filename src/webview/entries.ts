@@ -109,6 +109,8 @@ export function renderStatus(statusEl: HTMLElement, id: string, status: Delivery
   statusEl.dataset.status = status;
   statusEl.replaceChildren(icon(look.icon, 'status-icon'), el('span', 'status-text', look.text));
   if (status === 'failed') statusEl.appendChild(button('Retry', 'retry', () => post({ type: 'retryMessage', id }), 'refresh'));
+  // "Not sent" (typed with no session): it also goes out by itself when a session starts.
+  else if (status === 'unsent') statusEl.appendChild(button('Send', 'retry', () => post({ type: 'retryMessage', id }), 'send'));
 }
 
 function renderCode(entry: ChatEntry, hooks: EntryHooks): HTMLElement | undefined {

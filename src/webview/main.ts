@@ -305,6 +305,12 @@ function handle(msg: HostToWebview): void {
   }
 }
 
+// VS Code's own "Focus on Chat View" focuses the webview document: the keyboard goes on to the
+// message box, so typing right after it lands there (as "Open Chat" did before it was dropped).
+window.addEventListener('focus', () => {
+  if (!document.activeElement || document.activeElement === document.body) focusInput();
+});
+
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
   const msg = event.data;
   if (typeof msg !== 'object' || msg === null || typeof (msg as { type?: unknown }).type !== 'string') return;

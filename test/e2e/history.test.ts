@@ -54,7 +54,7 @@ describe('e2e history: 10,000 entries and the draft', function () {
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, 'history.json'), JSON.stringify({ version: 1, entries: makeHistory(COUNT) }));
 
-    await v.runCommand('UDP Chat: Open Chat');
+    await v.runCommand('UDP Chat: Focus on Chat View');
     const frame = await v.waitForChatFrame('body[data-render-count]', 60_000);
     const seen = Date.now();
     const body = frame.locator('body');
@@ -98,7 +98,7 @@ describe('e2e history: 10,000 entries and the draft', function () {
     await v.page.locator('.part.sidebar .pane-header', { hasText: /workspace/i }).first().waitFor({ timeout: 15_000 });
     await waitFor('the chat webview to be hidden', async () => !(await box().isVisible().catch(() => false)), 10_000);
 
-    await v.runCommand('UDP Chat: Open Chat');
+    await v.runCommand('UDP Chat: Focus on Chat View');
     frame = await v.waitForChatFrame('textarea.message-input', 30_000);
     await waitFor('the draft to come back after hide/show', async () => (await box().inputValue().catch(() => '')) === draft, 10_000)
       .catch(async () => assert.fail(`draft after hide/show: ${JSON.stringify(await box().inputValue().catch(() => '(none)'))}`));
@@ -107,7 +107,7 @@ describe('e2e history: 10,000 entries and the draft', function () {
     await v.page.waitForTimeout(1000);
     await v.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
     frame = await v.waitForChatFrame('body[data-render-count]', 60_000).catch(async () => {
-      await v.runCommand('UDP Chat: Open Chat');
+      await v.runCommand('UDP Chat: Focus on Chat View');
       return v.waitForChatFrame('body[data-render-count]', 60_000);
     });
     const again = Number(await frame.locator('body').getAttribute('data-render-count'));

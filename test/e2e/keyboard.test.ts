@@ -89,8 +89,8 @@ describe('e2e keyboard only', function () {
     assert.equal(await log.getAttribute('aria-live'), 'polite');
     assert.equal(await frame.getByRole('button', { name: 'Send' }).count(), 1, 'no Send button');
 
-    // "Open Chat" moves the keyboard into the chat; Tab reaches the Message box from wherever it lands.
-    await paletteByKeys(page, 'UDP Chat: Open Chat');
+    // "Focus on Chat View" moves the keyboard into the chat; Tab reaches the Message box from wherever it lands.
+    await paletteByKeys(page, 'UDP Chat: Focus on Chat View');
     await waitFor('focus inside the chat webview', async () => (await focusInChat(frame)).hasFocus, 10_000);
     const path: string[] = [];
     let focused = await focusInChat(frame);
@@ -197,16 +197,16 @@ describe('e2e keyboard only', function () {
     await waitFor('the typed text in the editor', async () => (await page.locator('.part.editor .view-lines').innerText()).replace(/\u00a0/g, ' ').includes('back in the editor'), 5_000);
   });
 
-  it('"UDP Chat: Open Chat" puts the caret in the Message box, so typing goes there', async () => {
+  it('"UDP Chat: Focus on Chat View" puts the caret in the Message box, so typing goes there', async () => {
     const v = vscode!;
     const { page } = v;
     const frame = v.chatFrame();
     // Start from the editor (the previous test leaves the focus there).
     await page.keyboard.press('Control+1');
-    await paletteByKeys(page, 'UDP Chat: Open Chat');
+    await paletteByKeys(page, 'UDP Chat: Focus on Chat View');
     await waitFor('focus inside the chat webview', async () => (await focusInChat(frame)).hasFocus, 10_000);
     const f = await waitFor('focus on an element', async () => { const x = await focusInChat(frame); return x.tag !== 'body' && x; }, 3_000).catch(() => focusInChat(frame));
     assert.deepEqual({ tag: f.tag, label: f.label }, { tag: 'textarea', label: 'Message' },
-      `after "UDP Chat: Open Chat" the keyboard focus is on <${f.tag}> ${JSON.stringify(f.label)}, not in the Message box: a keyboard user's typing goes nowhere`);
+      `after "UDP Chat: Focus on Chat View" the keyboard focus is on <${f.tag}> ${JSON.stringify(f.label)}, not in the Message box: a keyboard user's typing goes nowhere`);
   });
 });

@@ -31,7 +31,7 @@ describe('e2e reload: the offline queue and the session survive a window reload'
     await v.page.waitForTimeout(1000);
     await v.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
     frame = await v.waitForChatFrame('#messages', 60_000).catch(async () => {
-      await v.runCommand('UDP Chat: Open Chat', 60_000);
+      await v.runCommand('UDP Chat: Focus on Chat View', 60_000);
       return v.waitForChatFrame('#messages', 30_000);
     });
     // The session resumed by itself (no Start). It is a new start, so the peer's address is unknown
@@ -71,7 +71,7 @@ describe('e2e reload: the offline queue and the session survive a window reload'
       await v.page.waitForTimeout(1000);
       await v.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
       frame = await v.waitForChatFrame('#messages', 60_000).catch(async () => {
-        await v.runCommand('UDP Chat: Open Chat', 60_000);
+        await v.runCommand('UDP Chat: Focus on Chat View', 60_000);
         return v.waitForChatFrame('#messages', 30_000);
       });
       wire.cutToExt = false;

@@ -10,7 +10,7 @@ describe('commands and settings', () => {
   it('registers every command', async () => {
     await api();
     const all = await vscode.commands.getCommands(true);
-    for (const c of ['udpChat.start', 'udpChat.setPeer', 'udpChat.endSession', 'udpChat.sendSelection', 'udpChat.clearHistory', 'udpChat.focus']) {
+    for (const c of ['udpChat.start', 'udpChat.setPeer', 'udpChat.endSession', 'udpChat.sendSelection', 'udpChat.clearHistory', 'udpChat.chatView.focus']) {
       assert.ok(all.includes(c), `${c} missing`);
     }
   });
