@@ -218,6 +218,12 @@ function onSnapshot(msg: Extract<HostToWebview, { type: 'didSnapshot' }>): void 
   }
   scroller.keepPinned();
   composer.offerHostDraft(msg.draft);
+  snapshotSeen = true;
+  if (focusPending) {
+    focusPending = false;
+    // Only if nothing else took the focus meanwhile.
+    if (!document.activeElement || document.activeElement === document.body) focusInput();
+  }
   const count = entries.length;
   const generation = backlogGeneration;
   // Two frames: the first callback runs before the paint that shows the new list, the second after it.
@@ -272,7 +278,15 @@ function onChangeStatus(id: string, status: DeliveryStatus): void {
   if (hadFocus && !statusEl.contains(document.activeElement)) item.focus({ preventScroll: true });
 }
 
+/** Until the first snapshot, the header (and so whether the box is enabled) is not known yet. */
+let snapshotSeen = false;
+let focusPending = false;
+
 function focusInput(): void {
+  if (!snapshotSeen) {
+    focusPending = true;
+    return;
+  }
   // No peer: the box is disabled, and Set Peer is what to do next.
   if (!composer.focus()) headerView.focusAction();
 }

@@ -5,7 +5,7 @@ import {
 } from './a11y';
 import { openVsCode, type ThemeKind, type VsCode } from './harness';
 import { buildShowcase, REQUIRED_EMPTY_KINDS, REQUIRED_KINDS, showMarkedHeader } from './showcase';
-import { chatSettings, freeUdpPort, TestPeer } from './support';
+import { chatSettings, freeUdpPort, TestPeer, waitFor } from './support';
 
 /** Body class VS Code gives the webview document per theme kind. */
 const WEBVIEW_BODY_CLASS: Record<ThemeKind, string> = {
@@ -68,6 +68,9 @@ describe('e2e themes: every kind of entry readable in dark, light and high contr
     assert.match(guidance, new RegExp(`Ready to chat with 127\\.0\\.0\\.1:${peer!.port}\\. Press Start — or just type a message: Enter starts the chat and sends it\\.`));
     const box = f.getByRole('textbox', { name: 'Message' });
     assert.equal(await box.isEnabled(), true, 'with a peer set, the message box is enabled before the chat starts');
+    // A view opened fresh puts the caret in the message box (not on a header button) once it knows the peer.
+    await waitFor('the caret in the message box of the new view', () => box.evaluate((b) => document.activeElement === b), 5_000)
+      .catch(async () => assert.fail(`the focus is on ${await f.locator('body').evaluate(() => document.activeElement?.outerHTML.slice(0, 80))}`));
     const hintId = await box.getAttribute('aria-describedby');
     assert.ok(hintId, 'the message box has no description');
     assert.equal(await f.locator(`#${hintId}`).innerText(), 'Not started: Enter starts the chat and sends.');
