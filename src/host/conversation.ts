@@ -79,21 +79,20 @@ export class Conversation {
 
   get(id: string): ChatEntry | undefined { return this.byId.get(id); }
 
-  setStatus(id: string, status: DeliveryStatus): boolean {
+  setStatus(id: string, status: DeliveryStatus): boolean { return this.update(id, 'status', status); }
+
+  setUid(id: string, uid: string): void { this.update(id, 'uid', uid); }
+
+  setTo(id: string, to: string): void { this.update(id, 'to', to); }
+
+  /** Changes one field of an entry and journals the change (one small record). */
+  private update<K extends 'status' | 'uid' | 'to'>(id: string, key: K, value: NonNullable<ChatEntry[K]>): boolean {
     const e = this.byId.get(id);
-    if (!e || e.status === status) return false;
-    e.status = status;
-    this.records.push({ set: { id, status } });
+    if (!e || e[key] === value) return false;
+    e[key] = value;
+    this.records.push({ set: { id, [key]: value } });
     this.scheduleSave();
     return true;
-  }
-
-  setUid(id: string, uid: string): void {
-    const e = this.byId.get(id);
-    if (!e || e.uid === uid) return;
-    e.uid = uid;
-    this.records.push({ set: { id, uid } });
-    this.scheduleSave();
   }
 
   /** Uids of the peer's messages in the history, newest last (what must not be shown twice). */
@@ -113,14 +112,6 @@ export class Conversation {
   /** The offline queue plus messages typed while no session ran ("not sent"): what a new session sends. */
   waiting(): ChatEntry[] {
     return this.entries.filter(isPending);
-  }
-
-  setTo(id: string, to: string): void {
-    const e = this.byId.get(id);
-    if (!e || e.to === to) return;
-    e.to = to;
-    this.records.push({ set: { id, to } });
-    this.scheduleSave();
   }
 
   /** Size of the kept entries as stored (JSON), for the byte cap. */

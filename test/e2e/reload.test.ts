@@ -1,6 +1,19 @@
 import * as assert from 'node:assert/strict';
+import type { FrameLocator } from 'playwright-core';
 import { openVsCode, type VsCode } from './harness';
 import { chatSettings, CuttableWire, expectStatus, freeUdpPort, ownEntry, startChat, TestPeer, typeAndSend, waitFor } from './support';
+
+/** Developer: Reload Window, then the chat view as it comes back by itself (or opened, if it does not). */
+async function reloadWindow(v: VsCode): Promise<FrameLocator> {
+  await v.runCommand('Developer: Reload Window');
+  // The old workbench is still on the page for a moment.
+  await v.page.waitForTimeout(1000);
+  await v.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+  return v.waitForChatFrame('#messages', 60_000).catch(async () => {
+    await v.runCommand('UDP Chat: Focus on Chat View', 60_000);
+    return v.waitForChatFrame('#messages', 30_000);
+  });
+}
 
 // The offline queue survives a window reload: the session resumes by itself, and the queued
 // message goes out once the peer is back.
@@ -26,14 +39,7 @@ describe('e2e reload: the offline queue and the session survive a window reload'
     await typeAndSend(frame, 'queued across a reload');
     await expectStatus(frame, 'queued across a reload', 'queued', 5_000);
 
-    await v.runCommand('Developer: Reload Window');
-    // The old workbench is still on the page for a moment; the chat view comes back by itself.
-    await v.page.waitForTimeout(1000);
-    await v.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-    frame = await v.waitForChatFrame('#messages', 60_000).catch(async () => {
-      await v.runCommand('UDP Chat: Focus on Chat View', 60_000);
-      return v.waitForChatFrame('#messages', 30_000);
-    });
+    frame = await reloadWindow(v);
     // The session resumed by itself (no Start). It is a new start, so the peer's address is unknown
     // again: after the greeting, the message goes as text (first contact, PROTOCOL.md §8.1), kept
     // to be delivered reliably if the peer turns out to run UDP Chat.
@@ -67,13 +73,7 @@ describe('e2e reload: the offline queue and the session survive a window reload'
       await peer.waitReceived('shown but unacknowledged');
       await expectStatus(frame, 'shown but unacknowledged', 'sending', 5_000);
 
-      await v.runCommand('Developer: Reload Window');
-      await v.page.waitForTimeout(1000);
-      await v.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-      frame = await v.waitForChatFrame('#messages', 60_000).catch(async () => {
-        await v.runCommand('UDP Chat: Focus on Chat View', 60_000);
-        return v.waitForChatFrame('#messages', 30_000);
-      });
+      frame = await reloadWindow(v);
       wire.cutToExt = false;
       // The resumed session sends it again (same uid); the peer acknowledges without showing it again.
       await expectStatus(frame, 'shown but unacknowledged', 'delivered', 40_000);
