@@ -1,12 +1,18 @@
-// Noise_NNpsk0_25519_ChaChaPoly_SHA256 (Noise Protocol Framework, revision 34), with Node's crypto only.
+// Noise Protocol Framework (revision 34) handshakes over 25519 / ChaChaPoly / SHA256, with Node's crypto only.
+// HandshakeState runs any pattern in noisePatterns.ts (XX, IK, XXpsk3, IKpsk2, NNpsk0). The chat session
+// itself uses NNpsk0 through the Initiator / respond wrappers:
 //   -> psk, e
 //   <- e, ee
 // The psk comes from the shared passphrase (scrypt); ephemeral X25519 on both sides gives forward secrecy.
 import * as crypto from 'node:crypto';
+import type { Pattern, PatternName, Token } from './noisePatterns';
+import { isPatternName, needsLocalStatic, needsRemoteStatic, PATTERNS, protocolNameOf, usesPsk } from './noisePatterns';
 
-export const PROTOCOL_NAME = 'Noise_NNpsk0_25519_ChaChaPoly_SHA256';
+/** The protocol of the chat session (Initiator / respond). */
+export const PROTOCOL_NAME = protocolNameOf('NNpsk0');
 const HASHLEN = 32;
 const DHLEN = 32;
+const PSKLEN = 32;
 export const TAGLEN = 16;
 const X25519_SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
 
@@ -77,6 +83,11 @@ export function keyPairFromPrivate(raw: Buffer): KeyPair {
   return { privateKey, publicRaw: Buffer.from(der.subarray(der.length - DHLEN)) };
 }
 
+/** The raw 32-byte public key, as sent on the wire and passed as `rs`. */
+export function publicKeyOf(kp: KeyPair): Buffer {
+  return Buffer.from(kp.publicRaw);
+}
+
 export function dh(priv: crypto.KeyObject, publicRaw: Buffer): Buffer {
   if (publicRaw.length !== DHLEN) throw new NoiseError('bad public key length');
   let out: Buffer;
@@ -99,12 +110,14 @@ class SymmetricState {
   private k: Buffer | undefined;
   private n = 0n;
 
-  constructor(prologue: Buffer) {
-    const name = Buffer.from(PROTOCOL_NAME, 'ascii');
+  constructor(protocolName: string, prologue: Buffer) {
+    const name = Buffer.from(protocolName, 'ascii');
     this.h = name.length <= HASHLEN ? Buffer.concat([name, Buffer.alloc(HASHLEN - name.length)]) : sha256(name);
     this.ck = this.h;
     this.mixHash(prologue);
   }
+
+  hasKey(): boolean { return this.k !== undefined; }
 
   mixHash(data: Buffer): void { this.h = sha256(this.h, data); }
 
@@ -124,14 +137,14 @@ class SymmetricState {
   }
 
   encryptAndHash(plaintext: Buffer): Buffer {
-    if (!this.k) { this.mixHash(plaintext); return plaintext; }
+    if (!this.k) { this.mixHash(plaintext); return Buffer.from(plaintext); }
     const c = aeadEncrypt(this.k, this.n++, this.h, plaintext);
     this.mixHash(c);
     return c;
   }
 
   decryptAndHash(ciphertext: Buffer): Buffer {
-    if (!this.k) { this.mixHash(ciphertext); return ciphertext; }
+    if (!this.k) { this.mixHash(ciphertext); return Buffer.from(ciphertext); }
     const p = aeadDecrypt(this.k, this.n++, this.h, ciphertext);
     if (!p) throw new NoiseError('handshake authentication failed');
     this.mixHash(ciphertext);
@@ -162,53 +175,215 @@ export interface TransportKeys {
   handshakeHash: Buffer;
 }
 
+export type { PatternName } from './noisePatterns';
+
+export interface HandshakeOptions {
+  pattern: PatternName;
+  initiator: boolean;
+  prologue: Buffer;
+  /** Local static key pair: required exactly when the pattern uses this side's static key (XX, IK and their psk forms). */
+  s?: KeyPair;
+  /** Remote static public key, 32 raw bytes: required exactly when it is a pre-message (IK and IKpsk2 initiator). */
+  rs?: Buffer;
+  /** 32 bytes: required exactly for psk patterns. */
+  psk?: Buffer;
+  /** Ephemeral key pair to use instead of a fresh one: for test vectors only. */
+  e?: KeyPair;
+}
+
+/** Noise §5.3 limit on any message, handshake or transport. */
+export const MAX_MESSAGE_LEN = 65535;
+
+/** Everything a message changes; copied before each message so that a failure changes nothing. */
+interface Progress {
+  ss: SymmetricState;
+  e: KeyPair | undefined;
+  re: Buffer | undefined;
+  rs: Buffer | undefined;
+  index: number;
+}
+
+function copyProgress(p: Progress): Progress {
+  return { ...p, ss: p.ss.clone() };
+}
+
+/** Noise §5.3 HandshakeState for the patterns in noisePatterns.ts. */
+export class HandshakeState {
+  private readonly pattern: Pattern;
+  private readonly initiator: boolean;
+  private readonly s: KeyPair | undefined;
+  private readonly psk: Buffer | undefined;
+  private readonly fixedE: KeyPair | undefined;
+  private readonly pskMode: boolean;
+  private progress: Progress;
+
+  constructor(opts: HandshakeOptions) {
+    if (!isPatternName(opts.pattern)) throw new NoiseError(`unknown handshake pattern: ${String(opts.pattern)}`);
+    const p = PATTERNS[opts.pattern];
+    const who = opts.initiator ? 'initiator' : 'responder';
+    this.pattern = p;
+    this.initiator = opts.initiator;
+    this.pskMode = usesPsk(p);
+    // Unused keys are refused too: a caller who believes a key is used when it is not has a security bug.
+    if (needsLocalStatic(p, opts.initiator) !== (opts.s !== undefined)) throw new NoiseError(`${opts.pattern} ${who}: local static key ${opts.s ? 'not used' : 'required'}`);
+    if (needsRemoteStatic(p, opts.initiator) !== (opts.rs !== undefined)) throw new NoiseError(`${opts.pattern} ${who}: remote static key ${opts.rs ? 'not used' : 'required'}`);
+    if (this.pskMode !== (opts.psk !== undefined)) throw new NoiseError(`${opts.pattern}: psk ${opts.psk ? 'not used' : 'required'}`);
+    if (opts.s && opts.s.publicRaw.length !== DHLEN) throw new NoiseError('bad local static key length');
+    if (opts.e && opts.e.publicRaw.length !== DHLEN) throw new NoiseError('bad ephemeral key length');
+    if (opts.rs && opts.rs.length !== DHLEN) throw new NoiseError('bad remote static key length');
+    if (opts.psk && opts.psk.length !== PSKLEN) throw new NoiseError('bad psk length');
+    this.s = opts.s;
+    this.psk = opts.psk && Buffer.from(opts.psk);
+    this.fixedE = opts.e;
+    const ss = new SymmetricState(protocolNameOf(opts.pattern), opts.prologue);
+    const rs = opts.rs && Buffer.from(opts.rs);
+    // Pre-messages: the initiator's first, then the responder's (Noise §5.3 Initialize).
+    for (const [ofInitiator, tokens] of [[true, p.initiatorPre], [false, p.responderPre]] as const) {
+      for (const t of tokens) {
+        if (t !== 's') throw new NoiseError(`pre-message token ${t} not supported`);
+        ss.mixHash(ofInitiator === opts.initiator ? opts.s!.publicRaw : rs!);
+      }
+    }
+    this.progress = { ss, e: undefined, re: undefined, rs, index: 0 };
+  }
+
+  static protocolName(p: PatternName): string {
+    return protocolNameOf(p);
+  }
+
+  get complete(): boolean { return this.progress.index >= this.pattern.messages.length; }
+  get messageIndex(): number { return this.progress.index; }
+  get remoteStatic(): Buffer | undefined { return this.progress.rs && Buffer.from(this.progress.rs); }
+  get handshakeHash(): Buffer { return Buffer.from(this.progress.ss.h); }
+
+  /** An independent copy: lets a caller try a message and keep the state it had. */
+  clone(): HandshakeState {
+    const c = Object.create(HandshakeState.prototype) as HandshakeState;
+    Object.assign(c, this);
+    c.progress = copyProgress(this.progress);
+    return c;
+  }
+
+  writeMessage(payload: Buffer = Buffer.alloc(0)): Buffer {
+    this.checkTurn(true);
+    const v = copyProgress(this.progress);
+    const out: Buffer[] = [];
+    for (const t of this.pattern.messages[v.index]) {
+      if (t === 'e') {
+        const e = this.fixedE ?? generateKeyPair();
+        v.e = e;
+        out.push(e.publicRaw);
+        this.mixEphemeral(v, e.publicRaw);
+      } else if (t === 's') {
+        out.push(v.ss.encryptAndHash(this.s!.publicRaw));
+      } else if (t === 'psk') {
+        v.ss.mixKeyAndHash(this.psk!);
+      } else {
+        this.mixDh(v, t);
+      }
+    }
+    out.push(v.ss.encryptAndHash(payload));
+    const message = Buffer.concat(out);
+    if (message.length > MAX_MESSAGE_LEN) throw new NoiseError('handshake message too long');
+    v.index++;
+    this.progress = v;
+    return message;
+  }
+
+  /** Returns the payload. On any failure throws NoiseError and leaves the state as it was. */
+  readMessage(message: Buffer): Buffer {
+    this.checkTurn(false);
+    if (message.length > MAX_MESSAGE_LEN) throw new NoiseError('handshake message too long');
+    const v = copyProgress(this.progress);
+    let off = 0;
+    const take = (n: number): Buffer => {
+      if (message.length - off < n) throw new NoiseError('handshake message too short');
+      off += n;
+      return Buffer.from(message.subarray(off - n, off));
+    };
+    let payload: Buffer;
+    try {
+      for (const t of this.pattern.messages[v.index]) {
+        if (t === 'e') {
+          v.re = take(DHLEN);
+          this.mixEphemeral(v, v.re);
+        } else if (t === 's') {
+          v.rs = v.ss.decryptAndHash(take(DHLEN + (v.ss.hasKey() ? TAGLEN : 0)));
+        } else if (t === 'psk') {
+          v.ss.mixKeyAndHash(this.psk!);
+        } else {
+          this.mixDh(v, t);
+        }
+      }
+      const rest = message.subarray(off);
+      if (v.ss.hasKey() && rest.length < TAGLEN) throw new NoiseError('handshake message too short');
+      payload = v.ss.decryptAndHash(rest);
+    } catch (err) {
+      throw err instanceof NoiseError ? err : new NoiseError(`handshake message rejected: ${(err as Error).message}`);
+    }
+    v.index++;
+    this.progress = v;
+    return payload;
+  }
+
+  split(): TransportKeys {
+    if (!this.complete) throw new NoiseError('handshake not complete');
+    const [k1, k2] = this.progress.ss.split();
+    const handshakeHash = this.handshakeHash;
+    return this.initiator ? { send: k1, recv: k2, handshakeHash } : { send: k2, recv: k1, handshakeHash };
+  }
+
+  private checkTurn(writing: boolean): void {
+    if (this.complete) throw new NoiseError('handshake already complete');
+    const ours = (this.progress.index % 2 === 0) === this.initiator;
+    if (ours !== writing) throw new NoiseError(writing ? 'not our turn to write' : 'not our turn to read');
+  }
+
+  /** With a psk every ephemeral also mixes the key (Noise §9.2): else the psk could be skipped by replaying e. */
+  private mixEphemeral(v: Progress, pub: Buffer): void {
+    v.ss.mixHash(pub);
+    if (this.pskMode) v.ss.mixKey(pub);
+  }
+
+  /** In ee/es/se/ss the first letter is the initiator's key, the second the responder's. */
+  private mixDh(v: Progress, t: Token): void {
+    const mine = this.initiator ? t[0] : t[1];
+    const theirs = this.initiator ? t[1] : t[0];
+    const local = mine === 'e' ? v.e : this.s;
+    const remote = theirs === 'e' ? v.re : v.rs;
+    if (!local || !remote) throw new NoiseError(`no key for ${t}`);
+    v.ss.mixKey(dh(local.privateKey, remote));
+  }
+}
+
 /** Initiator: builds message 1, then reads message 2. */
 export class Initiator {
-  private readonly ss: SymmetricState;
-  private readonly e: KeyPair;
+  private readonly hs: HandshakeState;
   readonly message1: Buffer;
 
   /** `ephemeral` only for test vectors; normally a fresh key pair. */
-  constructor(psk: Buffer, prologue: Buffer, payload: Buffer = Buffer.alloc(0), ephemeral: KeyPair = generateKeyPair()) {
-    this.e = ephemeral;
-    this.ss = new SymmetricState(prologue);
-    this.ss.mixKeyAndHash(psk); // psk0
-    this.ss.mixHash(this.e.publicRaw); // e
-    this.ss.mixKey(this.e.publicRaw); // psk modifier: e also mixes the key
-    this.message1 = Buffer.concat([this.e.publicRaw, this.ss.encryptAndHash(payload)]);
+  constructor(psk: Buffer, prologue: Buffer, payload: Buffer = Buffer.alloc(0), ephemeral?: KeyPair) {
+    this.hs = new HandshakeState({ pattern: 'NNpsk0', initiator: true, prologue, psk, e: ephemeral });
+    this.message1 = this.hs.writeMessage(payload);
   }
 
   /** Throws NoiseError when the responder did not prove knowledge of the psk. */
   readMessage2(msg: Buffer): { keys: TransportKeys; payload: Buffer } {
     if (msg.length < DHLEN + TAGLEN) throw new NoiseError('handshake response too short');
-    // On a copy: a forged answer that fails must not spoil the state for the real one.
-    const ss = this.ss.clone();
-    const re = msg.subarray(0, DHLEN);
-    ss.mixHash(re);
-    ss.mixKey(re);
-    ss.mixKey(dh(this.e.privateKey, re)); // ee
-    const payload = ss.decryptAndHash(msg.subarray(DHLEN));
-    const [k1, k2] = ss.split();
-    return { keys: { send: k1, recv: k2, handshakeHash: ss.h }, payload };
+    // On a copy: a forged answer that fails must not spoil the state for the real one, which may come twice.
+    const hs = this.hs.clone();
+    const payload = hs.readMessage(msg);
+    return { keys: hs.split(), payload };
   }
 }
 
 /** Responder: reads message 1 and answers with message 2 in one step. */
 export function respond(psk: Buffer, prologue: Buffer, message1: Buffer, payload: Buffer = Buffer.alloc(0), ephemeral?: KeyPair): { message2: Buffer; keys: TransportKeys; payload: Buffer } {
   if (message1.length < DHLEN + TAGLEN) throw new NoiseError('handshake message too short');
-  const ss = new SymmetricState(prologue);
-  ss.mixKeyAndHash(psk);
-  const ie = message1.subarray(0, DHLEN);
-  ss.mixHash(ie);
-  ss.mixKey(ie);
-  const got = ss.decryptAndHash(message1.subarray(DHLEN));
-  const e = ephemeral ?? generateKeyPair();
-  ss.mixHash(e.publicRaw);
-  ss.mixKey(e.publicRaw);
-  ss.mixKey(dh(e.privateKey, ie)); // ee
-  const message2 = Buffer.concat([e.publicRaw, ss.encryptAndHash(payload)]);
-  const [k1, k2] = ss.split();
-  return { message2, keys: { send: k2, recv: k1, handshakeHash: ss.h }, payload: got };
+  const hs = new HandshakeState({ pattern: 'NNpsk0', initiator: false, prologue, psk, e: ephemeral });
+  const got = hs.readMessage(message1);
+  const message2 = hs.writeMessage(payload);
+  return { message2, keys: hs.split(), payload: got };
 }
 
 /** The pre-shared key: scrypt over the passphrase with a fixed, protocol-specific salt. */
