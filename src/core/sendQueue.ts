@@ -1,0 +1,210 @@
+// The send side's queues by stage (queue → outbox → in flight), fragmentation, the window, streams and statuses.
+import { encodeBody, streamDigest } from './codec';
+import { MAX_BUFFERED_FRAGMENTS, MAX_FRAGMENT_PAYLOAD, MAX_MESSAGE_BYTES, MAX_TEXT_BYTES } from './limits';
+import type { OutFrag, OutgoingContent, OutMessage, OutStatus, SessionCore } from './sessionTypes';
+import { MessageTooLargeError } from './sessionTypes';
+
+export type PendingMessage = { localId: string; content: OutgoingContent; status: OutStatus };
+
+export class SendQueue {
+  streamId = 1;
+  nextSeq = 0;
+  /** Digest chain of the current stream up to the last fragment put in flight. */
+  private sendDigest = 0;
+  private nextMsgId = 1;
+  private localSeq = 0;
+  /** Typed while the peer was not online (or not known to speak our protocol). */
+  queue: OutMessage[] = [];
+  /** Messages not yet fully in flight, in send order. */
+  outbox: OutMessage[] = [];
+  /** Fragments not yet passed by the cumulative ack, in sequence order (SACKed ones included). */
+  readonly inFlight = new Map<number, OutFrag>();
+  /** Fragments in flight and not SACKed: what the window limits. */
+  unsacked = 0;
+  cumAcked = 0;
+  /** Messages with a status that may still change (or failed, for Retry), by local id. */
+  readonly byLocalId = new Map<string, OutMessage>();
+
+  constructor(private readonly core: SessionCore) {}
+
+  nextLocalId(): string { return `m${++this.localSeq}`; }
+  takeMsgId(): number { return this.nextMsgId++; }
+
+  /** Messages not yet delivered or failed (queued, waiting or in flight). */
+  get pendingCount(): number {
+    let n = 0;
+    for (const m of this.byLocalId.values()) if (m.status === 'queued' || m.status === 'sending') n++;
+    return n;
+  }
+
+  /** Messages still waiting to go out (queued or not yet acknowledged), for persistence. */
+  pendingMessages(): PendingMessage[] {
+    const out: PendingMessage[] = [];
+    for (const m of this.byLocalId.values()) if (m.status === 'queued' || m.status === 'sending' || m.status === 'textSent') out.push({ localId: m.localId, content: m.content, status: m.status });
+    return out;
+  }
+
+  /**
+   * The body of a message (MessageTooLargeError when over the limit). `uid`: kept when it is a valid
+   * identity (the same message again after a reload), else `newUid()`.
+   */
+  compose(content: OutgoingContent, uid: string | undefined, newUid: () => string): Buffer {
+    const textBytes = Buffer.byteLength(content.text, 'utf8');
+    if (textBytes > MAX_TEXT_BYTES) throw new MessageTooLargeError(textBytes);
+    const id = uid && /^[0-9a-f]{16}$/.test(uid) ? uid : newUid();
+    const body = encodeBody({ text: content.text, code: content.code, sentAt: Date.now(), uid: id });
+    if (body.length > MAX_MESSAGE_BYTES) throw new MessageTooLargeError(body.length);
+    return body;
+  }
+
+  newOut(content: OutgoingContent, localId: string, msgId: number, body: Buffer): OutMessage {
+    const msg: OutMessage = {
+      localId, msgId, content, body, fragCount: Math.max(1, Math.ceil(body.length / MAX_FRAGMENT_PAYLOAD)), nextFrag: 0, acked: 0, status: 'queued',
+    };
+    this.byLocalId.set(localId, msg);
+    return msg;
+  }
+
+  setStatus(msg: OutMessage, status: OutStatus): void {
+    if (msg.status === status) return;
+    msg.status = status;
+    this.core.events.status?.(msg.localId, status);
+  }
+
+  /** A final status that can no longer change (delivered, unconfirmed): the message is forgotten. */
+  settle(msg: OutMessage, status: OutStatus): void {
+    this.setStatus(msg, status);
+    this.byLocalId.delete(msg.localId);
+  }
+
+  /** The message failed; it is kept for Retry. */
+  fail(msg: OutMessage): void {
+    this.setStatus(msg, 'failed');
+    this.byLocalId.set(msg.localId, msg);
+    this.core.stats.messagesFailed++;
+  }
+
+  /** Puts fragments in flight while the window allows; `transmit` sends each. */
+  fill(transmit: (frag: OutFrag) => void): void {
+    // The window limits unacknowledged fragments; the receiver's buffer limits the span above the cumulative ack.
+    while (this.core.running && this.unsacked < this.core.config.window && this.nextSeq - this.cumAcked < MAX_BUFFERED_FRAGMENTS && this.outbox.length > 0) {
+      const msg = this.outbox[0];
+      if (msg.firstSentAt === undefined) msg.firstSentAt = this.core.clock.now();
+      const i = msg.nextFrag++;
+      const frag: OutFrag = {
+        seq: this.nextSeq++, msg, fragIndex: i,
+        payload: msg.body.subarray(i * MAX_FRAGMENT_PAYLOAD, (i + 1) * MAX_FRAGMENT_PAYLOAD),
+        lastSent: 0, transmissions: 0, sacked: false, chain: 0,
+      };
+      frag.chain = this.sendDigest = streamDigest(this.sendDigest, msg.msgId, i, msg.fragCount, frag.payload);
+      this.inFlight.set(frag.seq, frag);
+      this.unsacked++;
+      if (msg.nextFrag >= msg.fragCount) this.outbox.shift();
+      transmit(frag);
+    }
+  }
+
+  /** The cumulative ack passed `f`: it leaves the flight, and its message is delivered after its last fragment. */
+  retire(f: OutFrag): void {
+    this.inFlight.delete(f.seq);
+    const m = f.msg;
+    m.acked++;
+    // Delivered means the receiver has handed it to its user: the cumulative ack passed its last fragment.
+    if (m.acked >= m.fragCount && m.status === 'sending') {
+      this.settle(m, 'delivered');
+      this.core.stats.messagesDelivered++;
+    }
+  }
+
+  /** A fresh stream: sequence numbers and the digest chain start over. */
+  newStream(): void {
+    this.streamId = (this.streamId + 1) >>> 0 || 1;
+    this.nextSeq = 0;
+    this.sendDigest = 0;
+    this.cumAcked = 0;
+    this.core.stats.streamResets++;
+  }
+
+  /**
+   * Empties the flight and returns its messages in send order, each rewound to its first fragment
+   * (they go again, whole, on a new stream). A message partly sent also stays at the head of the
+   * outbox; callers drop it from there.
+   */
+  takeInFlightMessages(): OutMessage[] {
+    const msgs = [...new Set([...this.inFlight.values()].map((f) => f.msg))];
+    this.clearInFlight();
+    for (const m of msgs) { m.nextFrag = 0; m.acked = 0; }
+    return msgs;
+  }
+
+  clearInFlight(): void {
+    this.inFlight.clear();
+    this.unsacked = 0;
+  }
+
+  /** The peer restarted: what was in flight goes first again (the caller starts a new stream). */
+  rewindForNewInstance(): void {
+    if (this.inFlight.size === 0 && this.outbox.length === 0) return;
+    const rest = this.takeInFlightMessages();
+    this.outbox = [...rest, ...this.outbox.filter((m) => !rest.includes(m))];
+  }
+
+  /**
+   * `failed` was not acknowledged in time. Everything after it in the stream was never delivered
+   * (delivery is in order), so the rest goes again (the caller starts a new stream, which also frees
+   * whatever the receiver buffered behind the gap).
+   */
+  failAndRewind(failed: OutMessage, peerAlive: boolean): void {
+    const rest = this.takeInFlightMessages().filter((m) => m !== failed);
+    this.fail(failed);
+    // A peer that is still heard from gets a fresh budget for the rest; a silent one does not,
+    // so that everything fails in about one budget when the peer is gone.
+    if (peerAlive) for (const m of rest) m.firstSentAt = undefined;
+    const waiting = this.outbox.filter((m) => m !== failed && !rest.includes(m));
+    if (peerAlive) {
+      this.outbox = [...rest, ...waiting];
+    } else {
+      // The peer is gone: what never left waits in the queue for its return instead of starting a
+      // new 20 s budget each, one after the other.
+      this.outbox = rest;
+      for (const m of waiting) { m.nextFrag = 0; m.acked = 0; m.firstSentAt = undefined; this.setStatus(m, 'queued'); }
+      this.queue = [...waiting, ...this.queue];
+    }
+  }
+
+  /** What the receiver delivered below `cumulative` was not what we sent: those messages fail, the rest goes again. */
+  failBelow(cumulative: number): void {
+    const suspect = new Set<OutMessage>();
+    for (const f of this.inFlight.values()) if (f.seq < cumulative) suspect.add(f.msg);
+    const rest = this.takeInFlightMessages().filter((m) => !suspect.has(m));
+    for (const m of suspect) this.fail(m);
+    this.outbox = [...rest, ...this.outbox.filter((m) => !rest.includes(m) && !suspect.has(m))];
+  }
+
+  /** The peer left with a bye: what was on the wire waits in the queue, in order. Returns false when nothing waited. */
+  requeueAll(): boolean {
+    const rest = this.takeInFlightMessages();
+    const waiting = [...rest, ...this.outbox.filter((m) => !rest.includes(m))];
+    this.outbox = [];
+    if (waiting.length === 0) return false;
+    for (const m of waiting) { m.firstSentAt = undefined; this.setStatus(m, 'queued'); }
+    this.queue = [...waiting, ...this.queue];
+    return true;
+  }
+
+  /** Empties every stage (the peer turned out to speak plain text); returns the messages in order. */
+  drainAll(): OutMessage[] {
+    const waiting = [...new Set([...[...this.inFlight.values()].map((f) => f.msg), ...this.outbox, ...this.queue])];
+    this.clearInFlight();
+    this.outbox = [];
+    this.queue = [];
+    return waiting;
+  }
+
+  /** Takes the offline queue. */
+  takeQueue(): OutMessage[] {
+    const q = this.queue;
+    this.queue = [];
+    return q;
+  }
+}

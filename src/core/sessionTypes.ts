@@ -1,0 +1,204 @@
+// Types shared by the session and its parts: options, events, config, statistics, outgoing messages.
+import type { MessageBody, PacketType } from './codec';
+import { MAX_TEXT_BYTES, REASSEMBLY_TIMEOUT_MS, SEND_WINDOW } from './limits';
+import type { RtoBounds } from './rtt';
+import { DEFAULT_RTO_BOUNDS } from './rtt';
+import type { Clock, Timers } from './timers';
+
+/** Sends one datagram to the session's peer. May throw; the session reports it. */
+export interface Transport {
+  send(datagram: Buffer): void;
+}
+
+/** Optional layer that seals outgoing and opens incoming protocol datagrams (see secure.ts). */
+export interface PacketFilter {
+  /**
+   * Returns the datagram to put on the wire, or undefined to hold it (handshake not done). HELLO goes
+   * in clear unless `seal` (a sealed HELLO carries the name with authentication).
+   */
+  outgoing(plain: Buffer, packetType: PacketType, seal?: boolean): Buffer | undefined;
+  /** True while an authenticated peer is alive: then nothing unauthenticated may reach the user. */
+  authenticatedPeerAlive?(): boolean;
+  /** Returns the inner datagram, or undefined when the datagram was consumed or rejected. */
+  incoming(wire: Buffer): Buffer | undefined;
+}
+
+export type Presence = 'unknown' | 'online' | 'offline';
+/**
+ * `textSent`: sent as readable text to a peer that has not shown which protocol it speaks (first
+ * contact); if it turns out to be UDP Chat, the message goes again reliably and ends `delivered`.
+ * `unconfirmed`: sent to a plain-text peer, which never acknowledges.
+ */
+export type OutStatus = 'queued' | 'sending' | 'delivered' | 'failed' | 'unconfirmed' | 'textSent';
+
+/**
+ * What the peer's address has shown (docs/PROTOCOL.md §8.1): nothing yet, our protocol, or plain text.
+ * Binary datagrams go only to a `protocol` peer.
+ */
+export type Contact = 'unknown' | 'protocol' | 'plain';
+
+export interface OutgoingContent {
+  text: string;
+  code?: MessageBody['code'];
+}
+
+export interface IncomingMessage {
+  text: string;
+  code?: MessageBody['code'];
+  /** Peer's clock, Unix ms (0 for plain text). */
+  sentAt: number;
+  /** True when it came as a plain-text datagram. */
+  plain: boolean;
+  /** The sender's message identity (empty for plain text): kept with the history so a restart still knows it. */
+  uid: string;
+}
+
+export interface SessionEvents {
+  message?(m: IncomingMessage): void;
+  status?(localId: string, status: OutStatus): void;
+  presence?(presence: Presence, detail: { name: string; plain: boolean; reason: string }): void;
+  notice?(level: 'info' | 'warning' | 'error', text: string): void;
+  /** For the log only, never the chat: what unauthenticated datagrams caused in a healthy encrypted session. */
+  diagnostic?(text: string): void;
+  /** The peer became known as a plain-text peer, or stopped being one. */
+  plainPeer?(plain: boolean): void;
+}
+
+export interface SessionConfig {
+  heartbeatIntervalMs: number;
+  /** About three missed heartbeats. */
+  offlineAfterMs: number;
+  /** First hello retry; doubles up to helloMaxIntervalMs while the peer is silent. */
+  helloInitialIntervalMs: number;
+  helloMaxIntervalMs: number;
+  /** A message that is not acknowledged this long after its first transmission fails. */
+  retryBudgetMs: number;
+  ackDelayMs: number;
+  /** Ack at once after this many unacknowledged in-order data datagrams. */
+  ackEvery: number;
+  window: number;
+  rto: RtoBounds;
+  /** Fragments with this many higher fragments acknowledged count as lost (RFC 6675 DupThresh). */
+  dupThresh: number;
+  reassemblyTimeoutMs: number;
+  /** A peer that has not answered our greeting this long gets typed messages as text (first contact). */
+  textFallbackMs: number;
+}
+
+export const DEFAULT_SESSION_CONFIG: SessionConfig = {
+  heartbeatIntervalMs: 5000,
+  offlineAfterMs: 16_000,
+  helloInitialIntervalMs: 1000,
+  helloMaxIntervalMs: 30_000,
+  retryBudgetMs: 20_000,
+  ackDelayMs: 10,
+  ackEvery: 2,
+  window: SEND_WINDOW,
+  rto: DEFAULT_RTO_BOUNDS,
+  dupThresh: 3,
+  reassemblyTimeoutMs: REASSEMBLY_TIMEOUT_MS,
+  textFallbackMs: 1000,
+};
+
+export class MessageTooLargeError extends Error {
+  constructor(readonly bytes: number) {
+    super(`The message is too large: ${bytes} bytes (the limit is ${MAX_TEXT_BYTES} bytes, 1 MiB).`);
+  }
+}
+
+export interface SessionOptions {
+  transport: Transport;
+  clock?: Clock;
+  events?: SessionEvents;
+  displayName: string;
+  config?: Partial<SessionConfig>;
+  /** Force plain-text mode (talk to nc -u and the classic scripts); no hello, no acks. */
+  plainMode?: boolean;
+  /** Source of randomness for ids; tests inject a seeded one. */
+  random32?: () => number;
+  filter?: PacketFilter;
+  /** Require the peer to run the encrypted handshake; affects the hello flag only. */
+  secure?: boolean;
+  /** Uids of messages already shown (from the saved history): they are not shown again. */
+  shownUids?: Iterable<string>;
+}
+
+export interface SessionStats {
+  datagramsSent: number;
+  datagramsReceived: number;
+  dataSent: number;
+  retransmissions: number;
+  fastRetransmits: number;
+  timeouts: number;
+  duplicatesDropped: number;
+  acksSent: number;
+  messagesDelivered: number;
+  messagesReceived: number;
+  messagesFailed: number;
+  malformed: number;
+  streamResets: number;
+  /** Plain-text lines dropped by the per-peer line rate limit. */
+  plainDropped: number;
+  /** Datagrams with another sender id while the current peer instance was alive (forged). */
+  foreignDropped: number;
+  /** Tail loss probes sent (also counted in retransmissions). */
+  tailProbes: number;
+  /** Acks whose digest showed the peer delivered something else than we sent (forged fragments). */
+  foreignDelivered: number;
+  /** Times the SACK ranges were computed from the receive buffer. */
+  ackRangeBuilds: number;
+}
+
+export function newStats(): SessionStats {
+  return {
+    datagramsSent: 0, datagramsReceived: 0, dataSent: 0, retransmissions: 0, fastRetransmits: 0, timeouts: 0,
+    duplicatesDropped: 0, acksSent: 0, messagesDelivered: 0, messagesReceived: 0, messagesFailed: 0, malformed: 0, streamResets: 0, plainDropped: 0, foreignDropped: 0, tailProbes: 0, foreignDelivered: 0, ackRangeBuilds: 0,
+  };
+}
+
+export type NoticeLevel = 'info' | 'warning' | 'error';
+
+/** What every part of a session shares: config, counters, events, clock and timers, and the notice channel. */
+export interface SessionCore {
+  readonly config: SessionConfig;
+  readonly stats: SessionStats;
+  readonly events: SessionEvents;
+  readonly clock: Clock;
+  readonly timers: Timers;
+  /** Between start() and end(). */
+  readonly running: boolean;
+  notice(level: NoticeLevel, text: string): void;
+  /** A notice at most once per rate-limit period per key. */
+  noticeOnce(key: string, level: NoticeLevel, text: string): void;
+}
+
+export interface OutMessage {
+  localId: string;
+  msgId: number;
+  content: OutgoingContent;
+  body: Buffer;
+  fragCount: number;
+  /** Next fragment index to put in flight. */
+  nextFrag: number;
+  acked: number;
+  /** First transmission time, or undefined while not yet on the wire. */
+  firstSentAt?: number;
+  status: OutStatus;
+  /** Encrypted session, unknown peer: the readable notice for this message went out. */
+  announced?: boolean;
+}
+
+export interface OutFrag {
+  seq: number;
+  msg: OutMessage;
+  fragIndex: number;
+  payload: Buffer;
+  lastSent: number;
+  transmissions: number;
+  /** Selectively acknowledged: not retransmitted, but kept until the cumulative ack passes it. */
+  sacked: boolean;
+  /** When it was last fast-retransmitted (to spot spurious ones). */
+  fastAt?: number;
+  /** The stream's digest chain up to and including this fragment (what the receiver's ack must echo). */
+  chain: number;
+}
