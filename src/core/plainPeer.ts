@@ -13,9 +13,8 @@ export interface PlainPeerHost {
   readonly filter?: PacketFilter;
   displayName(): string;
   sendRaw(bytes: Buffer): void;
-  sendHello(echoId: number): void;
-  /** The peer speaks plain text: no more hello, heartbeat or data; whatever waits goes as text. */
-  cancelProtocolTraffic(): void;
+  /** The flight changed outside loss recovery: its timer is set again. */
+  armRto(): void;
   unauthNotice(key: string, level: NoticeLevel, text: string): void;
 }
 
@@ -131,11 +130,15 @@ export class PlainPeer {
     if (wasPlain) this.core.events.plainPeer?.(false);
   }
 
-  /** The peer is plain: no text fallback, and what went out as text stays unconfirmed (it was shown). */
-  dropTentative(): void {
+  /** A plain peer gets no hello, heartbeat or data; whatever waits goes as plain text. */
+  private cancelProtocolTraffic(): void {
+    this.presence.stopHellos();
     this.core.timers.clear('textFallback');
+    // Sent as text already: the plain peer has shown them. Now known to be plain, they stay unconfirmed.
     for (const m of this.tentative) this.q.settle(m, 'unconfirmed');
     this.tentative = [];
+    for (const m of this.q.drainAll()) this.sendPlain(m);
+    this.host.armRto();
   }
 
   /** A datagram that is not ours: a line of text, or marked text from another UDP Chat. */
@@ -169,7 +172,7 @@ export class PlainPeer {
       this.state = 'plain';
       core.events.plainPeer?.(true);
       core.notice('info', 'The peer speaks plain text (like nc -u): messages go as plain UTF-8 and delivery cannot be confirmed.');
-      host.cancelProtocolTraffic();
+      this.cancelProtocolTraffic();
     }
     presence.heard('');
     core.stats.messagesReceived++;
@@ -194,6 +197,6 @@ export class PlainPeer {
     if (this.state === 'protocol' && senderId === this.presence.peerId && this.presence.online) return; // a late line
     this.becomeProtocol();
     // echoId 0: we have not heard its protocol yet, so it answers with a hello of its own (§6.1).
-    this.host.sendHello(0);
+    this.presence.hello(0);
   }
 }

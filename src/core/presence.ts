@@ -7,8 +7,8 @@ export interface PresenceHost {
   speaksProtocol(): boolean;
   /** The peer is known to speak plain text (for the presence event). */
   plain(): boolean;
-  /** A binary hello to the current instance. */
-  sendHello(): void;
+  /** A binary hello (to the instance `echoId`, 0 for none yet). */
+  sendHello(echoId: number): void;
   /** The peer came online: what waited may go. */
   cameOnline(): void;
 }
@@ -81,6 +81,18 @@ export class PeerPresence {
     if (this.host.speaksProtocol() && this.core.running) this.scheduleHello();
   }
 
+  /** A hello to the instance `echoId`; while the peer is not online, more follow. */
+  hello(echoId = this.peerId): void {
+    this.host.sendHello(echoId);
+    if (this.state !== 'online') this.scheduleHello();
+  }
+
+  /** Once per tick: goes offline after `offlineAfterMs` of silence; true when a heartbeat is due (nothing sent for an interval). */
+  heartbeatDue(now: number, lastSent: number): boolean {
+    if (this.offlineDue(now)) this.goOffline('no heartbeat from the peer');
+    return this.state === 'online' && now - lastSent >= this.core.config.heartbeatIntervalMs;
+  }
+
   /** While the peer is silent, hellos go out with exponential backoff (1 s, 2 s, 4 s, ... 30 s). */
   scheduleHello(): void {
     const { core } = this;
@@ -88,7 +100,7 @@ export class PeerPresence {
     const wait = this.helloInterval;
     this.helloInterval = Math.min(this.helloInterval * 2, core.config.helloMaxIntervalMs);
     core.timers.set('hello', wait, () => {
-      if (core.running && this.state !== 'online' && this.host.speaksProtocol()) this.host.sendHello();
+      if (core.running && this.state !== 'online' && this.host.speaksProtocol()) this.hello();
     });
   }
 

@@ -71,6 +71,12 @@ export class SendQueue {
     this.core.events.status?.(msg.localId, status);
   }
 
+  /** Next in line for the wire. */
+  toOutbox(msg: OutMessage): void {
+    this.setStatus(msg, 'sending');
+    this.outbox.push(msg);
+  }
+
   /** A final status that can no longer change (delivered, unconfirmed): the message is forgotten. */
   settle(msg: OutMessage, status: OutStatus): void {
     this.setStatus(msg, status);

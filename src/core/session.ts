@@ -12,20 +12,14 @@ import { PeerPresence } from './presence';
 import { ReceiveBuffer } from './receiveBuffer';
 import type { PendingMessage } from './sendQueue';
 import { SendQueue } from './sendQueue';
-import type {
-  Contact, NoticeLevel, OutFrag, OutgoingContent, OutMessage, PacketFilter, Presence, SessionConfig, SessionCore, SessionEvents,
-  SessionOptions, SessionStats, Transport,
-} from './sessionTypes';
+import type { Contact, NoticeLevel, OutFrag, OutgoingContent, OutMessage, PacketFilter, Presence, SessionConfig, SessionCore, SessionEvents, SessionOptions, SessionStats, Transport } from './sessionTypes';
 import { DEFAULT_SESSION_CONFIG, newStats } from './sessionTypes';
 import type { Clock } from './timers';
 import { systemClock, Timers } from './timers';
 
 export type { Clock, TimerHandle } from './timers';
 export { systemClock } from './timers';
-export type {
-  Contact, IncomingMessage, OutgoingContent, OutStatus, PacketFilter, Presence, SessionConfig, SessionEvents, SessionOptions,
-  SessionStats, Transport,
-} from './sessionTypes';
+export type { Contact, IncomingMessage, OutgoingContent, OutStatus, PacketFilter, Presence, SessionConfig, SessionEvents, SessionOptions, SessionStats, Transport } from './sessionTypes';
 export { DEFAULT_SESSION_CONFIG, MessageTooLargeError } from './sessionTypes';
 
 const defaultRandom32 = (): number => (Math.random() * 0x1_0000_0000) >>> 0 || 1;
@@ -81,12 +75,12 @@ export class ChatSession {
       transmit: (f) => this.transmit(f), pump: () => this.pump(), peerAlive: () => this.peer.online,
     });
     this.peer = new PeerPresence(core, {
-      speaksProtocol: () => this.speaksProtocol, plain: () => this.first.plain, sendHello: () => this.sendHello(), cameOnline: () => this.flushQueue(),
+      speaksProtocol: () => this.speaksProtocol, plain: () => this.first.plain, cameOnline: () => this.flushQueue(),
+      sendHello: (echoId) => this.sendPacket({ type: PacketType.Hello, senderId: this.senderId, echoId, secure: this.secure, name: this.displayName }),
     });
     this.first = new PlainPeer(core, {
       senderId: this.senderId, filter: this.filter, displayName: () => this.displayName, sendRaw: (bytes) => this.sendRaw(bytes),
-      sendHello: (echoId) => this.sendHello(echoId), cancelProtocolTraffic: () => this.cancelProtocolTraffic(),
-      unauthNotice: (key, level, text) => this.unauthNotice(key, level, text),
+      armRto: () => this.loss.armRto(), unauthNotice: (key, level, text) => this.unauthNotice(key, level, text),
     }, this.q, this.peer, opts.plainMode ?? false);
     this.rxBuf = new ReceiveBuffer(core, () => this.peer.peerId, opts.shownUids);
     this.acks = new AckState(core, () => this.rxBuf.rx, (ack) => this.sendPacket({ type: PacketType.Ack, senderId: this.senderId, ack }));
@@ -201,7 +195,7 @@ export class ChatSession {
 
   private enqueueMsg(msg: OutMessage): void {
     if (this.first.plain) this.first.sendPlain(msg);
-    else if (this.speaksProtocol && this.peer.online) { this.q.setStatus(msg, 'sending'); this.q.outbox.push(msg); this.pump(); }
+    else if (this.speaksProtocol && this.peer.online) { this.q.toOutbox(msg); this.pump(); }
     else {
       this.q.queue.push(msg);
       this.events.status?.(msg.localId, 'queued');
@@ -215,7 +209,7 @@ export class ChatSession {
     if (this.first.contact === 'unknown') { if (this.q.queue.length > 0) this.first.scheduleTextFallback(); return; }
     for (const m of this.q.takeQueue()) {
       if (this.first.plain) this.first.sendPlain(m);
-      else { this.q.setStatus(m, 'sending'); this.q.outbox.push(m); }
+      else this.q.toOutbox(m);
     }
     this.pump();
   }
@@ -235,14 +229,6 @@ export class ChatSession {
       type: PacketType.Data, senderId: this.senderId, streamId: this.q.streamId, seq: frag.seq, msgId: frag.msg.msgId,
       fragIndex: frag.fragIndex, fragCount: frag.msg.fragCount, payload: frag.payload, ack: this.acks.take(),
     });
-  }
-
-  /** A plain peer gets no hello, heartbeat or data; whatever waits goes as plain text. */
-  private cancelProtocolTraffic(): void {
-    this.peer.stopHellos();
-    this.first.dropTentative();
-    for (const m of this.q.drainAll()) this.first.sendPlain(m);
-    this.loss.armRto();
   }
 
   // ---------------------------------------------------------------- receiving
@@ -303,17 +289,17 @@ export class ChatSession {
         if (p.secure && !this.filter) {
           this.noticeOnce('secure', 'error', 'Cannot authenticate peer: it requires an encrypted session (passphrase mismatch?). Set the same passphrase on both sides.');
           // Answer anyway, so the peer learns from our hello (no SECURE flag) why nothing happens.
-          if (p.echoId !== this.senderId) this.sendHello(p.senderId);
+          if (p.echoId !== this.senderId) this.peer.hello(p.senderId);
           return;
         }
         // In an encrypted session only a sealed hello is believed: a hello in clear changes nothing
         // the user sees (name, presence); it only gets an answer, for the handshake.
         if (this.filter && !sealed) {
-          if (p.echoId !== this.senderId) this.sendHello(p.senderId);
+          if (p.echoId !== this.senderId) this.peer.hello(p.senderId);
           return;
         }
         this.peer.name = p.name;
-        if (p.echoId !== this.senderId) this.sendHello(p.senderId);
+        if (p.echoId !== this.senderId) this.peer.hello(p.senderId);
         this.peer.heard(p.name);
         return;
       case PacketType.Heartbeat:
@@ -355,15 +341,10 @@ export class ChatSession {
     if (restarted) this.peer.name = '';
     this.rxBuf.touch();
     if (restarted) { this.q.rewindForNewInstance(); this.loss.newStream(); }
-    if (p.type !== PacketType.Hello) this.sendHello(p.senderId); // tell it who we are
+    if (p.type !== PacketType.Hello) this.peer.hello(p.senderId); // tell it who we are
   }
 
   // ---------------------------------------------------------------- presence
-
-  private sendHello(echoId = this.peer.peerId): void {
-    this.sendPacket({ type: PacketType.Hello, senderId: this.senderId, echoId, secure: this.secure, name: this.displayName });
-    if (!this.peer.online) this.peer.scheduleHello();
-  }
 
   /** Heartbeats, offline detection and reassembly timeouts, once per second-ish. */
   private scheduleTick(): void {
@@ -378,8 +359,7 @@ export class ChatSession {
   private tick(): void {
     const now = this.clock.now();
     if (!this.speaksProtocol) return;
-    if (this.peer.offlineDue(now)) this.peer.goOffline('no heartbeat from the peer');
-    if (this.peer.online && now - this.lastSent >= this.config.heartbeatIntervalMs) {
+    if (this.peer.heartbeatDue(now, this.lastSent)) {
       this.sendPacket({ type: PacketType.Heartbeat, senderId: this.senderId, ack: this.acks.take() });
     }
     this.rxBuf.expireGap(now);
