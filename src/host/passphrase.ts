@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import { SECRET_PASSPHRASE } from '../constants';
 import { derivePskAsync } from '../core/noise';
-import type { SecurityProvider } from './chatController';
+import type { SecurityProvider } from './sessionLifecycle';
 
 export const MIN_PASSPHRASE_LENGTH = 8;
 

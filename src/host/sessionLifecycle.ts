@@ -1,0 +1,323 @@
+// The session's lifecycle: start, resume after a reload, move to another peer when the setting
+// changes, end; sending through the running session; the header it shows. What the session
+// reports is handled in peerEvents.ts, the help after a failed start in startErrors.ts.
+// The only file that knows ChatRuntime (src/net/chatRuntime.ts): replacing the driver touches this file alone.
+import * as vscode from 'vscode';
+import { CONTEXT_ACTIVE } from '../constants';
+import { formatAddress, parsePeerAddress } from '../core/address';
+import { MessageTooLargeError } from '../core/session';
+import { ChatRuntime } from '../net/chatRuntime';
+import type { ChatEntry, CodeBlock, HeaderInfo, SessionState } from '../shared/protocol';
+import { reachableAddresses } from './addresses';
+import type { ChatViewProvider } from './chatViewProvider';
+import type { Conversation } from './conversation';
+import type { Notifications } from './notifications';
+import { PeerEvents } from './peerEvents';
+import * as settings from './settings';
+import type { StartOptions } from './startErrors';
+import { explainStartError, startErrorCode } from './startErrors';
+import type { StatusBarInfo } from './statusBar';
+import type { ViewBridge } from './viewBridge';
+
+export interface SecurityProvider {
+  /** The pre-shared key derived from the stored passphrase, or undefined when none is set. */
+  psk(): Promise<Buffer | undefined>;
+}
+
+export type { StartOptions } from './startErrors';
+
+/** What the session works with; the last two are the controller's and the outbox's. */
+export interface SessionParts {
+  log: vscode.LogOutputChannel;
+  conversation: Conversation;
+  security?: SecurityProvider;
+  notifications: Notifications;
+  bridge: ViewBridge;
+  view(): ChatViewProvider | undefined;
+  /** Whether a code block's path is in this workspace (see CodeLinks). */
+  workspaceHas(path: string): boolean;
+  /** The header changed: the view and the status bar show it. */
+  headerChanged(): void;
+  /** A session (re)started or moved to another peer: the messages waiting for it go out. */
+  resendPending(): void;
+}
+
+export class SessionLifecycle {
+  private runtime?: ChatRuntime;
+  private state: SessionState = 'idle';
+  /** What is known about the peer (name, presence, ...), from the session's events. */
+  private readonly peer: PeerEvents;
+  private encrypted = false;
+  /** Last bind address shown in the header and the status bar. */
+  localText = '';
+  private retryTimer?: NodeJS.Timeout;
+  /** The start notice is said once per window, not on every start. */
+  private startExplained = false;
+  private starting?: Promise<boolean>;
+  /** Whether a session was running when the window closed (workspace state): it is resumed. */
+  memory?: { get(): boolean; set(active: boolean): void };
+
+  constructor(private readonly parts: SessionParts) {
+    this.peer = new PeerEvents({ ...parts, peerInUse: () => this.peerInUse(), setPeer: (given) => this.setPeer(given) });
+  }
+
+  private get show() { return this.parts.notifications.show; }
+  private notice(level: 'info' | 'warning' | 'error', text: string): void { this.parts.bridge.notice(level, text); }
+
+  get sessionState(): SessionState { return this.state; }
+  get running(): boolean { return this.runtime !== undefined; }
+  /** The start under way, if any. */
+  get startingUp(): Promise<boolean> | undefined { return this.starting; }
+  get currentRuntime(): ChatRuntime | undefined { return this.runtime; }
+
+  header(): HeaderInfo {
+    return {
+      state: this.state,
+      local: this.runtime ? this.localText : '',
+      localAddresses: this.runtime ? reachableAddresses(this.runtime.local) : [],
+      // While a session runs, the header shows the peer in use (the setting may name one that failed).
+      peer: this.runtime ? this.peerInUse() : settings.configuredPeerText(),
+      peerName: this.peer.peerName,
+      presence: this.peer.presence,
+      plainPeer: this.peer.plainPeer,
+      encrypted: this.encrypted,
+      fingerprint: this.peer.fingerprint,
+    };
+  }
+
+  statusBarInfo(): Omit<StatusBarInfo, 'unread'> {
+    return { state: this.state, presence: this.peer.presence, who: this.peer.peerName || settings.configuredPeerText(), local: this.localText };
+  }
+
+  /** The peer the running session talks to, as "host:port" (what a message is written to). */
+  peerInUse(): string {
+    const rt = this.runtime;
+    return rt ? formatAddress(rt.peer.host, rt.peer.port) : '';
+  }
+
+  /** UDP Chat: Set Peer Address (see settings.setPeer). */
+  setPeer(given?: string): Promise<string | undefined> {
+    return settings.setPeer(given, this, this.show);
+  }
+
+  /** Resumes the session that was running when the window was closed or reloaded. */
+  async restore(): Promise<void> {
+    if (!this.memory?.get() || this.runtime) return;
+    this.parts.log.info('Resuming the session that was running when the window closed.');
+    await this.start({ restore: true });
+  }
+
+  /** Start UDP Chat. Resolves true when a session is running afterwards. */
+  async start(opts: StartOptions = {}): Promise<boolean> {
+    // No peer yet: ask first, while the keyboard focus is still where the user was (revealing the
+    // view first moved the focus into it, and the address typed in the input box went nowhere).
+    if (!opts.restore && !this.runtime && !this.starting && !settings.configuredPeerText()) {
+      if (!(await this.setPeer())) {
+        // Cancelled: the view still opens, with its guidance, without a session.
+        await this.parts.view()?.reveal(false);
+        this.show('warning', 'UDP Chat needs a peer address to start. Run "UDP Chat: Set Peer Address".', ['Set Peer Address'], async () => {
+          if (await this.setPeer()) await this.start(opts);
+        });
+        return false;
+      }
+    }
+    // A session restored after a reload does not grab the view or the focus.
+    if (!opts.restore) await this.parts.view()?.reveal(false);
+    if (this.runtime) {
+      this.notice('info', `The session is already running on ${this.localText}.`);
+      return true;
+    }
+    if (this.starting) return this.starting;
+    this.starting = this.startInner(opts).finally(() => { this.starting = undefined; });
+    return this.starting;
+  }
+
+  private async startInner(opts: StartOptions): Promise<boolean> {
+    let peerText = settings.configuredPeerText();
+    if (!peerText && opts.restore) return false;
+    if (!peerText) {
+      const set = await this.setPeer();
+      if (!set) {
+        this.show('warning', 'UDP Chat needs a peer address to start. Run "UDP Chat: Set Peer Address".');
+        return false;
+      }
+      peerText = set;
+    }
+    const parsed = parsePeerAddress(peerText);
+    if (!parsed.ok) {
+      this.setState('error');
+      this.show('error', `UDP Chat: the peer address "${peerText}" is invalid: ${parsed.error}`, ['Set Peer Address'], async () => {
+        if (await this.setPeer()) await this.start(opts);
+      });
+      return false;
+    }
+    const localAddress = settings.localAddress();
+    const port = opts.anyPort ? 0 : settings.localPort();
+    if (!settings.isValidPort(port)) {
+      this.setState('error');
+      this.show('error', `UDP Chat: udpChat.localPort must be an integer from 0 to 65535 (it is ${port}).`);
+      return false;
+    }
+    this.setState('starting');
+    let psk: Buffer | undefined;
+    try {
+      psk = await this.parts.security?.psk();
+      this.runtime = await ChatRuntime.start({
+        localAddress,
+        localPort: port,
+        peer: parsed.value,
+        displayName: settings.displayName(),
+        events: this.peer.handlers(),
+        psk,
+        shownUids: () => this.parts.conversation.peerUids(),
+      });
+    } catch (e) {
+      this.setState('error');
+      return this.handleStartError(e, port, opts);
+    }
+    this.encrypted = psk !== undefined;
+    this.peer.fingerprint = '';
+    this.localText = this.runtime.localText;
+    this.peer.forgetPeer();
+    this.setState('active');
+    this.parts.log.info(`Session started: local ${this.localText}, peer ${formatAddress(parsed.value.host, parsed.value.port)} (${this.runtime.peerEndpoint.address})`);
+    const reach = reachableAddresses(this.runtime.local);
+    if (!this.startExplained) {
+      this.startExplained = true;
+      this.notice('info', `Listening on ${reach[0] ?? this.localText}. Waiting for ${settings.configuredPeerText()} to answer; what you type goes out when it does (to a plain-text program such as nc -u, after a second).`);
+    }
+    const wanted = settings.localPort();
+    if (opts.anyPort && this.runtime.local.port !== wanted) {
+      // The peer sends to the port it knows: unless it learns the new one, it cannot reach us.
+      const text = `UDP Chat now listens on port ${this.runtime.local.port}, not ${wanted}. Your peer must send to ${reach.slice(0, 2).join(' or ') || this.localText} — tell them, or free port ${wanted}.`;
+      this.notice('warning', text);
+      this.show('warning', text, ['Copy Address'], () => vscode.env.clipboard.writeText(reach[0] ?? this.localText));
+    }
+    this.parts.resendPending();
+    this.memory?.set(true);
+    // The peer setting may have changed while the session was starting.
+    const now = parsePeerAddress(settings.configuredPeerText());
+    if (now.ok && (now.value.host !== parsed.value.host || now.value.port !== parsed.value.port)) void this.onPeerSettingChanged();
+    // Keyboard users go from the palette straight to typing.
+    if (!opts.restore) this.parts.view()?.focusInput();
+    return true;
+  }
+
+  private handleStartError(e: unknown, port: number, opts: StartOptions): boolean {
+    const attempt = opts.attempt ?? 0;
+    if (opts.restore && startErrorCode(e) === 'EADDRINUSE' && attempt < 5) {
+      // Resuming after a reload: the window that is going away may still hold the port for a moment.
+      this.parts.log.info(`Resume: port ${port} still in use, trying again in 1 s.`);
+      this.retryTimer = setTimeout(() => { this.retryTimer = undefined; void this.start({ ...opts, attempt: attempt + 1 }); }, 1000);
+      return false;
+    }
+    explainStartError(e, port, opts, {
+      log: this.parts.log, show: this.show, notice: (level, text) => this.notice(level, text),
+      start: (o) => this.start(o), setPeer: () => this.setPeer(),
+    });
+    return false;
+  }
+
+  /** UDP Chat: End Session. The conversation stays. */
+  async endSession(reason = 'the user ended the session'): Promise<void> {
+    if (this.retryTimer) { clearTimeout(this.retryTimer); this.retryTimer = undefined; }
+    if (this.starting) await this.starting.catch(() => false);
+    const rt = this.runtime;
+    if (!rt) {
+      if (this.state !== 'ended') this.show('info', 'UDP Chat: no session is running.');
+      return;
+    }
+    this.runtime = undefined;
+    this.memory?.set(false);
+    await rt.stop(reason);
+    this.peer.presence = 'unknown';
+    this.setState('ended');
+    this.notice('info', 'Session ended. The peer was told. Run "Start UDP Chat" to chat again.');
+    this.parts.log.info(`Session ended (${reason})`);
+  }
+
+  /** The passphrase was set or cleared: it applies from the next session. */
+  securityChanged(what: 'set' | 'cleared'): void {
+    const text = what === 'set'
+      ? 'UDP Chat: passphrase saved in secret storage. Sessions are now encrypted; the peer must use the same passphrase.'
+      : 'UDP Chat: passphrase cleared. Sessions are no longer encrypted.';
+    if (this.runtime || this.starting) {
+      this.show('info', `${text} Restart the session to apply it.`, ['Restart Session'], async () => {
+        await this.endSession('restarting with new security settings');
+        await this.start();
+      });
+    } else {
+      this.show('info', text);
+    }
+  }
+
+  /** Hands an own message to the running session; on failure it shows as "not sent". */
+  send(entry: ChatEntry): void {
+    const rt = this.runtime;
+    if (!rt) return;
+    try {
+      // A message that went out as text once (first contact) goes again only reliably, never twice as text.
+      // Its uid is chosen once and saved with it: after a reload the peer recognises the same message.
+      if (!entry.uid) this.parts.conversation.setUid(entry.id, rt.session.newUid());
+      rt.session.send(entry.code ? { text: entry.text, code: stripCode(entry.code) } : { text: entry.text }, entry.id, { sentAsText: entry.status === 'textSent', uid: entry.uid });
+    } catch (e) {
+      this.parts.bridge.setStatus(entry.id, 'unsent');
+      const msg = e instanceof MessageTooLargeError || e instanceof Error ? e.message : String(e);
+      this.show('error', `UDP Chat: ${msg} The message is kept as "not sent".`);
+    }
+  }
+
+  /** Retries a failed message in the running session; false when the session does not know it. */
+  retryFailed(id: string): boolean {
+    return this.runtime?.session.retry(id) ?? false;
+  }
+
+  displayNameChanged(): void {
+    this.runtime?.session.setDisplayName(settings.displayName());
+  }
+
+  /** The peer setting changed: the running session moves to the new peer, keeping its socket. */
+  async onPeerSettingChanged(): Promise<void> {
+    this.parts.headerChanged();
+    const rt = this.runtime;
+    if (!rt) return;
+    const text = settings.configuredPeerText();
+    const parsed = parsePeerAddress(text);
+    if (!parsed.ok) {
+      this.show('error', `UDP Chat: the new peer address "${text}" is invalid (${parsed.error}); still chatting with ${formatAddress(rt.peer.host, rt.peer.port)}.`);
+      return;
+    }
+    if (parsed.value.host === rt.peer.host && parsed.value.port === rt.peer.port) return;
+    try {
+      await rt.changePeer(parsed.value);
+      if (this.runtime !== rt) return; // ended meanwhile
+      this.peer.forgetPeer();
+      this.notice('info', `Now chatting with ${text}.`);
+      this.parts.log.info(`Peer changed to ${text} (${rt.peerEndpoint.address})`);
+      this.parts.headerChanged();
+      // What waits for this peer goes out; what was written to the old one only if the user says so.
+      this.parts.resendPending();
+    } catch (e) {
+      if (this.runtime !== rt) return;
+      this.show('error', `UDP Chat: ${e instanceof Error ? e.message : String(e)} Still chatting with ${formatAddress(rt.peer.host, rt.peer.port)}.`);
+    }
+  }
+
+  private setState(s: SessionState): void {
+    this.state = s;
+    void vscode.commands.executeCommand('setContext', CONTEXT_ACTIVE, s === 'active' || s === 'starting');
+    this.parts.headerChanged();
+  }
+
+  /** The window is closing: the session stops (its peer is told), no resume is pending. */
+  async dispose(): Promise<void> {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    const rt = this.runtime;
+    this.runtime = undefined;
+    if (rt) await rt.stop('VS Code window closed').catch(() => undefined);
+  }
+}
+
+function stripCode(c: CodeBlock): { language: string; path: string; startLine: number; endLine: number } {
+  return { language: c.language, path: c.path, startLine: c.startLine, endLine: c.endLine };
+}
