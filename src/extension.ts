@@ -1,8 +1,9 @@
 // Wiring only: build the objects, register commands and the view, hand disposables to VS Code.
 import * as vscode from 'vscode';
-import { Commands, CONTEXT_HAS_PASSPHRASE, OUTPUT_CHANNEL, SECRET_PASSPHRASE, Settings, VIEW_ID } from './constants';
+import { OUTPUT_CHANNEL, Settings, VIEW_ID } from './constants';
 import { ChatController } from './host/chatController';
 import { ChatViewProvider } from './host/chatViewProvider';
+import { registerCommands } from './host/commands';
 import { Conversation, DEFAULT_HISTORY_LIMIT } from './host/conversation';
 import { historyStore } from './host/historyStorage';
 import { PassphraseStore } from './host/passphrase';
@@ -24,10 +25,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<UdpCha
   const historyProblem = await conversation.load();
 
   const passphrase = new PassphraseStore(context.secrets);
-  // The palette offers Clear Passphrase only when there is one.
-  const syncPassphraseContext = async () => vscode.commands.executeCommand('setContext', CONTEXT_HAS_PASSPHRASE, await passphrase.has());
-  void syncPassphraseContext();
-  context.subscriptions.push(context.secrets.onDidChange((e) => { if (e.key === SECRET_PASSPHRASE) void syncPassphraseContext(); }));
   const ctl = new ChatController(log, conversation, passphrase);
   controller = ctl;
   ctl.sessionMemory = {
@@ -45,35 +42,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<UdpCha
   });
   ctl.view = view;
 
-  const guard = (fn: () => unknown) => async () => {
-    try {
-      await fn();
-    } catch (e) {
-      const msg = e instanceof Error ? e.message : String(e);
-      log.error(msg);
-      void vscode.window.showErrorMessage(`UDP Chat: ${msg}`);
-    }
-  };
-
   context.subscriptions.push(
     vscode.window.registerWebviewViewProvider(VIEW_ID, view),
     view,
     { dispose: () => void ctl.dispose() },
-    vscode.commands.registerCommand(Commands.start, guard(() => ctl.start())),
-    vscode.commands.registerCommand(Commands.setPeer, (arg?: unknown) => guard(() => ctl.setPeer(typeof arg === 'string' ? arg : undefined))()),
-    vscode.commands.registerCommand(Commands.endSession, guard(() => ctl.endSession())),
-    vscode.commands.registerCommand(Commands.sendSelection, guard(() => ctl.sendSelection())),
-    vscode.commands.registerCommand(Commands.clearHistory, guard(async () => {
-      const pick = await vscode.window.showWarningMessage('Delete the chat history of this workspace?', { modal: true }, 'Clear History');
-      if (pick) ctl.clearHistory();
-    })),
-    vscode.commands.registerCommand(Commands.setPassphrase, (arg?: unknown) => guard(async () => {
-      if (await passphrase.set(typeof arg === 'string' ? arg : undefined)) ctl.securityChanged('set');
-    })()),
-    vscode.commands.registerCommand(Commands.clearPassphrase, guard(async () => {
-      await passphrase.clear();
-      ctl.securityChanged('cleared');
-    })),
+    ...registerCommands(ctl, passphrase, context.secrets, log),
   );
   if (historyProblem) ctl.reportHistoryProblem(historyProblem);
   log.info('UDP Chat activated');
