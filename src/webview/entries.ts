@@ -4,11 +4,11 @@
 import type { ChatEntry, DeliveryStatus } from '../shared/protocol';
 import { button, el, hhmm, icon, setButtonLabel } from './dom';
 import { render, tokenize } from './format';
+import { MAX_RENDER_CHARS } from './paint';
 import { clip, NOTICE_LOOK, statusLook } from './texts';
 import { post } from './vscodeApi';
 
-/** Longer texts render truncated behind "Show more" so a 1 MiB message cannot freeze the view. */
-export const MAX_RENDER_CHARS = 20_000;
+export { MAX_RENDER_CHARS };
 
 /** Marks elements inside an entry that take the keyboard focus (besides buttons and links). */
 export const CONTROL_ATTR = 'data-entry-control';
