@@ -1,13 +1,11 @@
-// The message box (inside a form landmark "Send a message") and its draft, which survives hiding
-// (webview state) and window reloads (kept by the host). When no session runs, the box says what
+// The message box (inside a form landmark "Send a message") and its send button. Its text is the
+// draft of the conversation it writes to, kept by drafts.ts. When no session runs, the box says what
 // Enter will do, or is disabled with a hint when there is no peer to send to.
 import type { HeaderInfo } from '../shared/protocol';
 import { el, icon } from './dom';
+import type { Drafts } from './drafts';
 import { composerMode } from './texts';
-import { post, saveState, saved, state } from './vscodeApi';
-
-/** Drafts reach the host this long after the last keystroke (and at once when the view hides). */
-const DRAFT_SAVE_DELAY_MS = 300;
+import { post } from './vscodeApi';
 
 export interface ComposerView {
   element: HTMLFormElement;
@@ -19,13 +17,14 @@ export interface ComposerView {
   restoreDraft(text: string): void;
 }
 
-export function createComposer(onSent: () => void): ComposerView {
+/** `conversation`: the draft the box holds (the view's one conversation today). */
+export function createComposer(drafts: Drafts, conversation: string, onSent: () => void): ComposerView {
   const form = el('form', 'composer');
   form.setAttribute('aria-label', 'Send a message');
   const input = el('textarea', 'message-input');
   input.setAttribute('aria-label', 'Message');
   input.rows = 2;
-  input.value = state.draft;
+  input.value = drafts.text(conversation);
   const sendBtn = el('button', 'send');
   sendBtn.type = 'submit';
   sendBtn.append(icon('send', 'button-icon'), el('span', 'button-label', 'Send'));
@@ -35,51 +34,13 @@ export function createComposer(onSent: () => void): ComposerView {
   row.append(input, sendBtn);
   form.append(row, hint);
 
-  /** The host's kept draft is offered once per document: later snapshots must not resurrect text the user removed. */
-  let hostDraftOffered = false;
-  /** The draft the host is known to hold; undefined until the first snapshot tells. */
-  let hostDraft: string | undefined;
-  let draftTimer: ReturnType<typeof setTimeout> | undefined;
-
-  function flushDraft(): void {
-    if (draftTimer !== undefined) clearTimeout(draftTimer);
-    draftTimer = undefined;
-    if (hostDraft === state.draft) return;
-    hostDraft = state.draft;
-    post({ type: 'saveDraft', text: state.draft });
-  }
-
-  function scheduleDraftSave(): void {
-    if (draftTimer !== undefined) clearTimeout(draftTimer);
-    draftTimer = setTimeout(flushDraft, DRAFT_SAVE_DELAY_MS);
-  }
-
-  function setDraft(text: string): void {
-    state.draft = text;
-    saveState();
-  }
-
-  /** The webview's own draft wins (it is newer); the host's fills an empty box after a reload. */
   function offerHostDraft(draft: string | undefined): void {
-    const kept = typeof draft === 'string' ? draft : '';
-    if (hostDraftOffered) return;
-    hostDraftOffered = true;
-    hostDraft = kept;
-    if (kept && input.value === '' && !saved?.draft) {
-      input.value = kept;
-      setDraft(kept);
-    } else if (input.value !== kept) {
-      // The host holds an older draft than this view: bring it up to date.
-      scheduleDraftSave();
-    }
+    const fill = drafts.offerHost(conversation, draft);
+    if (fill !== undefined) input.value = fill;
   }
 
   function restoreDraft(text: string): void {
-    const current = input.value;
-    input.value = current.trim() === '' ? text : `${text}\n${current}`;
-    setDraft(input.value);
-    // Text the host handed back must survive a reload too.
-    flushDraft();
+    input.value = drafts.restore(conversation, text);
     input.focus();
   }
 
@@ -89,10 +50,7 @@ export function createComposer(onSent: () => void): ComposerView {
     post({ type: 'sendMessage', text });
     onSent();
     input.value = '';
-    setDraft('');
-    // At once, and even if the host never saw this text: a reload right after sending must not bring it back.
-    hostDraft = undefined;
-    flushDraft();
+    drafts.sent(conversation);
   }
 
   function applyHeader(h: HeaderInfo): void {
@@ -122,15 +80,12 @@ export function createComposer(onSent: () => void): ComposerView {
     send();
   });
 
-  input.addEventListener('input', () => {
-    setDraft(input.value);
-    scheduleDraftSave();
-  });
+  input.addEventListener('input', () => drafts.edit(conversation, input.value));
 
   // The view may be torn down right after hiding (no retainContextWhenHidden): save now, not in 300 ms.
-  window.addEventListener('pagehide', flushDraft);
+  window.addEventListener('pagehide', () => drafts.flush(conversation));
   document.addEventListener('visibilitychange', () => {
-    if (document.visibilityState === 'hidden') flushDraft();
+    if (document.visibilityState === 'hidden') drafts.flush(conversation);
   });
 
   return {

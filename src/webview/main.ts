@@ -7,12 +7,13 @@ import { assertNever } from '../shared/protocol';
 import type { ChatEntry, DeliveryStatus, HeaderInfo, HostToWebview } from '../shared/protocol';
 import { createComposer } from './composer';
 import { el } from './dom';
+import { CURRENT_CONVERSATION, Drafts } from './drafts';
 import { announcement, entryLabel, MAX_RENDER_CHARS, renderEntry, renderStatus } from './entries';
 import { createHeader } from './header';
 import { ListFocus } from './listFocus';
 import { Scroller } from './scroller';
 import { emptyGuidance } from './texts';
-import { post, state } from './vscodeApi';
+import { post, saveState, state } from './vscodeApi';
 
 /** A snapshot paints its newest entries at once (far more than a screenful); older ones follow in idle time. */
 const FIRST_PAINT_ENTRIES = 200;
@@ -70,7 +71,15 @@ const listFocus = new ListFocus(list, {
 const scroller = new Scroller(list, () => backlog.length > 0);
 const hooks = { changed: (item: HTMLElement) => listFocus.changed(item) };
 
-const composer = createComposer(() => {
+const drafts = new Drafts(state.drafts, {
+  persist: (texts) => {
+    state.drafts = texts;
+    saveState();
+  },
+  // The host keeps one draft: the one of the conversation this view shows.
+  toHost: (_conversation, text) => post({ type: 'saveDraft', text }),
+});
+const composer = createComposer(drafts, CURRENT_CONVERSATION, () => {
   scrollOnOwnEntry = true;
 });
 

@@ -1,9 +1,11 @@
 // The one handle on the webview API (acquireVsCodeApi may be called once per document) and the
 // state VS Code keeps for this view while it is hidden.
 import type { WebviewToHost } from '../shared/protocol';
+import { loadDrafts, type DraftTexts } from './drafts';
 
 export interface WebviewState {
-  draft: string;
+  /** Unsent text by conversation id (drafts.ts); older documents kept a single `draft` string. */
+  drafts: DraftTexts;
   scrollTop: number;
   /** The user was at the bottom: restore there rather than at a pixel offset. */
   atBottom: boolean;
@@ -22,10 +24,10 @@ declare function acquireVsCodeApi(): VsCodeApi;
 const api = acquireVsCodeApi();
 
 /** What VS Code kept from the last document of this view, if anything. */
-export const saved: Partial<WebviewState> | undefined = api.getState();
+const saved: Partial<WebviewState> | undefined = api.getState();
 
 export const state: WebviewState = {
-  draft: typeof saved?.draft === 'string' ? saved.draft : '',
+  drafts: loadDrafts(saved),
   scrollTop: typeof saved?.scrollTop === 'number' ? saved.scrollTop : 0,
   atBottom: saved?.atBottom !== false,
   fromBottom: typeof saved?.fromBottom === 'number' && saved.fromBottom >= 0 ? saved.fromBottom : undefined,
