@@ -1,10 +1,10 @@
-// Wire format, version 1. Pure: Buffer in, Buffer out. See docs/PROTOCOL.md.
+// Inner datagrams of wire v2 (sealed inside TRANSPORT, docs/PROTOCOL.md §3). Pure: Buffer in, Buffer out. See docs/PROTOCOL.md.
 import * as zlib from 'node:zlib';
 import { MAX_FRAGMENTS, MAX_NAME_BYTES, MAX_SACK_RANGES } from './limits';
 
 /** 0xF5 can never occur in valid UTF-8, so no plain-text datagram can start with the magic. */
 export const MAGIC = Buffer.from([0xf5, 0x55, 0x43]); // "\xF5UC"
-export const VERSION = 1;
+export const VERSION = 2;
 export const HEADER_BYTES = 6; // magic(3) version(1) type(1) flags(1)
 
 export enum PacketType {

@@ -7,7 +7,7 @@
 import { PLAIN_MAX_DATAGRAM, splitUtf8 } from './plain';
 
 /** Binary protocol version announced in the mark (docs/PROTOCOL.md §2). */
-export const MARK_PROTOCOL_VERSION = 1;
+export const MARK_PROTOCOL_VERSION = 2;
 
 /** Fence around the mark: U+2008 PUNCTUATION SPACE. */
 const FENCE = '\u2008';

@@ -1,16 +1,17 @@
 // First contact and the plain-text side: the greeting, the text fallback, marked text, plain lines in and out, quit words.
-import { encryptedNoticeDatagram, greetingDatagram, markedTextDatagrams, readMark, stripMark } from './firstContact';
+import { encryptedNoticeDatagram, greetingDatagram, MARK_PROTOCOL_VERSION, markedTextDatagrams, readMark, stripMark } from './firstContact';
 import { MAX_QUEUED_MESSAGES } from './limits';
 import { decodePlain, isQuitWord, splitUtf8 } from './plain';
 import type { PeerPresence } from './presence';
 import type { SendQueue } from './sendQueue';
-import type { Contact, NoticeLevel, OutMessage, PacketFilter, SessionCore } from './sessionTypes';
+import type { Contact, NoticeLevel, OutMessage, SessionCore } from './sessionTypes';
 import { PLAIN_MESSAGE_GUARD, SourceGuard } from './sourceGuard';
 
 /** What the plain-text side asks of the session. */
 export interface PlainPeerHost {
   readonly senderId: number;
-  readonly filter?: PacketFilter;
+  /** A passphrase is set: no word ever goes in clear, and plain text is never taken. */
+  readonly secure: boolean;
   displayName(): string;
   sendRaw(bytes: Buffer): void;
   /** The flight changed outside loss recovery: its timer is set again. */
@@ -64,7 +65,7 @@ export class PlainPeer {
   }
 
   sendPlain(msg: OutMessage): void {
-    if (this.host.filter) throw new Error('plain text is never sent in an encrypted session');
+    if (this.host.secure) throw new Error('plain text is never sent when a passphrase is set');
     for (const chunk of splitUtf8(this.plainText(msg))) this.host.sendRaw(chunk);
     this.q.settle(msg, 'unconfirmed');
   }
@@ -86,8 +87,8 @@ export class PlainPeer {
     if (!this.core.running || this.state !== 'unknown' || this.provenBefore) return;
     const { host, q } = this;
     for (const m of q.takeQueue()) {
-      if (host.filter) {
-        // Encrypted: the words never go in clear. A readable notice tells a person, and marks us to a UDP Chat.
+      if (host.secure) {
+        // A passphrase is set: the words never go in clear. A readable notice tells a person, and marks us to a UDP Chat.
         if (!m.announced) { m.announced = true; host.sendRaw(encryptedNoticeDatagram(host.displayName(), host.senderId)); }
         q.queue.push(m);
       } else if (isQuitWord(m.content.text) && !m.content.code) {
@@ -147,9 +148,9 @@ export class PlainPeer {
     const decoded = decodePlain(datagram);
     const mark = this.forced ? undefined : readMark(decoded);
     // Our own mark coming back (someone pasted our line) is not another UDP Chat: it is plain text.
-    if (mark && mark.senderId !== host.senderId) { this.onMarkedText(mark.senderId, mark.version); return; }
-    if (host.filter) {
-      // An encrypted session never falls back to plain text: that would send the user's words in clear.
+    if (mark && mark.senderId !== host.senderId && this.onMarkedText(mark.senderId, mark.version)) return;
+    if (host.secure) {
+      // With a passphrase, a session never falls back to plain text: that would send the user's words in clear.
       core.stats.malformed++;
       host.unauthNotice('plain-in-secure', 'warning', 'Ignored a plain-text datagram from the peer\'s address: this session is encrypted.');
       return;
@@ -188,15 +189,25 @@ export class PlainPeer {
    * Marked text (§8.1): another UDP Chat that does not know we are one. It is not shown (the sender
    * sends it again reliably); we answer with a binary hello, and the protocol takes over.
    */
-  private onMarkedText(senderId: number, version: number): void {
-    if (version !== 1) {
-      this.core.noticeOnce('version', 'error', `The peer runs a UDP Chat that speaks protocol version ${version}; this side speaks version 1. Update the older side.`);
-      return;
+  /** Returns false when the line is to be taken as plain text after all (an older UDP Chat). */
+  private onMarkedText(senderId: number, version: number): boolean {
+    if (version < MARK_PROTOCOL_VERSION) {
+      // A first-version UDP Chat cannot speak v2: say so, and chat as plain text with it meanwhile
+      // (it shows our unmarked lines as a plain peer's), except with a passphrase (never in clear).
+      this.core.noticeOnce('version', 'error', this.host.secure
+        ? `The peer runs an older UDP Chat (protocol ${version}). Ask them to update UDP Chat; with a passphrase set, nothing can be exchanged until then.`
+        : `The peer runs an older UDP Chat (protocol ${version}). Ask them to update UDP Chat; until then you chat as plain text: unencrypted, and delivery is not confirmed.`);
+      return this.host.secure;
     }
-    if (!this.guard.admit('peer')) { this.core.stats.plainDropped++; return; }
-    if (this.state === 'protocol' && senderId === this.presence.peerId && this.presence.online) return; // a late line
+    if (version > MARK_PROTOCOL_VERSION) {
+      this.core.noticeOnce('version', 'error', `The peer runs a newer UDP Chat (protocol ${version}); this side speaks ${MARK_PROTOCOL_VERSION}. Update UDP Chat.`);
+      return true;
+    }
+    if (!this.guard.admit('peer')) { this.core.stats.plainDropped++; return true; }
+    if (this.state === 'protocol' && senderId === this.presence.peerId && this.presence.online) return true; // a late line
     this.becomeProtocol();
     // echoId 0: we have not heard its protocol yet, so it answers with a hello of its own (§6.1).
     this.presence.hello(0);
+    return true;
   }
 }

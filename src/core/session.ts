@@ -2,7 +2,7 @@
 // table. Pure: the clock and the transport are injected, so the same code runs in the extension host,
 // the terminal peer and the unit tests.
 import type { Packet } from './codec';
-import { decode, encode, PacketType } from './codec';
+import { decode, encode, PacketType, VERSION } from './codec';
 import { AckState } from './ackState';
 import { MAX_QUEUED_MESSAGES } from './limits';
 import { LossRecovery } from './lossRecovery';
@@ -36,6 +36,7 @@ export class ChatSession {
   private readonly random32: () => number;
   private readonly filter?: PacketFilter;
   private readonly secure: boolean;
+  private readonly startsInProtocol: boolean;
   private readonly notices: NoticeLimiter;
   private displayName: string;
   private running = false;
@@ -59,6 +60,7 @@ export class ChatSession {
     this.random32 = opts.random32 ?? defaultRandom32;
     this.filter = opts.filter;
     this.secure = opts.secure ?? false;
+    this.startsInProtocol = opts.speaksProtocol ?? false;
     this.displayName = opts.displayName;
     this.senderId = this.random32() >>> 0 || 1;
     this.timers = new Timers(this.clock);
@@ -79,7 +81,7 @@ export class ChatSession {
       sendHello: (echoId) => this.sendPacket({ type: PacketType.Hello, senderId: this.senderId, echoId, secure: this.secure, name: this.displayName }),
     });
     this.first = new PlainPeer(core, {
-      senderId: this.senderId, filter: this.filter, displayName: () => this.displayName, sendRaw: (bytes) => this.sendRaw(bytes),
+      senderId: this.senderId, secure: this.secure, displayName: () => this.displayName, sendRaw: (bytes) => this.sendRaw(bytes),
       armRto: () => this.loss.armRto(), unauthNotice: (key, level, text) => this.unauthNotice(key, level, text),
     }, this.q, this.peer, opts.plainMode ?? false);
     this.rxBuf = new ReceiveBuffer(core, () => this.peer.peerId, opts.shownUids);
@@ -105,8 +107,30 @@ export class ChatSession {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.first.greet();
+    // A peer that reached us with a handshake has shown the protocol: no greeting line for it.
+    if (this.startsInProtocol) this.first.becomeProtocol();
+    else this.first.greet();
     this.scheduleTick();
+  }
+
+  /** The peer's address sent a datagram of our protocol (a handshake, or sealed traffic). */
+  noteProtocol(): void {
+    if (this.running && !this.speaksProtocol) this.first.becomeProtocol();
+  }
+
+  /** Feed an inner datagram that the endpoint opened under the peer's keys (authenticated). Never throws. */
+  receiveOpened(inner: Buffer): void {
+    if (!this.running) return;
+    try {
+      this.stats.datagramsReceived++;
+      const d = decode(inner);
+      if (d.kind !== 'packet') { this.stats.malformed++; this.events.diagnostic?.(`dropped a sealed datagram that did not decode (${d.kind})`); return; }
+      this.first.becomeProtocol();
+      this.onPacket(d.packet, true);
+    } catch (e) {
+      this.stats.malformed++;
+      this.noticeOnce('internal', 'warning', `Dropped a datagram that could not be processed: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 
   setDisplayName(name: string): void {
@@ -251,7 +275,7 @@ export class ChatSession {
         this.first.onPlain(datagram);
         return;
       case 'version':
-        this.unauthNotice('version', 'error', `The peer speaks UDP Chat protocol version ${d.version}; this side speaks version 1. Its datagrams are ignored: update the older side.`);
+        this.unauthNotice('version', 'error', `The peer speaks UDP Chat protocol version ${d.version}; this side speaks version ${VERSION}. Its datagrams are ignored: update the older side.`);
         return;
       case 'malformed':
         this.stats.malformed++;

@@ -37,8 +37,11 @@ describe('core/codec', () => {
 
   it('rejects an unknown version without reading it', () => {
     const b = encode(samples[0]);
-    b[3] = 2;
-    assert.deepEqual(decode(b), { kind: 'version', version: 2 });
+    assert.equal(b[3], 2, 'inner datagrams are version 2');
+    b[3] = 1;
+    assert.deepEqual(decode(b), { kind: 'version', version: 1 });
+    b[3] = 3;
+    assert.deepEqual(decode(b), { kind: 'version', version: 3 });
   });
 
   it('reports truncated, trailing and nonsense datagrams as malformed', () => {

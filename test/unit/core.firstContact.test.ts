@@ -42,7 +42,7 @@ describe('core/firstContact: never break a plain program, either side first', ()
   it('a mark round-trips, is only Unicode spaces, and is removed by trim()', () => {
     for (const id of [1, 0x1234_5678, 0xffff_ffff]) {
       const text = `hello${markFor(id)}`;
-      assert.deepEqual(readMark(text), { senderId: id, version: 1, text: 'hello' });
+      assert.deepEqual(readMark(text), { senderId: id, version: 2, text: 'hello' });
       assert.equal(text.trim(), 'hello');
       assert.equal(Buffer.byteLength(markFor(id)), MARK_BYTES);
     }

@@ -1,0 +1,74 @@
+// One person (or one plain-text address) on an endpoint: where they are now, their key once a
+// handshake showed it, their session keys, and the chat session that runs over them. The peer is
+// the session's packet filter: everything binary it sends is sealed under the current keys.
+import type { Address, Initiation } from './handshake';
+import { personId, safetyNumber } from './identity';
+import type { Keypair } from './keypairs';
+import { Keypairs } from './keypairs';
+import type { PacketType } from './codec';
+import type { ChatSession, PacketFilter } from './session';
+
+/** A key change waiting for the user: the session stays closed to it until accepted. */
+export interface HeldKey { key: Buffer; from: Address; at: number }
+
+export interface PeerHooks {
+  /** Start (or restart) a handshake with this peer; the endpoint rate-limits it. */
+  connect(peer: Peer): void;
+  /** How long a peer is believed alive after its last authenticated datagram. */
+  aliveMs: number;
+  now(): number;
+  ownKey: Buffer;
+}
+
+export class Peer implements PacketFilter {
+  session!: ChatSession;
+  readonly keypairs = new Keypairs();
+  /** The key that answered (undefined until a handshake finishes with this peer). */
+  key?: Buffer;
+  /** The initiation in flight, if any. */
+  initiation?: Initiation;
+  held?: HeldKey;
+  /** Last time a sealed datagram opened (presence of an authenticated peer). */
+  lastOpenedAt = -Infinity;
+  /** Last mark's sender id seen from this address: a new one means the peer restarted. */
+  lastMarkSender = 0;
+  lastConnectAt = -Infinity;
+  /** Created because the person completed a handshake with us: it speaks the protocol (no greeting). */
+  reachedUs = false;
+
+  constructor(
+    /** Where datagrams go: updated when an authenticated datagram comes from elsewhere (roaming). */
+    public address: Address,
+    /** The contact label it was configured under (pinning), if any. */
+    readonly label: string | undefined,
+    private readonly hooks: PeerHooks,
+  ) {}
+
+  get id(): string { return this.key ? personId(this.key) : ''; }
+  get established(): boolean { return this.keypairs.current !== undefined && !this.held; }
+  /** Both keys, in an order both sides agree on: what two people compare. */
+  get safetyNumber(): string { return this.key ? safetyNumber(this.hooks.ownKey, this.key) : ''; }
+
+  // ------------------------------------------------------------ PacketFilter (the session's view)
+
+  outgoing(plain: Buffer, _type: PacketType, _seal?: boolean): Buffer | undefined {
+    if (this.held) return undefined;
+    const sealed = this.keypairs.seal(plain);
+    if (sealed) return sealed;
+    // No keys yet: the session wants to speak the protocol, so a handshake starts (or is running).
+    this.hooks.connect(this);
+    return undefined;
+  }
+
+  /** Binary traffic reaches the session already opened by the endpoint; nothing else goes through here. */
+  incoming(wire: Buffer): Buffer | undefined { return wire; }
+
+  authenticatedPeerAlive(): boolean {
+    return this.established && this.hooks.now() - this.lastOpenedAt < this.hooks.aliveMs;
+  }
+
+  /** New keys for this peer; returns pairs whose receiver ids are free now. */
+  install(keypair: Keypair): Keypair[] {
+    return this.keypairs.install(keypair);
+  }
+}
