@@ -364,7 +364,8 @@ export class ChatSession {
     // Another instance is another program run: its name is what it says, not the old one's.
     if (restarted) this.peer.name = '';
     this.rxBuf.touch();
-    if (restarted) { this.q.rewindForNewInstance(); this.loss.newStream(); }
+    // What was in flight goes again on a new stream, now: the peer may never have looked offline.
+    if (restarted) { this.q.rewindForNewInstance(); this.loss.newStream(); this.pump(); }
     if (p.type !== PacketType.Hello) this.peer.hello(p.senderId); // tell it who we are
   }
 
