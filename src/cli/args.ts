@@ -3,6 +3,8 @@
 import { isIP } from 'node:net';
 import type { PeerAddress } from '../core/address';
 import { DEFAULT_PORT, parsePeerAddress, parsePort } from '../core/address';
+import type { Identity } from '../core/identity';
+import type { TrustStore } from '../core/trust';
 
 export interface CliOptions {
   /** Bind address; empty for all interfaces. */
@@ -23,6 +25,11 @@ export interface CliOptions {
   passphrasePrompt: boolean;
   /** Pre-shared key derived from the passphrase (set by main, not by the parser). */
   psk?: Buffer;
+  /** --identity: the identity key file (default: identity.json in the config folder). */
+  identityPath?: string;
+  /** Loaded by main, not by the parser. */
+  identity?: Identity;
+  trust?: TrustStore;
 }
 
 export type ArgsResult = { ok: true; options: CliOptions } | { ok: false; error: string };
@@ -82,6 +89,10 @@ const FLAGS: readonly FlagSpec[] = [
   {
     long: 'passphrase-file', value: 'FILE', help: 'Encrypted session: the shared passphrase is the first line of FILE.',
     apply: (o, v) => { if (v.trim() === '') return '--passphrase-file: give a file name.'; o.passphraseFile = v; return undefined; },
+  },
+  {
+    long: 'identity', value: 'FILE', help: 'Identity key file (default: identity.json in ~/.config/udp-chat; created 0600 if missing).',
+    apply: (o, v) => { if (v.trim() === '') return '--identity: give a file name.'; o.identityPath = v; return undefined; },
   },
   { long: 'passphrase', help: 'Encrypted session: ask for the shared passphrase (not echoed).', apply: (o) => { o.passphrasePrompt = true; return undefined; } },
   { long: 'plain', help: 'Plain-text mode for nc -u and the classic scripts: no protocol, UTF-8, 1024-byte datagrams.', apply: (o) => { o.plain = true; return undefined; } },
@@ -163,13 +174,16 @@ export function usage(): string {
     '  Quit words (quit, exit, bye bye) are sent to the peer and then end the session.',
     '  Ctrl-D, Ctrl-C and SIGTERM end the session too; the peer is told (bye). When stdin ends,',
     '  messages still pending are given time to be delivered first.',
-    '  Commands: /retry (resend failed messages), /status (presence, addresses, stats), /help,',
+    '  Commands: /retry (resend failed messages), /status (presence, addresses, keys, stats),',
+    '  /verify (mark the peer\'s key as checked), /accept-key (after a key-change warning), /help,',
     '  /quit. Start a message with // to send a line that begins with /.',
     '',
     'JSON mode (--json):',
     '  Each stdin line is a message; a line holding a JSON object {"text": "..."} is sent as its',
     '  text (embed newlines; quit words in this form are sent without ending the session);',
-    '  {"retry": "ID"} or {"retry": "all"} resends failed messages. stdout gets one object per line:',
+    '  {"retry": "ID"} or {"retry": "all"} resends failed messages; {"command": "accept-key"} accepts',
+    '  a changed key after a key-change warning; {"command": "verify"} marks the peer verified.',
+    '  stdout gets one object per line:',
     '    {"event":"ready","local":"0.0.0.0:50505","peer":"127.0.0.1:50506","name":"...","plain":false}',
     '    {"event":"accepted","id":"m1","text":"..."}   a stdin line was taken; later events use its id',
     '    {"event":"queued"|"sending"|"delivered"|"failed"|"unconfirmed"|"textSent","id":"m1"}',
@@ -179,13 +193,19 @@ export function usage(): string {
     '    {"event":"stranger","from":"192.0.2.9:4000","bytes":12}',
     '    {"event":"error","code":"EADDRINUSE","message":"..."}',
     '    {"event":"bye","reason":"..."}   {"event":"stats",...}  (last line: session counters)',
-    '    {"event":"secured","fingerprint":"3f1a 09c2 ..."}   encrypted session established',
+    '    {"event":"secured","fingerprint":"12345 67890 ...","verified":false,"person":"<id>","firstContact":true}',
+    '        encrypted session with the peer\'s key; the fingerprint (safety number) is the same on both sides',
+    '    {"event":"key-changed","oldKey":"...","newKey":"...","from":"..."}   nothing flows until accepted',
     '  Diagnostics go to stderr; nothing else is written to stdout.',
     '',
-    'Encryption:',
-    '  With --passphrase-file, --passphrase or the UDP_CHAT_PASSPHRASE environment variable, the',
-    '  session is encrypted and authenticated (Noise NNpsk0, ChaCha20-Poly1305); the peer needs the',
-    '  same passphrase (in VS Code: "UDP Chat: Set Passphrase"). Compare the fingerprint both sides print.',
+    'Identity and encryption:',
+    '  Every session with another UDP Chat is encrypted and authenticated (Noise XX or IK, X25519,',
+    '  ChaCha20-Poly1305) with your identity key. The first key a peer address answers with is',
+    '  remembered; a different key later gets a warning and nothing flows until you accept it',
+    '  (/accept-key). Compare the safety number both sides print (/verify marks the peer verified).',
+    '  With --passphrase-file, --passphrase or UDP_CHAT_PASSPHRASE, only people who know the same',
+    '  passphrase can talk to you (in VS Code: "UDP Chat: Set Passphrase"). Plain-text peers',
+    '  (nc -u, --plain) are never encrypted.',
     '',
     'Exit status: 0 when the session ended normally, 1 on a runtime error (port in use, permission',
     'denied, peer host does not resolve, ...), 2 on a usage error.',

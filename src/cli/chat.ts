@@ -32,8 +32,10 @@ export interface CliView {
   presence?(presence: Presence, detail: { name: string; plain: boolean; reason: string }): void;
   plainPeer?(plain: boolean): void;
   notice?(level: 'info' | 'warning' | 'error', text: string): void;
-  /** The encrypted session is established; both sides show the same fingerprint. */
-  secured?(fingerprint: string): void;
+  /** The encrypted session is established; both sides show the same fingerprint (safety number). */
+  secured?(fingerprint: string, info: { verified: boolean; firstContact: boolean; personId: string }): void;
+  /** The peer answered with another key than the one remembered: nothing flows until acceptKey(). */
+  keyChanged?(change: { oldKey: string; newKey: string; from: string }): void;
   stranger?(from: string, bytes: number, preview: string): void;
   /** A message could not be taken (too large); `id` is set when it had been accepted. */
   error?(code: string, message: string, id?: string): void;
@@ -66,8 +68,12 @@ export class CliChat {
       displayName: o.displayName,
       plainMode: o.plain,
       psk: o.psk,
+      identity: o.identity,
+      trust: o.trust,
       events: {
-        secured: (fp) => v.secured?.(fp),
+        secured: (fp, info) => v.secured?.(fp, info),
+        keyChanged: (c) => v.keyChanged?.({ oldKey: c.oldFingerprint, newKey: c.newFingerprint, from: formatAddress(c.from.address, c.from.port) }),
+        roamed: (to) => v.notice?.('info', `The peer now writes from ${formatAddress(to.address, to.port)} (same key, same conversation).`),
         message: (m) => { this.summary.received++; v.message?.(this.peerName(), m); },
         status: (id, s) => this.onStatus(id, s),
         presence: (p, d) => {
@@ -130,6 +136,12 @@ export class CliChat {
     this.handOver(m);
     return m.id;
   }
+
+  /** Accepts the peer's changed key (after a warning). False when no change is waiting. */
+  acceptKey(): boolean { return this.runtime?.acceptKeyChange() ?? false; }
+
+  /** Marks the peer's current key as verified (the safety numbers matched). */
+  verify(): boolean { return this.runtime?.setVerified(true) ?? false; }
 
   /** Resends failed messages (one id, or all). Returns how many went out again. */
   retry(id: string | 'all'): number {

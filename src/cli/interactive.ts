@@ -10,7 +10,9 @@ import { visible } from './terminalText';
 
 const COMMANDS_HELP = [
   '  /retry   resend messages that failed',
-  '  /status  presence, addresses and delivery statistics',
+  '  /status  presence, addresses, keys and delivery statistics',
+  '  /verify  mark the peer\'s key as verified (after comparing the safety number)',
+  '  /accept-key  accept the peer\'s new key after a key-change warning',
   '  /quit    end the session (so do quit, exit, bye bye, Ctrl-D and Ctrl-C)',
   '  /help    this list',
   '  A line ending with \\ continues on the next line; start a line with // to send a leading /.',
@@ -82,9 +84,13 @@ export async function runInteractive(options: CliOptions, input: NodeJS.Readable
       if (p === 'online') { queuedHintShown = false; say(`* ${who} is online${d.plain ? ' (plain text)' : ''}`); }
       else if (p === 'offline') say(`* ${who} went offline (${d.reason})`);
     },
-    plainPeer: (plain) => say(plain ? '* the peer speaks plain text (like nc -u)' : '* the peer speaks the UDP Chat protocol'),
+    plainPeer: (plain) => say(plain ? '* the peer speaks plain text (like nc -u): unencrypted, delivery not confirmed' : '* the peer speaks the UDP Chat protocol'),
     notice: (level, text) => say(`${level === 'info' ? '*' : level === 'warning' ? '! warning:' : '! error:'} ${text}`),
-    secured: (fp) => say(`* encrypted and authenticated session; fingerprint ${fp} (compare it with your peer)`),
+    secured: (fp, i) => say(`* encrypted and authenticated session${i.firstContact ? ' (first contact: key remembered)' : ''}; safety number ${fp}${i.verified ? ' (verified)' : ' — compare it with your peer, then /verify'}`),
+    keyChanged: (c) => {
+      say(`! WARNING: the peer at ${c.from} answered with a different identity key (${c.newKey}; remembered: ${c.oldKey}).`);
+      say('! It may have reinstalled UDP Chat, or someone else is answering. Nothing is sent or shown until you accept: ask them (another way) and compare safety numbers, then /accept-key.');
+    },
     stranger: (from, bytes, preview) => say(`* ignored ${bytes} bytes from ${from} (not the peer): ${preview}`),
     error: (_code, message) => say(`! ${message}`),
     ended: (reason, s) => say(`* session ended (${reason}): ${summaryLine(s)}`),
@@ -149,11 +155,21 @@ export async function runInteractive(options: CliOptions, input: NodeJS.Readable
         case '/status': {
           const s = chat.session;
           const rt = chat.runtime!;
-          say(`* peer ${s.remoteName ? `${s.remoteName} ` : ''}at ${info.peer}: ${s.presence}${s.plainPeer ? ' (plain text)' : ''}; local ${rt.localText}`);
+          say(`* peer ${s.remoteName ? `${s.remoteName} ` : ''}at ${info.peer}: ${s.presence}${s.plainPeer ? ' (plain text, unencrypted)' : rt.encrypted ? ' (encrypted)' : ''}; local ${rt.localText}`);
+          say(`* your key ${rt.ownFingerprint}${rt.safetyNumber ? `; safety number ${rt.safetyNumber}${rt.peerVerified ? ' (verified)' : ''}` : ''}${rt.keyChangePending ? '; KEY CHANGE WAITING (/accept-key)' : ''}`);
           say(`* ${chat.summary.sent} sent, ${chat.summary.delivered} delivered, ${chat.pending} pending, ${chat.failedIds().length} failed, ${chat.summary.received} received`);
           say(`* rto ${Math.round(s.rto)} ms, srtt ${s.srtt === undefined ? '-' : `${Math.round(s.srtt)} ms`}, ${s.stats.retransmissions} retransmissions (${s.stats.fastRetransmits} fast), ${s.stats.timeouts} timeouts, ${s.stats.datagramsSent} datagrams sent, ${s.stats.datagramsReceived} received`);
           break;
         }
+        case '/verify': {
+          const rt = chat.runtime!;
+          if (!chat.verify()) { say('* no peer key yet: the encrypted session is not set up'); break; }
+          say(`* marked as verified: safety number ${rt.safetyNumber}`);
+          break;
+        }
+        case '/accept-key':
+          say(chat.acceptKey() ? '* new key accepted; reconnecting' : '* no key change is waiting');
+          break;
         case '/quit':
           end('you quit', true);
           break;

@@ -18,14 +18,15 @@ export function jsonView(emit: Emit): CliView {
     ready: (i) => emit({ event: 'ready', local: i.local, peer: i.peer, name: i.name, plain: i.plain }),
     accepted: (id, text) => emit({ event: 'accepted', id, text }),
     status: (id, status) => emit({ event: status, id }),
-    message: (from, m) => emit({ event: 'message', from, text: m.text, sentAt: m.sentAt, plain: m.plain, ...(m.code ? { code: m.code } : {}) }),
+    message: (from, m) => emit({ event: 'message', from, text: m.text, sentAt: m.sentAt, plain: m.plain, encrypted: !m.plain, ...(m.code ? { code: m.code } : {}) }),
     presence: (p, d) => {
       if (p === 'online') emit({ event: 'peer-online', name: d.name, plain: d.plain });
       else if (p === 'offline') emit({ event: 'peer-offline', name: d.name, reason: d.reason });
     },
     plainPeer: (plain) => emit({ event: 'plain-peer', plain }),
     notice: (level, text) => emit({ event: 'notice', level, text }),
-    secured: (fingerprint) => emit({ event: 'secured', fingerprint }),
+    secured: (fingerprint, info) => emit({ event: 'secured', fingerprint, verified: info.verified, person: info.personId, firstContact: info.firstContact }),
+    keyChanged: (c) => emit({ event: 'key-changed', oldKey: c.oldKey, newKey: c.newKey, from: c.from }),
     stranger: (from, bytes) => emit({ event: 'stranger', from, bytes }),
     error: (code, message, id) => emit({ event: 'error', code, message, ...(id ? { id } : {}) }),
     ended: (reason, summary, stats) => {
@@ -36,7 +37,7 @@ export function jsonView(emit: Emit): CliView {
 }
 
 /** One stdin line: text to send, a retry request, or nothing. */
-export function parseJsonInput(line: string): { text: string; quit: boolean } | { retry: string } | undefined {
+export function parseJsonInput(line: string): { text: string; quit: boolean } | { retry: string } | { command: 'accept-key' | 'verify' } | undefined {
   if (line.trim() === '') return undefined;
   if (line.trimStart().startsWith('{')) {
     try {
@@ -45,6 +46,7 @@ export function parseJsonInput(line: string): { text: string; quit: boolean } | 
         const o = v as Record<string, unknown>;
         if (typeof o.text === 'string') return { text: o.text, quit: false };
         if (typeof o.retry === 'string') return { retry: o.retry };
+        if (o.command === 'accept-key' || o.command === 'verify') return { command: o.command };
       }
     } catch { /* not JSON: a plain text line */ }
   }
@@ -70,6 +72,11 @@ export async function runJson(options: CliOptions, input: NodeJS.ReadableStream,
       if (chat.isEnding) return;
       const cmd = parseJsonInput(line);
       if (!cmd) return;
+      if ('command' in cmd) {
+        const ok = cmd.command === 'accept-key' ? chat.acceptKey() : chat.verify();
+        if (!ok) emit({ event: 'notice', level: 'warning', text: cmd.command === 'accept-key' ? 'No key change is waiting.' : 'No peer key to verify yet.' });
+        return;
+      }
       if ('retry' in cmd) {
         const n = chat.retry(cmd.retry === 'all' ? 'all' : cmd.retry);
         if (n === 0) emit({ event: 'notice', level: 'warning', text: `Nothing to retry for "${cmd.retry}".` });

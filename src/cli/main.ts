@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { derivePskAsync } from '../core/noise';
+import { TrustStore } from '../core/trust';
+import { defaultIdentityPath, FileTrustStorage, loadOrCreateIdentity, trustPathFor } from './identityFile';
 import type { CliOptions } from './args';
 import { parseArgs, usage } from './args';
 import { runInteractive } from './interactive';
@@ -121,6 +123,22 @@ async function main(): Promise<void> {
     return;
   }
   if (pass.passphrase !== undefined) o.psk = await derivePskAsync(pass.passphrase);
+  if (!o.plain) {
+    const path = o.identityPath ?? defaultIdentityPath();
+    try {
+      const loaded = loadOrCreateIdentity(path);
+      o.identity = loaded.identity;
+      const storage = new FileTrustStorage(trustPathFor(path));
+      o.trust = new TrustStore(storage);
+      for (const w of [loaded.warning, storage.warning]) if (w) process.stderr.write(`udp-chat: warning: ${w}\n`);
+    } catch (e) {
+      const message = (e as Error).message;
+      if (json) emit({ event: 'error', code: 'EIDENTITY', message });
+      process.stderr.write(`udp-chat: ${message}\n`);
+      exit(1);
+      return;
+    }
+  }
   const code = o.json
     ? await runJson(o, process.stdin, emit, (l) => process.stderr.write(`${l}\n`))
     : await runInteractive(o, process.stdin, process.stdout, process.stderr);

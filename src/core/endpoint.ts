@@ -27,7 +27,7 @@ export interface EndpointEvents {
   /** A person the endpoint did not know finished a handshake and was let in (policy said accept). */
   peerAdded?(peer: Peer): void;
   /** Keys agreed with a peer (new session, restart, or after a key change was accepted). */
-  secured?(peer: Peer, fresh: boolean): void;
+  secured?(peer: Peer): void;
   /** A contact answered with another key than the one pinned: held until the user decides. */
   keyChanged?(peer: Peer, newKey: Buffer): void;
   /** The peer moved to another address (port change, DHCP, NAT rebinding, IPv4 ↔ IPv6). */
@@ -140,7 +140,16 @@ export class Endpoint implements HandshakeHost {
     }
     const { peer, keypair } = entry;
     if (o.type === OuterType.HandshakeFinish) { peer.session.kick(); return; } // our traffic did not reach it yet
-    if (o.type === OuterType.HandshakeResp && peer.initiation && peer.initiation.keypair === keypair) { this.handshakes.onResp(peer.initiation, o, from); return; }
+    if (peer.initiation && peer.initiation.keypair === keypair && !keypair.confirmed) {
+      // Our XX message 3 is out: a lost answer comes again, or a refusal (passphrase mismatch).
+      if (o.type === OuterType.HandshakeResp) { this.handshakes.onResp(peer.initiation, o, from); return; }
+      if (o.type === OuterType.HandshakeReject) {
+        this.handshakes.onReject(peer.initiation, o, from);
+        peer.keypairs.remove(keypair);
+        this.index.delete(keypair.localId);
+        return;
+      }
+    }
     if (o.type !== OuterType.Transport || peer.held) return;
     const r = peer.keypairs.open(keypair, datagram, o.counter, o.sealed);
     if ('error' in r) { this.opts.events.diagnostic?.(`dropped a datagram for ${peer.id || 'a peer'}: ${r.error === 'replay' ? 'replayed' : 'failed authentication'}`); return; }
@@ -148,7 +157,8 @@ export class Endpoint implements HandshakeHost {
     peer.lastOpenedAt = this.clock.now();
     if (peer.initiation?.keypair === keypair) this.handshakes.confirmed(peer.initiation);
     this.roam(peer, from);
-    if (r.promoted) { this.opts.events.secured?.(peer, true); peer.session.kick(); }
+    // The first datagram under keys we made as XX initiator or answered as IK responder: now both sides have them.
+    if (r.confirmedNow) { this.opts.events.secured?.(peer); if (r.promoted) peer.session.kick(); }
     peer.session.receiveOpened(r.inner);
   }
 
@@ -249,17 +259,16 @@ export class Endpoint implements HandshakeHost {
     }
     if (target && this.targets.get(target) !== peer) this.targets.set(target, peer);
     if (target && !peer.initiation) peer.initiation = keypair.initiator ? this.initiationOf(keypair) : undefined;
-    const fresh = !peer.key;
     this.setKey(peer, key);
     this.index.set(keypair.localId, { kind: 'keys', peer, keypair });
     for (const d of peer.install(keypair)) if (d.localId !== keypair.localId) this.index.delete(d.localId);
     this.roam(peer, from);
     peer.session.noteProtocol();
     if (added) this.opts.events.peerAdded?.(peer);
-    if (keypair.confirmed || keypair.initiator) {
-      this.opts.events.secured?.(peer, fresh);
-      peer.session.kick();
-    }
+    // Tell the user only about keys the peer proved it holds (XX responder, IK initiator); the others
+    // are announced when the first datagram opens under them. The session may send at once anyway.
+    if (keypair.confirmed) this.opts.events.secured?.(peer);
+    if (keypair.confirmed || keypair.initiator) peer.session.kick();
   }
 
   private initiationOf(keypair: Keypair): Initiation | undefined {

@@ -226,12 +226,16 @@ export class Handshakes {
 
   /** HS_REJECT: unauthenticated, so it only changes the pattern (IK → XX) or causes a notice. */
   onReject(init: Initiation, o: Extract<Outer, { type: OuterType.HandshakeReject }>, from: Address): Initiation | undefined {
-    if (init.keypair) return undefined;
+    if (init.keypair?.confirmed) return undefined; // the keys work: a late or forged rejection
     if (o.reason === RejectReason.UnknownKey) {
+      if (init.keypair) return undefined;
       if (init.fellBackToXX || init.target.expectedKey === undefined) return undefined;
       this.cancel(init);
       return this.initiate(init.target, true);
     }
+    // Message 3 was refused (passphrase mismatch): stop resending it; its keys never confirm.
+    if (init.timer !== undefined) this.host.clock.clearTimeout(init.timer);
+    init.timer = undefined;
     this.host.problem(from, init.target, o.reason);
     return undefined;
   }

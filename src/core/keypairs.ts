@@ -47,7 +47,8 @@ export interface Keypair {
   createdAt: number;
 }
 
-export type OpenResult = { inner: Buffer; keypair: Keypair; promoted: boolean } | { error: 'replay' | 'auth' };
+/** `confirmedNow`: the first datagram under these keys: the peer has them (the handshake is proven both ways). */
+export type OpenResult = { inner: Buffer; keypair: Keypair; promoted: boolean; confirmedNow: boolean } | { error: 'replay' | 'auth' };
 
 export class Keypairs {
   current?: Keypair;
@@ -92,6 +93,7 @@ export class Keypairs {
     kp.replay.accept(counter);
     let promoted = false;
     let dropped: Keypair[] | undefined;
+    const confirmedNow = !kp.confirmed;
     if (!kp.confirmed) {
       kp.confirmed = true;
       if (kp === this.next) {
@@ -100,7 +102,14 @@ export class Keypairs {
         promoted = true;
       }
     }
-    return { inner, keypair: kp, promoted, dropped };
+    return { inner, keypair: kp, promoted, confirmedNow, dropped };
+  }
+
+  /** Forgets one pair (a handshake whose last message was refused); the previous one is current again. */
+  remove(kp: Keypair): void {
+    if (this.current === kp) { this.current = this.previous; this.previous = undefined; }
+    else if (this.previous === kp) this.previous = undefined;
+    else if (this.next === kp) this.next = undefined;
   }
 
   clear(): Keypair[] {

@@ -45,7 +45,8 @@ export class Peer implements PacketFilter {
   ) {}
 
   get id(): string { return this.key ? personId(this.key) : ''; }
-  get established(): boolean { return this.keypairs.current !== undefined && !this.held; }
+  /** Keys in use that the peer proved it has (a datagram opened under them). */
+  get established(): boolean { return this.keypairs.current?.confirmed === true && !this.held; }
   /** Both keys, in an order both sides agree on: what two people compare. */
   get safetyNumber(): string { return this.key ? safetyNumber(this.hooks.ownKey, this.key) : ''; }
 

@@ -1,3 +1,5 @@
+import * as os from 'node:os';
+import * as fs from 'node:fs';
 import * as assert from 'node:assert/strict';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { spawn } from 'node:child_process';
@@ -17,7 +19,7 @@ class CliPeer {
   static start(args: string[]): CliPeer {
     const cli = path.join(vscode.extensions.getExtension('udp-chat.udp-chat')!.extensionPath, 'dist', 'cli.js');
     // In Electron-based hosts execPath is Electron: run it as Node.
-    const proc = spawn(process.execPath, [cli, '--json', ...args], { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
+    const proc = spawn(process.execPath, [cli, '--json', ...args], { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', UDP_CHAT_HOME: fs.mkdtempSync(path.join(os.tmpdir(), 'udp-chat-home-')) } });
     return new CliPeer(proc);
   }
   send(text: string): void { this.proc.stdin.write(`${text}\n`); }

@@ -66,8 +66,9 @@ export class Procs {
     return p;
   }
 
-  cli(cliPath: string, label: string, args: string[]): Proc {
-    return this.start(label, process.execPath, [cliPath, ...args]);
+  /** Each terminal peer gets its own config folder (identity key, known people) unless `env` names one. */
+  cli(cliPath: string, label: string, args: string[], env: NodeJS.ProcessEnv = {}): Proc {
+    return this.start(label, process.execPath, [cliPath, ...args], { UDP_CHAT_HOME: mkdtempSync(join(tmpdir(), 'udp-chat-home-')), ...env });
   }
 
   describe(): string { return this.all.map((p) => p.describe()).join('\n'); }

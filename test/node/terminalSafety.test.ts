@@ -3,7 +3,7 @@
 // with controls made visible. Real processes, real UDP on 127.0.0.1.
 import assert from 'node:assert/strict';
 import * as dgram from 'node:dgram';
-import { ChatSession } from '../../src/core/session';
+import { ChatRuntime } from '../../src/net/chatRuntime';
 import { buildCli, freePort, Procs } from './cliHarness';
 
 const HOSTILE = '\x1b]52;c;ZXZpbA==\x07\x1b]0;owned\x07\x1b[2J\x07ok\rrm -rf ~';
@@ -29,15 +29,13 @@ describe('terminal peer: hostile peers cannot drive the terminal (real processes
 
   it('a protocol peer with a hostile name, text and bye reason', async () => {
     const [evilPort, cliPort] = [await freePort(), await freePort()];
-    const s = await socket(evilPort);
     const c = procs.cli(cli, 'cli', ['-l', '127.0.0.1', '-p', String(cliPort), '-P', `127.0.0.1:${evilPort}`, '-n', 'ada']);
-    const evil = new ChatSession({ transport: { send: (d) => s.send(d, cliPort, '127.0.0.1') }, displayName: '\x1b]0;pwned\x07Eve\x1b[31m' });
-    s.on('message', (m) => evil.receive(m));
-    evil.start();
+    // A real protocol peer (encrypted, authenticated): hostility comes from what it says, not how.
+    const evil = await ChatRuntime.start({ localAddress: '127.0.0.1', localPort: evilPort, peer: { host: '127.0.0.1', port: cliPort, family: 4 }, displayName: '\x1b]0;pwned\x07Eve\x1b[31m', events: {} });
     await procs.waitFor('the CLI to see the peer online', () => /is online/.test(c.stdout));
-    evil.send({ text: HOSTILE });
+    evil.session.send({ text: HOSTILE });
     await procs.waitFor('the CLI to print the message', () => c.stdout.includes('rm -rf ~'));
-    evil.end('\x1b[2Jgone\x07');
+    await evil.stop('\x1b[2Jgone\x07');
     await procs.waitFor('the CLI to print the bye', () => /went offline/.test(c.stdout));
     assert.doesNotMatch(c.stdout, CONTROLS, JSON.stringify(c.stdout));
     assert.match(c.stdout, /␛\]0;pwned␇Eve␛\[31m/, 'the name is shown with its controls visible');
