@@ -13,9 +13,6 @@ export enum PacketType {
   Bye = 3,
   Data = 4,
   Ack = 5,
-  HandshakeInit = 6,
-  HandshakeResp = 7,
-  Sealed = 8,
 }
 
 /** flags bit 0: an ack block follows the fixed header (Data, Heartbeat). */
@@ -52,10 +49,7 @@ export type Packet =
       payload: Buffer;
       ack?: AckBlock;
     }
-  | { type: PacketType.Ack; senderId: number; ack: AckBlock }
-  | { type: PacketType.HandshakeInit; senderId: number; body: Buffer }
-  | { type: PacketType.HandshakeResp; senderId: number; body: Buffer }
-  | { type: PacketType.Sealed; senderId: number; counter: bigint; body: Buffer };
+  | { type: PacketType.Ack; senderId: number; ack: AckBlock };
 
 export type DecodeResult =
   | { kind: 'packet'; packet: Packet }
@@ -189,11 +183,6 @@ export function encode(p: Packet): Buffer {
       writeAck(w, p.ack);
       return w.done();
     }
-    case PacketType.HandshakeInit:
-    case PacketType.HandshakeResp:
-      return header(p.type, 0).u32(p.senderId).raw(p.body).done();
-    case PacketType.Sealed:
-      return header(p.type, 0).u32(p.senderId).u64(p.counter).raw(p.body).done();
   }
 }
 
@@ -246,18 +235,6 @@ export function decode(input: Uint8Array): DecodeResult {
       case PacketType.Ack: {
         const senderId = r.u32();
         packet = { type, senderId, ack: readAck(r) };
-        break;
-      }
-      case PacketType.HandshakeInit:
-      case PacketType.HandshakeResp: {
-        const senderId = r.u32();
-        packet = { type, senderId, body: r.rest() };
-        break;
-      }
-      case PacketType.Sealed: {
-        const senderId = r.u32();
-        const counter = r.u64();
-        packet = { type, senderId, counter, body: r.rest() };
         break;
       }
       default:

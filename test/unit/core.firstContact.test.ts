@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { derivePsk } from '../../src/core/noise';
 import { markFor, MARK_BYTES, readMark, stripMark } from '../../src/core/firstContact';
 import { PLAIN_MAX_DATAGRAM } from '../../src/core/plain';
-import { SecureChannel } from '../../src/core/secure';
+import { ALIVE_MS } from '../../src/core/endpoint';
+import { newIdentity } from '../../src/core/identity';
+import { Peer } from '../../src/core/peer';
 import type { OutStatus } from '../../src/core/session';
 import { FakeClock, mulberry32 } from './support/fakeClock';
 import type { Impairment } from './support/link';
@@ -23,14 +24,11 @@ function classicDecode(d: Buffer): string {
 function plainPeer(opts: { passphrase?: string } = {}) {
   const clock = new FakeClock();
   const screen: string[] = [];
-  const holder: { s?: Side } = {};
+  // With a passphrase, the session's filter is its endpoint peer (v2), as in the product: no keys before a handshake.
   const channel = opts.passphrase
-    ? new SecureChannel(derivePsk(opts.passphrase), () => holder.s!.session.senderId, clock, {
-      ready: () => holder.s!.session.kick(), notice: () => undefined, send: (d) => holder.s!.link.send(d),
-    })
+    ? new Peer({ address: '10.0.0.2', port: 5000 }, undefined, { connect: () => undefined, aliveMs: ALIVE_MS, now: () => clock.now(), ownKey: newIdentity().publicKey })
     : undefined;
   const s = makeSide(clock, mulberry32(1), PERFECT, 'alice', channel ? { filter: channel, secure: true } : {});
-  holder.s = s;
   s.link.deliver = (d) => screen.push(classicDecode(d));
   const type = (line: string) => s.session.receive(Buffer.from(line, 'utf8'));
   return { clock, side: s, screen, type };

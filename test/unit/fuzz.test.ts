@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
 import { encode, PacketType } from '../../src/core/codec';
-import { derivePsk } from '../../src/core/noise';
-import { SecureChannel } from '../../src/core/secure';
-import type { FakeClock } from './support/fakeClock';
 import { runFuzz } from './support/fuzz';
-import type { Side } from './support/pair';
-import { lazyFilter, makePair } from './support/pair';
+import { FakeNet } from './support/net';
+import { makePair } from './support/pair';
 
 describe('fuzz: hostile datagrams (fixed seed; `npm run fuzz` runs a million)', () => {
   const report = (() => {
@@ -13,14 +10,32 @@ describe('fuzz: hostile datagrams (fixed seed; `npm run fuzz` runs a million)', 
     return () => (r ??= runFuzz({ seed: 0xc0ffee, count: 20_000, heapEvery: 5000, hangMs: 1000 }));
   })();
 
-  it('no exception escapes codec.decode or ChatSession.receive (plain and encrypted), no call hangs', () => {
+  it('no exception escapes codec.decode, ChatSession.receive or Endpoint.receive (without and with a passphrase), no call hangs', function () {
+    this.timeout(300_000);
     const r = report();
     assert.equal(r.escapeCount, 0, r.escapes.map((f) => `${f.target}: ${f.error.split('\n')[0]} ← ${f.hex}`).join('\n'));
     assert.deepEqual(r.hangs, []);
     assert.deepEqual(r.internal, [], 'an exception inside receive was caught by its safety net');
     // Every generator ran and decode saw every kind of result.
-    assert.equal(Object.keys(r.generators).length, 7);
+    assert.equal(Object.keys(r.generators).length, 10, Object.keys(r.generators).join(', '));
     for (const k of ['packet', 'plain', 'malformed', 'version']) assert.ok((r.decodeKinds[k] ?? 0) > 0, k);
+  });
+
+  it('the fuzz reached every routing branch of both endpoints, and Noise on both', () => {
+    const r = report();
+    for (const [name, e] of Object.entries(r.endpoints)) {
+      for (const k of ['routedByIndex', 'unknownIndex', 'malformed', 'text', 'handshakesAnswered', 'handshakesFailed'] as const) {
+        assert.ok(e[k] > 0, `${name}: ${k} (${JSON.stringify(e)})`);
+      }
+    }
+  });
+
+  it('nothing forged surfaces as a message with a passphrase, adds a peer, or raises or holds a key change', () => {
+    const r = report();
+    assert.equal(r.messagesSurfaced.endpointPsk, 0);
+    for (const [name, e] of Object.entries(r.endpoints)) {
+      assert.deepEqual({ peers: e.peers, keyChanges: e.keyChanges, keyHeld: e.keyHeld }, { peers: 1, keyChanges: 0, keyHeld: false }, name);
+    }
   });
 
   it('memory stays bounded', () => {
@@ -28,9 +43,9 @@ describe('fuzz: hostile datagrams (fixed seed; `npm run fuzz` runs a million)', 
     assert.ok(r.heapMaxMb - r.heapBaselineMb < 200, `heap grew ${(r.heapMaxMb - r.heapBaselineMb).toFixed(1)} MB`);
   });
 
-  it('both sessions still deliver a real message both ways afterwards', () => {
+  it('every pair still delivers a real message both ways afterwards', () => {
     const r = report();
-    assert.deepEqual(r.recovered, { plain: true, secure: true }, r.recoveryDetail.join('\n'));
+    assert.deepEqual(r.recovered, { plain: true, endpoint: true, endpointPsk: true }, r.recoveryDetail.join('\n'));
   });
 
   // Minimal reproducers of what the fuzzer found (see the fuzz report in the commit message).
@@ -63,23 +78,23 @@ describe('fuzz: hostile datagrams (fixed seed; `npm run fuzz` runs a million)', 
   });
 
   it('one spoofed plain-text datagram does not make an encrypted session send in clear', () => {
-    const holder: { a?: Side; b?: Side; clock?: FakeClock } = {};
-    const ch: Record<string, SecureChannel> = {};
-    const psk = derivePsk('fuzz passphrase');
-    const filter = (w: 'a' | 'b') => {
-      const get = () => (ch[w] ??= new SecureChannel(psk, () => holder[w]!.session.senderId, holder.clock!, { ready: () => holder[w]!.session.kick(), notice: () => undefined, send: (d) => holder[w]!.link.send(d) }));
-      return lazyFilter(get);
-    };
-    const { clock, a, b } = makePair({ seed: 1, a: { filter: filter('a'), secure: true }, b: { filter: filter('b'), secure: true } });
-    holder.a = a; holder.b = b; holder.clock = clock;
-    a.session.start();
-    b.session.start();
-    clock.advance(500);
-    assert.ok(ch.a.established && ch.b.established);
-    b.session.receive(Buffer.from('hi'));
-    b.link.keepTap = true;
-    b.session.send({ text: 'top secret' });
-    clock.advance(100);
-    assert.equal(b.link.tap.some((d) => d.includes('top secret')), false, 'the message went out unencrypted');
+    const A = { address: '10.0.0.1', port: 5000 };
+    const B = { address: '10.0.0.2', port: 5000 };
+    const psk = Buffer.alloc(32, 0x5a);
+    const net = new FakeNet(1);
+    const a = net.add('alice', A, { psk });
+    const b = net.add('bob', B, { psk });
+    const pa = a.endpoint.addPeer(B, 'bob');
+    const pb = b.endpoint.addPeer(A, 'alice');
+    net.clock.advance(3000);
+    assert.ok(pa.established && pb.established);
+    net.inject(b, A, Buffer.from('hi'));
+    const wire: Buffer[] = [];
+    net.tap = (d) => wire.push(Buffer.from(d));
+    pb.session.send({ text: 'top secret' });
+    net.clock.advance(100);
+    assert.ok(wire.length > 0);
+    assert.equal(wire.some((d) => d.includes('top secret')), false, 'the message went out unencrypted');
+    assert.equal(pb.session.plainPeer, false);
   });
 });

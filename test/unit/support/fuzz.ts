@@ -1,14 +1,21 @@
 // The datagram fuzzer shared by `npm run fuzz` (scripts/fuzz.ts, a million datagrams) and the unit
 // suite (test/unit/fuzz.test.ts, a fixed seed and a few thousand). Pure: fake clock, in-memory links.
+// Targets: codec.decode; a plain ChatSession (no filter) fed directly; and Endpoint.receive of two
+// wire v2 pairs on a FakeNet, one without and one with a passphrase (psk), fed from the peer's
+// address and now and then from a stranger's.
 import type { Packet } from '../../../src/core/codec';
 import { decode, encode, encodeBody, HEADER_BYTES, MAGIC, PacketType, VERSION } from '../../../src/core/codec';
+import { markFor } from '../../../src/core/firstContact';
+import type { Address } from '../../../src/core/handshake';
 import { MAX_FRAGMENTS } from '../../../src/core/limits';
 import { derivePsk } from '../../../src/core/noise';
-import { SecureChannel } from '../../../src/core/secure';
+import type { ChatSession, IncomingMessage, OutStatus } from '../../../src/core/session';
+import { OUTER_HEADER, OuterType, TAG_BYTES, TRANSPORT_HEADER, WIRE_VERSION } from '../../../src/core/wire';
 import type { FakeClock } from './fakeClock';
 import { mulberry32 } from './fakeClock';
-import type { Side } from './pair';
-import { lazyFilter, makePair } from './pair';
+import type { NetNode } from './net';
+import { FakeNet, logOf } from './net';
+import { makePair } from './pair';
 
 export interface FuzzOptions {
   seed: number;
@@ -26,6 +33,28 @@ export interface Finding {
   error: string;
 }
 
+/** The three receiving targets that hold a conversation (codec.decode holds none). */
+export type HarnessName = 'plain' | 'endpoint' | 'endpointPsk';
+export type PerHarness<T> = Record<HarnessName, T>;
+
+/** What an endpoint's routing did with the fuzz (each branch should be reached). */
+export interface EndpointCounts {
+  received: number;
+  routedByIndex: number;
+  unknownIndex: number;
+  malformed: number;
+  text: number;
+  /** Handshake messages that got as far as Noise, and those Noise refused. */
+  handshakesAnswered: number;
+  handshakesFailed: number;
+  /** Peers the endpoint holds (1: the configured one; forged input must not add any). */
+  peers: number;
+  /** Key-change warnings (none: nothing forged completes a handshake). */
+  keyChanges: number;
+  /** The conversation is held for a key decision (it must not be). */
+  keyHeld: boolean;
+}
+
 export interface FuzzReport {
   seed: number;
   count: number;
@@ -34,21 +63,24 @@ export interface FuzzReport {
   generators: Record<string, number>;
   /** codec.decode results by kind. */
   decodeKinds: Record<string, number>;
-  /** Exceptions that left decode or receive: each one is a failure. */
+  /** Exceptions that left decode, ChatSession.receive, Endpoint.receive or a timer: each one is a failure. */
   escapes: Finding[];
   escapeCount: number;
-  /** Exceptions inside receive that its own safety net caught (seen through the rate-limited notice). */
+  /** Exceptions inside a session's receive that its own safety net caught (seen through the rate-limited notice). */
   internal: Finding[];
   hangs: Finding[];
   slowestCallMs: number;
   slowestTarget: string;
   heapBaselineMb: number;
   heapMaxMb: number;
-  messagesSurfaced: { plain: number; secure: number };
-  /** A real message still delivers both ways after the fuzz, per session. */
-  recovered: { plain: boolean; secure: boolean };
+  /** Messages the receiving side showed during the fuzz (forged ones: none expected with a passphrase). */
+  messagesSurfaced: PerHarness<number>;
+  /** Routing counters of the receiving endpoint of each v2 pair. */
+  endpoints: { endpoint: EndpointCounts; endpointPsk: EndpointCounts };
+  /** A real message still delivers both ways after the fuzz, per pair. */
+  recovered: PerHarness<boolean>;
   /** The first message after the fuzz was lost (delivered only on a second try, or never). */
-  firstMessageLost: { plain: boolean; secure: boolean };
+  firstMessageLost: PerHarness<boolean>;
   recoveryDetail: string[];
 }
 
@@ -82,10 +114,10 @@ function randomAck(r: Rand, streamId: number) {
   return { streamId: r() < 0.7 ? streamId : u32(r), cumulative, digest: u32(r), ranges };
 }
 
-/** One packet of any type, encoded validly, with fields that aim at the session's edges. */
+/** One inner packet of any type, encoded validly, with fields that aim at the session's edges (in clear: the endpoint must refuse it). */
 function validPacket(r: Rand, ids: { peer: number; local: number; stream: number }): Buffer {
   const senderId = r() < 0.7 ? ids.peer : u32(r);
-  const type = (1 + int(r, 8)) as PacketType;
+  const type = (1 + int(r, 5)) as PacketType;
   let p: Packet;
   switch (type) {
     case PacketType.Hello:
@@ -110,18 +142,8 @@ function validPacket(r: Rand, ids: { peer: number; local: number; stream: number
       break;
     }
     case PacketType.Ack:
-      p = { type, senderId, ack: randomAck(r, ids.stream) };
-      break;
-    case PacketType.HandshakeInit:
-    case PacketType.HandshakeResp: {
-      const head = Buffer.alloc(4);
-      head.writeUInt32BE(r() < 0.7 ? ids.local : u32(r));
-      p = { type, senderId, body: Buffer.concat([head, randomBytes(r, pick(r, [0, 1, 31, 32, 47, 48, 49, 64, 200]))]) };
-      break;
-    }
-    case PacketType.Sealed:
     default:
-      p = { type: PacketType.Sealed, senderId, counter: pick(r, [0n, 1n, 2n ** 63n, 2n ** 64n - 1n, BigInt(int(r, 5000))]), body: randomBytes(r, int(r, 80)) };
+      p = { type: PacketType.Ack, senderId, ack: randomAck(r, ids.stream) };
       break;
   }
   return encode(p);
@@ -165,19 +187,40 @@ function mutate(r: Rand, src: Buffer): Buffer {
 }
 
 function magicPrefix(r: Rand): Buffer {
-  const head = Buffer.from([...MAGIC, r() < 0.8 ? VERSION : int(r, 256), r() < 0.9 ? int(r, 10) : int(r, 256), int(r, 256)]);
+  const type = r() < 0.45 ? int(r, 10) : r() < 0.8 ? OuterType.HandshakeInit + int(r, 5) : int(r, 256);
+  const head = Buffer.from([...MAGIC, r() < 0.8 ? VERSION : int(r, 256), type, int(r, 256)]);
   return Buffer.concat([head.subarray(0, r() < 0.1 ? int(r, HEADER_BYTES + 1) : HEADER_BYTES), randomBytes(r, int(r, r() < 0.2 ? 1500 : 64))]);
 }
 
-interface Harness {
-  clock: FakeClock;
-  a: Side;
-  b: Side;
-  /** Rate-limited notices of B's receive safety net (an exception inside receive). */
-  internalSeen: () => number;
+/** One side of a conversation as the fuzzer sees it (a pair.ts Side, or a FakeNet peer and its log). */
+interface SideView {
+  session: ChatSession;
+  received: IncomingMessage[];
+  statuses: Map<string, OutStatus[]>;
+  notices: string[];
 }
 
-function hookInternal(side: Side): () => number {
+interface Harness {
+  name: HarnessName;
+  clock: FakeClock;
+  a: SideView;
+  b: SideView;
+  /** Rate-limited notices of B's receive safety net (an exception inside receive). */
+  internalSeen: () => number;
+  /** Feeds one datagram to B, as if from A (or from a stranger). */
+  feed(buf: Buffer, stranger?: Address): void;
+  /** Records what crosses the wire from now on; `stop` returns it. */
+  record(): { stop(): Buffer[] };
+}
+
+interface EndpointHarness extends Harness {
+  net: FakeNet;
+  nodeB: NetNode;
+  /** Every datagram since the pair was made (first contact and handshakes included), capped. */
+  captured: Buffer[];
+}
+
+function hookInternal(side: SideView): () => number {
   let seen = 0;
   const notices = side.notices;
   const push = notices.push.bind(notices);
@@ -199,59 +242,118 @@ function plainHarness(seed: number): Harness {
   a.session.start();
   b.session.start();
   settle({ clock }, 200);
-  return { clock, a, b, internalSeen: hookInternal(b) };
+  return {
+    name: 'plain', clock, a, b, internalSeen: hookInternal(b),
+    feed: (buf) => b.session.receive(buf),
+    record: () => {
+      a.link.keepTap = b.link.keepTap = true;
+      return {
+        stop: () => {
+          const out = [...a.link.tap, ...b.link.tap];
+          a.link.keepTap = b.link.keepTap = false;
+          a.link.tap.length = b.link.tap.length = 0;
+          return out;
+        },
+      };
+    },
+  };
 }
 
+const PEER_A: Address = { address: '10.9.0.1', port: 5000 };
+const PEER_B: Address = { address: '10.9.0.2', port: 5000 };
+const CAPTURE_CAP = 4000;
 let cachedPsk: Buffer | undefined;
 
-function secureHarness(seed: number): Harness & { channels: { a?: SecureChannel; b?: SecureChannel } } {
-  cachedPsk ??= derivePsk('fuzz passphrase');
-  const psk = cachedPsk;
-  const holder: { a?: Side; b?: Side; clock?: FakeClock } = {};
-  const channels: { a?: SecureChannel; b?: SecureChannel } = {};
-  const lazy = (which: 'a' | 'b') => {
-    const get = () => {
-      let ch = channels[which];
-      if (!ch) {
-        const side = holder[which]!;
-        ch = new SecureChannel(psk, () => side.session.senderId, holder.clock!, {
-          ready: () => side.session.kick(),
-          notice: (_l, t) => side.notices.push(t),
-          send: (d) => side.link.send(d),
-        });
-        channels[which] = ch;
-      }
-      return ch;
-    };
-    return lazyFilter(get);
+/** Two endpoints on a FakeNet that met (first contact, XX or XXpsk3 handshake) and chat. */
+function endpointHarness(seed: number, withPsk: boolean): EndpointHarness {
+  const psk = withPsk ? (cachedPsk ??= derivePsk('fuzz passphrase')) : undefined;
+  const net = new FakeNet(seed ^ (withPsk ? 0x5eed : 0xe2d9));
+  const captured: Buffer[] = [];
+  let recording: Buffer[] | undefined;
+  net.tap = (d) => {
+    if (captured.length < CAPTURE_CAP) captured.push(Buffer.from(d));
+    recording?.push(Buffer.from(d));
   };
-  const pair = makePair({ seed: seed ^ 0x5eed, a: { filter: lazy('a'), secure: true }, b: { filter: lazy('b'), secure: true } });
-  holder.a = pair.a; holder.b = pair.b; holder.clock = pair.clock;
-  pair.a.session.start();
-  pair.b.session.start();
-  settle(pair, 500);
-  return { ...pair, channels, internalSeen: hookInternal(pair.b) };
+  const nodeA = net.add('alice', PEER_A, { psk });
+  const nodeB = net.add('bob', PEER_B, { psk });
+  const pa = nodeA.endpoint.addPeer(PEER_B, 'bob');
+  const pb = nodeB.endpoint.addPeer(PEER_A, 'alice');
+  settle(net, 3000);
+  const a: SideView = { session: pa.session, ...logOf(nodeA, pa) };
+  const b: SideView = { session: pb.session, ...logOf(nodeB, pb) };
+  return {
+    name: withPsk ? 'endpointPsk' : 'endpoint', net, nodeB, captured, clock: net.clock, a, b,
+    // Hooks the log's own array (SideView shares it).
+    internalSeen: hookInternal(b),
+    feed: (buf, stranger) => nodeB.endpoint.receive(buf, stranger ?? PEER_A),
+    record: () => {
+      recording = [];
+      return { stop: () => { const out = recording ?? []; recording = undefined; return out; } };
+    },
+  };
 }
 
-/** Real traffic of a conversation (hello, data incl. fragments, acks, heartbeats; sealed for the secure pair). */
+/** Real traffic of a conversation (data incl. fragments, acks, heartbeats; sealed TRANSPORT for the endpoint pairs). */
 function recordTraffic(h: Harness): Buffer[] {
-  h.a.link.keepTap = true;
-  h.b.link.keepTap = true;
+  const rec = h.record();
   h.a.session.send({ text: 'hello there' });
   h.a.session.send({ text: 'x'.repeat(5000) });
   h.a.session.send({ text: 'code', code: { language: 'ts', path: 'a.ts', startLine: 1, endLine: 2 } });
   h.b.session.send({ text: 'reply' });
   settle(h, 6000, 50);
-  const out = [...h.a.link.tap, ...h.b.link.tap];
-  h.a.link.keepTap = h.b.link.keepTap = false;
-  h.a.link.tap.length = h.b.link.tap.length = 0;
-  return out;
+  return rec.stop();
 }
 
 function ids(h: Harness) {
   // The peer's data stream (private; 1 until a stream reset).
   const a = h.a.session as unknown as { streamId?: number };
   return { peer: h.a.session.senderId, local: h.b.session.senderId, stream: a.streamId ?? 1 };
+}
+
+/** The receiver ids B answers to (offset 6 of what A sent it): its keys and handshakes. */
+function receiverIdsOf(h: EndpointHarness): number[] {
+  const out = new Set<number>();
+  for (const d of h.captured) if (d.length >= OUTER_HEADER && d[0] === MAGIC[0] && d[3] === WIRE_VERSION && d.readUInt32BE(6) !== 0) out.add(d.readUInt32BE(6));
+  return [...out];
+}
+
+/** A v2 outer datagram from scratch: any type, a receiver id B knows or not, bodies around the length checks. */
+function outerDatagram(r: Rand, known: number[]): Buffer {
+  const type = r() < 0.9 ? OuterType.HandshakeInit + int(r, 5) : int(r, 256);
+  const receiverId = type === OuterType.HandshakeInit && r() < 0.7 ? 0 : r() < 0.5 && known.length ? pick(r, known) : u32(r);
+  const bodyLen = r() < 0.6
+    ? pick(r, [0, 1, 4, 5, 8, 8 + TAG_BYTES - 1, 8 + TAG_BYTES, 31, 32, 36, 37, 48, 52, 64, 80, 96, 100, 148, 200])
+    : int(r, r() < 0.05 ? 1500 : 256);
+  const b = Buffer.concat([Buffer.alloc(OUTER_HEADER), randomBytes(r, bodyLen)]);
+  MAGIC.copy(b, 0);
+  b[3] = r() < 0.95 ? WIRE_VERSION : int(r, 256);
+  b[4] = type;
+  b[5] = r() < 0.8 ? 0 : int(r, 256);
+  b.writeUInt32BE(receiverId >>> 0, 6);
+  if (type === OuterType.HandshakeInit && b.length >= OUTER_HEADER + 5) b[OUTER_HEADER + 4] = r() < 0.8 ? int(r, 4) : int(r, 256);
+  return b;
+}
+
+/** A captured v2 datagram with its routing fields changed: another receiver id, counter, type or pattern. */
+function mutateOuter(r: Rand, src: Buffer, known: number[]): Buffer {
+  const b = Buffer.from(src);
+  if (b.length < OUTER_HEADER) return mutate(r, b);
+  switch (int(r, 5)) {
+    case 0: b.writeUInt32BE((r() < 0.5 && known.length ? pick(r, known) : u32(r)) >>> 0, 6); return b;
+    case 1: if (b.length >= TRANSPORT_HEADER) b.writeBigUInt64BE(pick(r, [0n, 1n, 2n ** 63n, 2n ** 64n - 1n, BigInt(int(r, 5000))]), OUTER_HEADER); return b;
+    case 2: b[4] = OuterType.HandshakeInit + int(r, 5); return b;
+    case 3: if (b.length > OUTER_HEADER + 4) b[OUTER_HEADER + 4] = int(r, 5); return b; // an HS_INIT's pattern
+    default: return b.subarray(0, pick(r, [OUTER_HEADER - 1, OUTER_HEADER, OUTER_HEADER + 4, OUTER_HEADER + 5, TRANSPORT_HEADER, TRANSPORT_HEADER + TAG_BYTES - 1, b.length - 1]));
+  }
+}
+
+/** Text with a first-contact mark (§8.1): the peer's sender id, another one, or another mark version. */
+function markedText(r: Rand, peerSender: number): Buffer {
+  const id = r() < 0.4 ? peerSender : r() < 0.5 ? 1 + int(r, 0xfffffffe) : pick(r, [1, 0x7fffffff, 0xffffffff]);
+  const version = r() < 0.8 ? 2 : pick(r, [0, 1, 3, 9, 15]);
+  const text = pick(r, ['', 'hi', 'quit', 'bye', 'x'.repeat(900), 'ü'.repeat(100), '\u202eevil']);
+  const mark = markFor(id, version);
+  return Buffer.from(r() < 0.1 ? `${mark}${text}` : `${text}${mark}${r() < 0.2 ? '\n' : ''}`, 'utf8');
 }
 
 /**
@@ -261,7 +363,7 @@ function ids(h: Harness) {
  */
 function stillWorks(h: Harness, label: string, detail: string[]): { ok: boolean; firstLost: boolean } {
   let firstLost = false;
-  const oneWay = (from: Side, to: Side, dir: string): string => {
+  const oneWay = (from: SideView, to: SideView, dir: string): string => {
     for (let attempt = 1; attempt <= 2; attempt++) {
       const text = `after fuzz ${label} ${dir} #${attempt}`;
       const id = from.session.send({ text });
@@ -278,6 +380,16 @@ function stillWorks(h: Harness, label: string, detail: string[]): { ok: boolean;
   return { ok: ab.startsWith('delivered') && ba.startsWith('delivered'), firstLost };
 }
 
+function endpointCounts(h: EndpointHarness): EndpointCounts {
+  const e = h.nodeB.endpoint;
+  const hs = (e as unknown as { handshakes: { stats: { answered: number; failed: number } } }).handshakes.stats;
+  const { received, routedByIndex, unknownIndex, malformed, text } = e.stats;
+  return {
+    received, routedByIndex, unknownIndex, malformed, text, handshakesAnswered: hs.answered, handshakesFailed: hs.failed,
+    peers: e.peers.length, keyChanges: h.nodeB.keyChanges.length, keyHeld: e.peers.some((p) => p.held !== undefined),
+  };
+}
+
 /** Runs the fuzzer. Never throws for what it finds: the report says it. */
 export function runFuzz(opts: FuzzOptions): FuzzReport {
   const started = performance.now();
@@ -285,18 +397,24 @@ export function runFuzz(opts: FuzzOptions): FuzzReport {
   const hangMs = opts.hangMs ?? 2000;
   const r = mulberry32(opts.seed);
   const plain = plainHarness(opts.seed);
-  const secure = secureHarness(opts.seed);
-  const corpus = [...recordTraffic(plain), ...recordTraffic(secure)];
-  const plainIds = ids(plain);
-  const secureIds = ids(secure);
-  const msgsBefore = { plain: plain.b.received.length, secure: secure.b.received.length };
-  let plainMessages = 0;
-  let secureMessages = 0;
+  const open = endpointHarness(opts.seed, false);
+  const sealed = endpointHarness(opts.seed, true);
+  const harnesses: Harness[] = [plain, open, sealed];
+  const corpus = [...recordTraffic(plain), ...recordTraffic(open), ...recordTraffic(sealed)];
+  // The v2 datagrams of both pairs, first contact and handshakes included.
+  const v2Corpus = [...open.captured, ...sealed.captured].filter((d) => d[0] === MAGIC[0]);
+  const textCorpus = [...open.captured, ...sealed.captured].filter((d) => d[0] !== MAGIC[0]);
+  corpus.push(...textCorpus);
+  const known = { endpoint: receiverIdsOf(open), endpointPsk: receiverIdsOf(sealed) };
+  const senderOf = { plain: ids(plain), endpoint: ids(open), endpointPsk: ids(sealed) };
+  const surfaced: PerHarness<number> = { plain: 0, endpoint: 0, endpointPsk: 0 };
+  const before: PerHarness<number> = { plain: plain.b.received.length, endpoint: open.b.received.length, endpointPsk: sealed.b.received.length };
 
   const report: FuzzReport = {
     seed: opts.seed, count: opts.count, elapsedMs: 0, generators: {}, decodeKinds: {}, escapes: [], escapeCount: 0, internal: [], hangs: [],
-    slowestCallMs: 0, slowestTarget: '', heapBaselineMb: 0, heapMaxMb: 0, messagesSurfaced: { plain: 0, secure: 0 },
-    recovered: { plain: false, secure: false }, firstMessageLost: { plain: false, secure: false }, recoveryDetail: [],
+    slowestCallMs: 0, slowestTarget: '', heapBaselineMb: 0, heapMaxMb: 0, messagesSurfaced: { plain: 0, endpoint: 0, endpointPsk: 0 },
+    endpoints: { endpoint: endpointCounts(open), endpointPsk: endpointCounts(sealed) },
+    recovered: { plain: false, endpoint: false, endpointPsk: false }, firstMessageLost: { plain: false, endpoint: false, endpointPsk: false }, recoveryDetail: [],
   };
   const mb = (n: number) => n / (1024 * 1024);
   global.gc?.();
@@ -316,39 +434,46 @@ export function runFuzz(opts: FuzzOptions): FuzzReport {
     if (dt > hangMs && report.hangs.length < 20) report.hangs.push({ target, hex: buf.toString('hex'), error: `${dt.toFixed(0)} ms` });
   };
   const watchInternal = (h: Harness, target: string, buf: Buffer, fn: () => void) => {
-    const before = h.internalSeen();
+    const seen = h.internalSeen();
     call(target, buf, fn);
-    if (h.internalSeen() > before && report.internal.length < 20) report.internal.push({ target, hex: buf.toString('hex'), error: h.b.notices.at(-1) ?? '' });
+    if (h.internalSeen() > seen && report.internal.length < 20) report.internal.push({ target, hex: buf.toString('hex'), error: h.b.notices.at(-1) ?? '' });
   };
 
   for (let i = 0; i < opts.count; i++) {
-    const kind = int(r, 10);
+    const kind = int(r, 13);
     let buf: Buffer;
     let gen: string;
-    const targetIds = i % 2 ? plainIds : secureIds;
+    const aimAt = pick(r, ['plain', 'endpoint', 'endpointPsk'] as const);
+    const targetIds = senderOf[aimAt];
+    const knownIds = aimAt === 'plain' ? [] : known[aimAt];
     switch (kind) {
       case 0: case 1: gen = 'random'; buf = randomBytes(r, int(r, 1501)); break;
-      case 2: gen = 'valid'; buf = validPacket(r, targetIds); break;
-      case 3: case 4: case 5: gen = 'valid+mutation'; buf = mutate(r, validPacket(r, targetIds)); break;
-      case 6: gen = 'magic+tail'; buf = magicPrefix(r); break;
-      case 7: gen = 'plain text'; buf = plainText(r); break;
-      case 8: gen = 'recorded'; buf = r() < 0.3 ? Buffer.from(pick(r, corpus)) : mutate(r, pick(r, corpus)); break;
-      default: gen = 'recorded+double mutation'; buf = mutate(r, mutate(r, pick(r, corpus))); break;
+      case 2: gen = 'valid inner'; buf = validPacket(r, targetIds); break;
+      case 3: case 4: gen = 'valid inner+mutation'; buf = mutate(r, validPacket(r, targetIds)); break;
+      case 5: gen = 'magic+tail'; buf = magicPrefix(r); break;
+      case 6: gen = 'plain text'; buf = plainText(r); break;
+      case 7: gen = 'marked text'; buf = markedText(r, targetIds.peer); break;
+      case 8: gen = 'v2 outer'; buf = outerDatagram(r, knownIds); break;
+      case 9: gen = 'recorded v2+routing mutation'; buf = mutateOuter(r, pick(r, v2Corpus), knownIds); break;
+      case 10: gen = 'recorded'; buf = r() < 0.3 ? Buffer.from(pick(r, corpus)) : mutate(r, pick(r, r() < 0.5 ? corpus : v2Corpus)); break;
+      default: gen = 'recorded+double mutation'; buf = mutate(r, mutate(r, pick(r, r() < 0.5 ? corpus : v2Corpus))); break;
     }
     report.generators[gen] = (report.generators[gen] ?? 0) + 1;
+    // Mostly from the peer's address; now and then from a stranger (no peer there: probes, notices).
+    const stranger: Address | undefined = r() < 0.1 ? { address: `10.9.${1 + int(r, 3)}.${1 + int(r, 250)}`, port: 1 + int(r, 65535) } : undefined;
     call('codec.decode', buf, () => { const d = decode(buf); report.decodeKinds[d.kind] = (report.decodeKinds[d.kind] ?? 0) + 1; });
-    watchInternal(plain, 'ChatSession.receive', buf, () => plain.b.session.receive(buf));
-    watchInternal(secure, 'ChatSession.receive (SecureChannel)', buf, () => secure.b.session.receive(buf));
+    watchInternal(plain, 'ChatSession.receive', buf, () => plain.feed(buf));
+    watchInternal(open, 'Endpoint.receive', buf, () => open.feed(buf, stranger));
+    watchInternal(sealed, 'Endpoint.receive (psk)', buf, () => sealed.feed(buf, stranger));
     if (i % 50 === 49) {
-      // Let timers run: acks, retransmissions, heartbeats, and now and then the long timeouts.
+      // Let timers run: acks, retransmissions, heartbeats, handshake retries, and now and then the long timeouts.
       const step = i % 100_000 === 99_999 ? 61_000 : 5;
-      call('clock.advance (plain)', buf, () => plain.clock.advance(step));
-      call('clock.advance (secure)', buf, () => secure.clock.advance(step));
-      if (plain.b.received.length > 1000) { plainMessages += plain.b.received.length; plain.b.received.length = 0; }
-      if (secure.b.received.length > 1000) { secureMessages += secure.b.received.length; secure.b.received.length = 0; }
-      if (plain.a.received.length > 1000) plain.a.received.length = 0;
-      if (secure.a.received.length > 1000) secure.a.received.length = 0;
-      for (const s of [plain.a, plain.b, secure.a, secure.b]) if (s.statuses.size > 1000) s.statuses.clear();
+      for (const h of harnesses) {
+        call(`clock.advance (${h.name})`, buf, () => h.clock.advance(step));
+        if (h.b.received.length > 1000) { surfaced[h.name] += h.b.received.length; h.b.received.length = 0; }
+        if (h.a.received.length > 1000) h.a.received.length = 0;
+        for (const s of [h.a, h.b]) if (s.statuses.size > 1000) s.statuses.clear();
+      }
     }
     if (i % heapEvery === heapEvery - 1) {
       const heap = mb(process.memoryUsage().heapUsed);
@@ -356,15 +481,16 @@ export function runFuzz(opts: FuzzOptions): FuzzReport {
       opts.progress?.(i + 1, heap);
     }
   }
-  report.messagesSurfaced = { plain: plainMessages + plain.b.received.length - msgsBefore.plain, secure: secureMessages + secure.b.received.length - msgsBefore.secure };
+  for (const h of harnesses) report.messagesSurfaced[h.name] = surfaced[h.name] + h.b.received.length - before[h.name];
+  report.endpoints = { endpoint: endpointCounts(open), endpointPsk: endpointCounts(sealed) };
   report.heapMaxMb = Math.max(report.heapMaxMb, mb(process.memoryUsage().heapUsed));
-  const p = stillWorks(plain, 'plain', report.recoveryDetail);
-  const s = stillWorks(secure, 'encrypted', report.recoveryDetail);
-  report.recovered = { plain: p.ok, secure: s.ok };
-  report.firstMessageLost = { plain: p.firstLost, secure: s.firstLost };
-  for (const h of [plain, secure]) { h.a.session.end(); h.b.session.end(); }
-  secure.channels.a?.dispose();
-  secure.channels.b?.dispose();
+  for (const [h, label] of [[plain, 'plain'], [open, 'endpoint'], [sealed, 'endpoint with passphrase']] as const) {
+    const res = stillWorks(h, label, report.recoveryDetail);
+    report.recovered[h.name] = res.ok;
+    report.firstMessageLost[h.name] = res.firstLost;
+  }
+  for (const h of harnesses) { h.a.session.end(); h.b.session.end(); }
+  for (const h of [open, sealed]) for (const n of ['alice', 'bob']) h.net.node(n).endpoint.dispose();
   report.elapsedMs = performance.now() - started;
   return report;
 }
