@@ -9,6 +9,10 @@ export const Commands = {
   setPassphrase: 'udpChat.setPassphrase',
   clearPassphrase: 'udpChat.clearPassphrase',
   clearHistory: 'udpChat.clearHistory',
+  /** Compare the safety number with the peer and mark its key verified. */
+  verifyPeer: 'udpChat.verifyPeer',
+  /** After a key-change warning: accept the peer's new identity key. */
+  acceptPeerKey: 'udpChat.acceptPeerKey',
   /** VS Code's own command for the view (there is no "Open Chat" of ours: it duplicated it). */
   focusView: 'udpChat.chatView.focus',
 } as const;
@@ -17,6 +21,10 @@ export const VIEW_ID = 'udpChat.chatView';
 export const CONTEXT_ACTIVE = 'udpChat.sessionActive';
 /** A passphrase is stored (Clear Passphrase applies). */
 export const CONTEXT_HAS_PASSPHRASE = 'udpChat.hasPassphrase';
+/** The peer's key is known (Verify Safety Number applies). */
+export const CONTEXT_PEER_KEY = 'udpChat.peerKeyKnown';
+/** The peer answered with another key than the pinned one (Accept New Key applies). */
+export const CONTEXT_KEY_CHANGED = 'udpChat.peerKeyChanged';
 
 export const Settings = {
   section: 'udpChat',
@@ -29,4 +37,8 @@ export const Settings = {
 } as const;
 
 export const SECRET_PASSPHRASE = 'udpChat.passphrase';
+/** This installation's identity key (X25519, private): in secret storage, never in settings. */
+export const SECRET_IDENTITY = 'udpChat.identity';
+/** Known people and pinned contact keys (public keys only): global state. */
+export const STATE_KNOWN_PEOPLE = 'udpChat.knownPeople';
 export const OUTPUT_CHANNEL = 'UDP Chat';

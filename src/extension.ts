@@ -6,6 +6,7 @@ import { ChatViewProvider } from './host/chatViewProvider';
 import { registerCommands } from './host/commands';
 import { Conversation, DEFAULT_HISTORY_LIMIT } from './host/conversation';
 import { historyStore } from './host/historyStorage';
+import { IdentityStore } from './host/identityStore';
 import { PassphraseStore } from './host/passphrase';
 
 /** What tests reach through `extension.exports`. */
@@ -25,7 +26,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<UdpCha
   const historyProblem = await conversation.load();
 
   const passphrase = new PassphraseStore(context.secrets);
-  const ctl = new ChatController(log, conversation, passphrase);
+  const identities = new IdentityStore(context.secrets, context.globalState, log);
+  const ctl = new ChatController(log, conversation, {
+    psk: () => passphrase.psk(),
+    identity: () => identities.load(),
+    trust: () => identities.trust(),
+  });
   controller = ctl;
   ctl.sessionMemory = {
     get: () => context.workspaceState.get<boolean>('udpChat.sessionActive', false),

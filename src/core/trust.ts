@@ -125,6 +125,13 @@ export class TrustStore {
     this.save();
   }
 
+  /** Forgets everyone (the user asked, or a test starts clean). */
+  clear(): void {
+    this.data = emptyTrust();
+    this.byKey.clear();
+    this.save();
+  }
+
   isVerified(key: Buffer): boolean { return this.byKey.get(key.toString('base64'))?.verified === true; }
 
   private save(): void { this.storage.save(this.data); }

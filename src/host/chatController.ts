@@ -45,7 +45,7 @@ export class ChatController implements vscode.Disposable {
   constructor(
     private readonly log: vscode.LogOutputChannel,
     readonly conversation: Conversation,
-    security?: SecurityProvider,
+    private readonly security?: SecurityProvider,
   ) {
     const view = () => this.view;
     this.statusBar = new ChatStatusBar();
@@ -71,6 +71,8 @@ export class ChatController implements vscode.Disposable {
       setPeer: () => this.setPeer(),
       endSession: () => this.endSession(),
       saveDraft: (text) => this.drafts?.set(text),
+      verifyPeer: () => this.verifyPeer(),
+      acceptPeerKey: () => this.acceptPeerKey(),
     };
     this.disposables.push(onSettingsChanged({
       peer: () => void this.session.onPeerSettingChanged(),
@@ -102,6 +104,8 @@ export class ChatController implements vscode.Disposable {
   set answer(fn: ((text: string, actions: string[]) => string | undefined) | undefined) { this.notifications.answer = fn; }
   /** The last messages shown to the user (errors, warnings, info), newest last; tests read them. */
   get shownMessages(): Array<{ level: 'error' | 'warning' | 'info'; text: string }> { return this.notifications.shownMessages; }
+  /** Known people and pinned keys (tests start from a clean slate). */
+  get knownPeople() { return this.security?.trust?.(); }
   /** The last render time the view reported. */
   get lastRender(): { count: number; ms: number } | undefined { return this.bridge.lastRender; }
 
@@ -117,6 +121,10 @@ export class ChatController implements vscode.Disposable {
   endSession(reason?: string): Promise<void> { return this.session.endSession(reason); }
   /** The passphrase was set or cleared: it applies from the next session. */
   securityChanged(what: 'set' | 'cleared'): void { this.session.securityChanged(what); }
+  /** UDP Chat: Verify Safety Number (tests pass the answer instead of clicking the modal). */
+  verifyPeer(answer?: 'verified' | 'not verified'): Promise<boolean> { return this.session.verifyPeer(answer); }
+  /** UDP Chat: Accept the Peer's New Key (tests pass the answer). */
+  acceptPeerKey(answer?: boolean): Promise<boolean> { return this.session.acceptPeerKey(answer); }
   /** Sends what the user typed. Never loses it: on failure it stays in the input or shows as unsent. */
   sendText(text: string, code?: CodeBlock): Promise<void> { return this.outbox.sendText(text, code); }
   retry(id: string): void { this.outbox.retry(id); }

@@ -36,6 +36,8 @@ export function registerCommands(
       const pick = await vscode.window.showWarningMessage('Delete the chat history of this workspace?', { modal: true }, 'Clear History');
       if (pick) ctl.clearHistory();
     })),
+    vscode.commands.registerCommand(Commands.verifyPeer, guard(() => ctl.verifyPeer())),
+    vscode.commands.registerCommand(Commands.acceptPeerKey, guard(() => ctl.acceptPeerKey())),
     vscode.commands.registerCommand(Commands.setPassphrase, (arg?: unknown) => guard(async () => {
       if (await passphrase.set(typeof arg === 'string' ? arg : undefined)) ctl.securityChanged('set');
     })()),

@@ -21,6 +21,8 @@ export interface PeerEventParts {
   /** The peer the running session talks to, "host:port". */
   peerInUse(): string;
   setPeer(given: string): Promise<unknown>;
+  acceptKey(): Promise<unknown>;
+  verify(): Promise<unknown>;
 }
 
 export class PeerEvents {
@@ -28,7 +30,6 @@ export class PeerEvents {
   presence: Presence = 'unknown';
   peerName = '';
   plainPeer = false;
-  fingerprint = '';
   private lastSocketNotice = 0;
 
   constructor(private readonly parts: PeerEventParts) {}
@@ -85,10 +86,25 @@ export class PeerEvents {
         log.warn(`Rate limit: dropped ${dropped} datagrams from ${from}${stranger ? ' (not the peer)' : ''}.`);
         if (!stranger) notice('warning', `The peer sent too fast: ${dropped} datagrams were dropped (limit per source).`);
       },
-      secured: (fp: string) => {
-        this.fingerprint = fp;
-        notice('info', `Encrypted and authenticated session. Fingerprint: ${fp} (compare it with your peer).`);
+      secured: (safety: string, info: { verified: boolean; firstContact: boolean }) => {
+        const who = this.peerName || configuredPeerText();
+        notice('info', info.verified
+          ? `Encrypted and authenticated: ${who} is verified (safety number ${safety}).`
+          : `Encrypted and authenticated with ${who}'s key${info.firstContact ? ' (first contact: the key is remembered)' : ''}. Safety number: ${safety} — compare it with ${who} to be sure nobody is between you ("UDP Chat: Verify Safety Number").`);
         this.parts.headerChanged();
+      },
+      keyChanged: (c: { newFingerprint: string; oldFingerprint: string; from: { address: string; port: number } }) => {
+        const who = this.peerName || configuredPeerText();
+        const text = `Warning: ${who} answered with a different identity key (new ${c.newFingerprint}, known ${c.oldFingerprint}). They may have reinstalled UDP Chat, or someone else is answering at that address. Nothing is sent or shown until you accept the new key.`;
+        log.warn(text);
+        notice('error', text);
+        notifications.show('warning', `UDP Chat: ${text}`, ['Accept New Key…'], async () => { await this.parts.acceptKey(); });
+        this.parts.headerChanged();
+      },
+      roamed: (to: { address: string; port: number }) => {
+        const text = `${this.peerName || configuredPeerText()} now writes from ${formatAddress(to.address, to.port)} (same key: same conversation).`;
+        log.info(text);
+        notice('info', text);
       },
       socketError: (err: Error) => {
         log.error(`Socket error: ${err.message}`);

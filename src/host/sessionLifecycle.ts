@@ -3,9 +3,11 @@
 // reports is handled in peerEvents.ts, the help after a failed start in startErrors.ts.
 // The only file that knows ChatRuntime (src/net/chatRuntime.ts): replacing the driver touches this file alone.
 import * as vscode from 'vscode';
-import { CONTEXT_ACTIVE } from '../constants';
+import { CONTEXT_ACTIVE, CONTEXT_KEY_CHANGED, CONTEXT_PEER_KEY } from '../constants';
 import { formatAddress, parsePeerAddress } from '../core/address';
 import { MessageTooLargeError } from '../core/session';
+import type { Identity } from '../core/identity';
+import type { TrustStore } from '../core/trust';
 import { ChatRuntime } from '../net/chatRuntime';
 import type { ChatEntry, CodeBlock, HeaderInfo, SessionState } from '../shared/protocol';
 import { reachableAddresses } from './addresses';
@@ -22,6 +24,10 @@ import type { ViewBridge } from './viewBridge';
 export interface SecurityProvider {
   /** The pre-shared key derived from the stored passphrase, or undefined when none is set. */
   psk(): Promise<Buffer | undefined>;
+  /** This installation's identity key (secret storage). */
+  identity?(): Promise<Identity>;
+  /** Known people and pinned keys (global state). */
+  trust?(): TrustStore;
 }
 
 export type { StartOptions } from './startErrors';
@@ -47,7 +53,8 @@ export class SessionLifecycle {
   private state: SessionState = 'idle';
   /** What is known about the peer (name, presence, ...), from the session's events. */
   private readonly peer: PeerEvents;
-  private encrypted = false;
+  /** The running session requires the passphrase (psk). */
+  private usesPassphrase = false;
   /** Last bind address shown in the header and the status bar. */
   localText = '';
   private retryTimer?: NodeJS.Timeout;
@@ -58,7 +65,14 @@ export class SessionLifecycle {
   memory?: { get(): boolean; set(active: boolean): void };
 
   constructor(private readonly parts: SessionParts) {
-    this.peer = new PeerEvents({ ...parts, peerInUse: () => this.peerInUse(), setPeer: (given) => this.setPeer(given) });
+    this.peer = new PeerEvents({
+      ...parts,
+      headerChanged: () => { this.keyContext(); parts.headerChanged(); },
+      peerInUse: () => this.peerInUse(),
+      setPeer: (given) => this.setPeer(given),
+      acceptKey: () => this.acceptPeerKey(),
+      verify: () => this.verifyPeer(),
+    });
   }
 
   private get show() { return this.parts.notifications.show; }
@@ -80,9 +94,53 @@ export class SessionLifecycle {
       peerName: this.peer.peerName,
       presence: this.peer.presence,
       plainPeer: this.peer.plainPeer,
-      encrypted: this.encrypted,
-      fingerprint: this.peer.fingerprint,
+      encrypted: this.runtime?.encrypted ?? false,
+      fingerprint: this.runtime?.safetyNumber ?? '',
+      verified: this.runtime?.peerVerified ?? false,
+      keyChanged: this.runtime?.keyChangePending ?? false,
+      passphrase: this.usesPassphrase,
     };
+  }
+
+  /** UDP Chat: Verify Safety Number. Shows the number to compare; "Mark as Verified" remembers the key. */
+  async verifyPeer(answer?: 'verified' | 'not verified'): Promise<boolean> {
+    const rt = this.runtime;
+    if (!rt || !rt.safetyNumber) {
+      this.show('info', 'UDP Chat: there is no encrypted session with a UDP Chat peer yet, so there is no safety number to compare.');
+      return false;
+    }
+    const who = this.peer.peerName || this.peerInUse();
+    const pick = answer ?? await vscode.window.showInformationMessage(
+      `Safety number with ${who}:\n\n${rt.safetyNumber}\n\nCompare it with the number ${who} sees (in person, or over a channel you trust). If they match, nobody is between you.`,
+      { modal: true }, 'Mark as Verified', 'Numbers Differ');
+    const verified = pick === 'Mark as Verified' || pick === 'verified';
+    if (pick === 'Numbers Differ' || pick === 'not verified') {
+      rt.setVerified(false);
+      this.notice('warning', `The safety numbers differ: someone may be between you and ${who}. Do not send anything sensitive; end the session and check the peer address.`);
+    } else if (verified) {
+      rt.setVerified(true);
+      this.notice('info', `${who} is verified: the safety number ${rt.safetyNumber} matched. A different key later will be pointed out.`);
+    }
+    this.parts.headerChanged();
+    return verified;
+  }
+
+  /** UDP Chat: Accept the Peer's New Key, after a key-change warning. */
+  async acceptPeerKey(answer?: boolean): Promise<boolean> {
+    const rt = this.runtime;
+    if (!rt || !rt.keyChangePending) {
+      this.show('info', 'UDP Chat: no key change is waiting.');
+      return false;
+    }
+    const who = this.peer.peerName || this.peerInUse();
+    const ok = answer ?? (await vscode.window.showWarningMessage(
+      `Accept the new identity key of ${who}?\n\nOnly if you know why it changed (a reinstall, a new computer). Otherwise someone else may be answering at that address.`,
+      { modal: true }, 'Accept New Key')) === 'Accept New Key';
+    if (!ok) return false;
+    rt.acceptKeyChange();
+    this.notice('info', `Accepted the new key of ${who}. Compare the safety number again when the session is up.`);
+    this.parts.headerChanged();
+    return true;
   }
 
   statusBarInfo(): Omit<StatusBarInfo, 'unread'> {
@@ -162,7 +220,10 @@ export class SessionLifecycle {
     let psk: Buffer | undefined;
     try {
       psk = await this.parts.security?.psk();
+      const identity = await this.parts.security?.identity?.();
       this.runtime = await ChatRuntime.start({
+        identity,
+        trust: this.parts.security?.trust?.(),
         localAddress,
         localPort: port,
         peer: parsed.value,
@@ -175,8 +236,7 @@ export class SessionLifecycle {
       this.setState('error');
       return this.handleStartError(e, port, opts);
     }
-    this.encrypted = psk !== undefined;
-    this.peer.fingerprint = '';
+    this.usesPassphrase = psk !== undefined;
     this.localText = this.runtime.localText;
     this.peer.forgetPeer();
     this.setState('active');
@@ -239,8 +299,8 @@ export class SessionLifecycle {
   /** The passphrase was set or cleared: it applies from the next session. */
   securityChanged(what: 'set' | 'cleared'): void {
     const text = what === 'set'
-      ? 'UDP Chat: passphrase saved in secret storage. Sessions are now encrypted; the peer must use the same passphrase.'
-      : 'UDP Chat: passphrase cleared. Sessions are no longer encrypted.';
+      ? 'UDP Chat: passphrase saved in secret storage. Only peers with the same passphrase can talk to you now.'
+      : 'UDP Chat: passphrase cleared. Sessions stay encrypted with your identity key; anyone can reach you again.';
     if (this.runtime || this.starting) {
       this.show('info', `${text} Restart the session to apply it.`, ['Restart Session'], async () => {
         await this.endSession('restarting with new security settings');
@@ -307,6 +367,12 @@ export class SessionLifecycle {
     this.state = s;
     void vscode.commands.executeCommand('setContext', CONTEXT_ACTIVE, s === 'active' || s === 'starting');
     this.parts.headerChanged();
+  }
+
+  /** The palette offers Verify / Accept New Key only when they apply. */
+  keyContext(): void {
+    void vscode.commands.executeCommand('setContext', CONTEXT_PEER_KEY, Boolean(this.runtime?.safetyNumber));
+    void vscode.commands.executeCommand('setContext', CONTEXT_KEY_CHANGED, this.runtime?.keyChangePending ?? false);
   }
 
   /** The window is closing: the session stops (its peer is told), no resume is pending. */

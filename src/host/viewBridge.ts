@@ -22,6 +22,8 @@ export interface WebviewActions {
   setPeer(): Promise<string | undefined>;
   endSession(): Promise<void>;
   saveDraft(text: string): void;
+  verifyPeer(): Promise<boolean>;
+  acceptPeerKey(): Promise<boolean>;
 }
 
 export class ViewBridge {
@@ -112,6 +114,12 @@ export class ViewBridge {
         return;
       case 'endSession':
         return to.endSession();
+      case 'verifyPeer':
+        await to.verifyPeer();
+        return;
+      case 'acceptPeerKey':
+        await to.acceptPeerKey();
+        return;
       case 'copyText':
         if (typeof msg.text === 'string') void vscode.env.clipboard.writeText(msg.text.slice(0, 1024));
         return;

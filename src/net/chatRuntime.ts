@@ -205,8 +205,13 @@ export class ChatRuntime {
     };
     switch (kind) {
       case 'noAnswer': say('Cannot set up the encrypted session: the peer did not answer the handshake. Retrying when it writes again.'); break;
-      case RejectReason.PassphraseExpected: say('Cannot authenticate peer: it uses a passphrase and you have none. Set the same passphrase on both sides, or clear it on both.'); break;
-      case RejectReason.PassphraseRequired: say('Cannot authenticate peer: you use a passphrase and it has none. Set the same passphrase on both sides, or clear yours.'); break;
+      case RejectReason.PassphraseExpected:
+      case RejectReason.PassphraseRequired:
+        // Whichever side sent the rejection, what matters is who has a passphrase here.
+        say(this.opts.psk
+          ? 'Cannot authenticate peer: it has no passphrase set (passphrase mismatch?). Set the same passphrase on both sides, or clear yours.'
+          : 'Cannot authenticate peer: it requires a passphrase, and you have none set. Set the same passphrase on both sides ("UDP Chat: Set Passphrase").');
+        break;
       case RejectReason.PassphraseMismatch: say('Cannot authenticate peer: passphrase mismatch? Its handshake did not verify with your passphrase. Set the same passphrase on both sides.'); break;
       case RejectReason.Refused: say('The peer refused the session (it does not accept your key).'); break;
       case RejectReason.UnknownKey: break; // handled by falling back to XX

@@ -66,9 +66,16 @@ export interface HeaderInfo {
   presence: PeerPresence;
   /** The peer speaks plain text only: delivery cannot be confirmed. */
   plainPeer: boolean;
+  /** An encrypted, authenticated session with the peer's identity key is up (never for plain-text peers). */
   encrypted: boolean;
-  /** Short fingerprint both users can compare; empty when not encrypted. */
+  /** The safety number both users compare (6 groups of 5 digits); empty until the peer's key is known. */
   fingerprint: string;
+  /** The user compared the safety number and marked this key verified. */
+  verified: boolean;
+  /** The peer answered with another key than the one pinned: nothing flows until the user accepts. */
+  keyChanged: boolean;
+  /** A passphrase is required of the peer as well. */
+  passphrase: boolean;
 }
 
 // ---- host → webview ----
@@ -96,6 +103,10 @@ export type WebviewToHost =
   | { type: 'endSession' }
   /** The input's unsent text, debounced by the webview, so it survives window reloads. */
   | { type: 'saveDraft'; text: string }
+  /** Compare the safety number and mark the peer verified. */
+  | { type: 'verifyPeer' }
+  /** Accept the peer's new key after a key-change warning. */
+  | { type: 'acceptPeerKey' }
   /** Put text on the clipboard (an address from the header). */
   | { type: 'copyText'; text: string }
   /** Time from snapshot receipt to paint, for the performance report. */

@@ -35,12 +35,27 @@ export function createHeader(announce: (text: string) => void): HeaderView {
 
   const localEl = el('div', 'local-address');
   const plainPeerEl = el('div', 'plain-peer');
-  plainPeerEl.append(icon('warning', 'mark-icon'), el('span', 'plain-peer-text', 'Plain-text peer: delivery cannot be confirmed'));
+  plainPeerEl.append(icon('warning', 'mark-icon'), el('span', 'plain-peer-text', 'Plain-text peer: not encrypted, delivery cannot be confirmed'));
+  // Encrypted with the peer's identity key: the safety number to compare, and whether it was checked.
   const encryptionEl = el('div', 'encryption');
+  const encryptionIcon = icon('lock', 'mark-icon lock');
   const fingerprintEl = el('code', 'fingerprint');
+  const encryptionLabel = el('span', 'encryption-label', 'Encrypted. Safety number ');
+  const verifiedEl = el('span', 'verified-mark');
   const encryptionText = el('span', 'encryption-text');
-  encryptionText.append(el('span', 'encryption-label', 'Encrypted, fingerprint '), fingerprintEl);
-  encryptionEl.append(icon('lock', 'mark-icon lock'), encryptionText);
+  encryptionText.append(encryptionLabel, fingerprintEl, verifiedEl);
+  const verifyBtn = button('Verify', 'action action-verify secondary', () => post({ type: 'verifyPeer' }), 'shield');
+  verifyBtn.setAttribute('aria-label', 'Verify safety number');
+  encryptionEl.append(encryptionIcon, encryptionText, verifyBtn);
+  // The peer answered with another identity key: a warning, and the one way forward.
+  const keyChangeEl = el('div', 'key-change');
+  keyChangeEl.setAttribute('role', 'alert');
+  const acceptBtn = button('Accept New Key…', 'action action-accept-key secondary', () => post({ type: 'acceptPeerKey' }), 'key');
+  keyChangeEl.append(
+    icon('warning', 'mark-icon'),
+    el('span', 'key-change-text', 'The peer’s identity key changed. Nothing is sent or shown until you accept the new key: ask them why (another way) before you do.'),
+    acceptBtn,
+  );
 
   const startBtn = button('Start', 'action action-start', () => post({ type: 'startSession' }), 'play');
   const setPeerBtn = button('Set Peer', 'action action-set-peer', () => post({ type: 'setPeer' }), 'edit');
@@ -52,7 +67,7 @@ export function createHeader(announce: (text: string) => void): HeaderView {
   row1.append(stateEl);
   const row2 = el('div', 'header-row');
   row2.append(peerEl, presenceEl);
-  header.append(heading, row1, row2, localEl, plainPeerEl, encryptionEl, actions);
+  header.append(heading, row1, row2, localEl, keyChangeEl, plainPeerEl, encryptionEl, actions);
 
   /** The addresses last rendered, so a header update that does not change them keeps the buttons (and their focus). */
   let shownKey = '';
@@ -138,8 +153,13 @@ export function createHeader(announce: (text: string) => void): HeaderView {
     }
     renderLocal(h);
     plainPeerEl.hidden = !h.plainPeer;
-    encryptionEl.hidden = !h.encrypted;
+    keyChangeEl.hidden = !h.keyChanged;
+    encryptionEl.hidden = !h.encrypted || !h.fingerprint || h.plainPeer;
     fingerprintEl.textContent = h.fingerprint;
+    verifiedEl.textContent = h.verified ? ' (verified)' : '';
+    encryptionEl.dataset.verified = String(h.verified);
+    setIcon(encryptionIcon, h.verified ? 'verified-filled' : 'lock');
+    verifyBtn.hidden = h.verified;
     const running = isRunning(h);
     startBtn.hidden = running;
     endBtn.hidden = !running;

@@ -8,7 +8,7 @@ import { EntryTable } from './entryTable';
 /** Until the first snapshot: nothing known, no peer. */
 export const INITIAL_HEADER: HeaderInfo = {
   state: 'idle', local: '', localAddresses: [], peer: '', peerName: '', presence: 'unknown',
-  plainPeer: false, encrypted: false, fingerprint: '',
+  plainPeer: false, encrypted: false, fingerprint: '', verified: false, keyChanged: false, passphrase: false,
 };
 
 export interface ViewState {

@@ -73,6 +73,9 @@ export function markedHeader(extPort: number, peerPort: number): HeaderInfo {
     plainPeer: true,
     encrypted: true,
     fingerprint: 'c0ffee12 3456abcd 9876fedc',
+    verified: false,
+    keyChanged: false,
+    passphrase: false,
   };
 }
 

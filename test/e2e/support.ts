@@ -4,6 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as dgram from 'node:dgram';
 import type { FrameLocator } from 'playwright-core';
 import type { Presence } from '../../src/core/session';
+import { newIdentity } from '../../src/core/identity';
 import { ChatRuntime } from '../../src/net/chatRuntime';
 import type { VsCode } from './harness';
 
@@ -39,6 +40,9 @@ export class TestPeer {
   readonly statuses = new Map<string, string>();
   presence: Presence = 'unknown';
 
+  /** One identity for every start: a restarted peer is the same person (a new key would be a key change). */
+  identity = newIdentity();
+
   constructor(readonly port: number, readonly extPort: number, readonly name = 'Tester') {}
 
   static async start(extPort: number, name?: string): Promise<TestPeer> {
@@ -54,6 +58,7 @@ export class TestPeer {
       localPort: this.port,
       peer: { host: '127.0.0.1', port: this.extPort, family: 4 },
       displayName: this.name,
+      identity: this.identity,
       events: {
         message: (m) => { this.received.push(m.text); },
         presence: (p) => { this.presence = p; },

@@ -72,6 +72,6 @@ describe('encrypted sessions with a passphrase', function () {
   it('a peer with no passphrase: a clear notice on both sides', async () => {
     const { a, notices } = await run('correct horse battery', undefined);
     await waitFor('notice in VS Code', () => entries(a, 'notice').some((e) => /no passphrase set/.test(e.text)), 15_000);
-    await waitFor('notice at the peer', () => notices.some((n) => /requires an encrypted session/.test(n)), 15_000);
+    await waitFor('notice at the peer', () => notices.some((n) => /requires a passphrase/.test(n)), 15_000);
   });
 });

@@ -1,19 +1,22 @@
 import * as assert from 'node:assert/strict';
 import * as dgram from 'node:dgram';
 import * as vscode from 'vscode';
+import { newIdentity } from '../../src/core/identity';
 import { ChatRuntime } from '../../src/net/chatRuntime';
 import type { IncomingMessage, Presence } from '../../src/core/session';
 import { api, configure, entries, freePort, PlainPeer, reset, waitFor } from './support';
 
 /** A second real session (our own protocol) on a real socket, driven by the test. */
-async function startPeer(port: number, extPort: number, name = 'tester') {
+/** `identity`: pass the same one to restart the same person (a new key is a key change, held until accepted). */
+async function startPeer(port: number, extPort: number, name = 'tester', identity = newIdentity()) {
   const got: IncomingMessage[] = [];
   const presence: Presence[] = [];
   const rt = await ChatRuntime.start({
+    identity,
     localAddress: '127.0.0.1', localPort: port, peer: { host: '127.0.0.1', port: extPort, family: 4 }, displayName: name,
     events: { message: (m) => got.push(m), presence: (p) => presence.push(p) },
   });
-  return { rt, got, presence };
+  return { rt, got, presence, identity };
 }
 
 describe('a session on real UDP sockets', function () {
@@ -95,7 +98,7 @@ describe('a session on real UDP sockets', function () {
     await a.controller.sendText('while you were out');
     const e = entries(a, 'own').find((x) => x.text === 'while you were out')!;
     assert.equal(e.status, 'queued');
-    peer = await startPeer(peerPort, extPort);
+    peer = await startPeer(peerPort, extPort, 'tester', peer.identity);
     cleanups.push(() => peer.rt.stop());
     await waitFor('queued message delivered after return', () => peer.got.some((m) => m.text === 'while you were out'));
     await waitFor('status delivered', () => a.controller.conversation.get(e.id)?.status === 'delivered');

@@ -6,7 +6,7 @@ import {
 
 const base: HeaderInfo = {
   state: 'idle', local: '', localAddresses: [], peer: '', peerName: '', presence: 'unknown',
-  plainPeer: false, encrypted: false, fingerprint: '',
+  plainPeer: false, encrypted: false, fingerprint: '', verified: false, keyChanged: false, passphrase: false,
 };
 const h = (over: Partial<HeaderInfo>): HeaderInfo => ({ ...base, ...over });
 

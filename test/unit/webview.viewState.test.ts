@@ -5,7 +5,7 @@ import { INITIAL_STATE, isStateMessage, latestOnly, reduce, ViewStore, type View
 
 const header = (over: Partial<HeaderInfo> = {}): HeaderInfo => ({
   state: 'active', local: '0.0.0.0:50505', localAddresses: ['10.0.0.1:50505'], peer: '10.0.0.2:50505', peerName: 'Ada',
-  presence: 'online', plainPeer: false, encrypted: false, fingerprint: '', ...over,
+  presence: 'online', plainPeer: false, encrypted: false, fingerprint: '', verified: false, keyChanged: false, passphrase: false, ...over,
 });
 const own = (id: string, text = `own ${id}`): ChatEntry => ({ id, kind: 'own', text, time: 1_000, status: 'sending' });
 const peer = (id: string, text = `peer ${id}`): ChatEntry => ({ id, kind: 'peer', text, time: 2_000, from: 'Ada' });
