@@ -30,6 +30,8 @@ export interface EndpointEvents {
   secured?(peer: Peer): void;
   /** A contact answered with another key than the one pinned: held until the user decides. */
   keyChanged?(peer: Peer, newKey: Buffer): void;
+  /** The pinned key spoke again (or completed a handshake): the held key change is void. */
+  keyChangeCleared?(peer: Peer): void;
   /** The peer moved to another address (port change, DHCP, NAT rebinding, IPv4 ↔ IPv6). */
   roamed?(peer: Peer, from: Address): void;
   /** A handshake problem worth a notice (passphrase mismatch, no answer, refused). */
@@ -108,6 +110,16 @@ export class Endpoint implements HandshakeHost {
     this.connect(peer);
   }
 
+  /** The user refused a changed key: it is refused from now on, and the pinned key may talk again. */
+  rejectHeldKey(peer: Peer): void {
+    const held = peer.held;
+    if (!held) return;
+    peer.held = undefined;
+    peer.rejectedKeys.add(held.key.toString('base64'));
+    peer.lastConnectAt = -Infinity;
+    this.connect(peer);
+  }
+
   // ------------------------------------------------------------------ routing
 
   receive(datagram: Buffer, source: Address): void {
@@ -150,11 +162,13 @@ export class Endpoint implements HandshakeHost {
         return;
       }
     }
-    if (o.type !== OuterType.Transport || peer.held) return;
+    if (o.type !== OuterType.Transport) return;
     const r = peer.keypairs.open(keypair, datagram, o.counter, o.sealed);
     if ('error' in r) { this.opts.events.diagnostic?.(`dropped a datagram for ${peer.id || 'a peer'}: ${r.error === 'replay' ? 'replayed' : 'failed authentication'}`); return; }
     for (const d of r.dropped ?? []) this.index.delete(d.localId);
     peer.lastOpenedAt = this.clock.now();
+    // The pinned key is alive at this peer after all: the other key was someone else, not a change.
+    if (peer.held && peer.held.at < peer.lastOpenedAt) { peer.held = undefined; this.opts.events.keyChangeCleared?.(peer); }
     if (peer.initiation?.keypair === keypair) this.handshakes.confirmed(peer.initiation);
     this.roam(peer, from);
     // The first datagram under keys we made as XX initiator or answered as IK responder: now both sides have them.
@@ -238,7 +252,10 @@ export class Endpoint implements HandshakeHost {
   decide(key: Buffer, from: Address, target?: HandshakeTarget): Decision {
     if (key.equals(this.identity.publicKey) && !target) return 'reject'; // our own key: a reflection
     const peer = this.peerFor(key, from, target);
+    if (peer?.rejectedKeys.has(key.toString('base64'))) return 'reject';
     const d = this.opts.decide(key, from, peer);
+    // The pinned key itself completed a handshake: whoever offered the other key, the person is back.
+    if (d === 'accept' && peer?.held && peer.key?.equals(key)) { peer.held = undefined; this.opts.events.keyChangeCleared?.(peer); }
     if (d === 'hold' && peer) {
       const first = !peer.held || !peer.held.key.equals(key);
       peer.held = { key, from, at: this.clock.now() };

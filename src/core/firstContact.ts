@@ -71,6 +71,14 @@ export function encryptedNoticeDatagram(name: string, senderId: number): Buffer 
   return Buffer.from(`${safeName(name)} sent you an encrypted UDP Chat message. It can only be read in UDP Chat.${markFor(senderId)}\n`, 'utf8');
 }
 
+/**
+ * To an older UDP Chat (its mark carried protocol 1): its own code shows "the peer speaks protocol
+ * version 2 … update" for our mark, and never shows this marked line; a person reading raw text does.
+ */
+export function updateNoticeDatagram(name: string, senderId: number): Buffer {
+  return Buffer.from(`${safeName(name)} uses a newer UDP Chat (protocol ${MARK_PROTOCOL_VERSION}). Please update UDP Chat to chat securely.${markFor(senderId)}\n`, 'utf8');
+}
+
 /** A message to a peer that has not shown it speaks the protocol: pieces of at most 1024 bytes, each marked. */
 export function markedTextDatagrams(text: string, senderId: number): Buffer[] {
   const mark = Buffer.from(markFor(senderId), 'utf8');

@@ -8,7 +8,7 @@ import { Keypairs } from './keypairs';
 import type { PacketType } from './codec';
 import type { ChatSession, PacketFilter } from './session';
 
-/** A key change waiting for the user: the session stays closed to it until accepted. */
+/** A key change waiting for the user: that key gets no session keys until accepted. */
 export interface HeldKey { key: Buffer; from: Address; at: number }
 
 export interface PeerHooks {
@@ -28,6 +28,8 @@ export class Peer implements PacketFilter {
   /** The initiation in flight, if any. */
   initiation?: Initiation;
   held?: HeldKey;
+  /** Keys the user refused after a key-change warning (base64). */
+  readonly rejectedKeys = new Set<string>();
   /** Last time a sealed datagram opened (presence of an authenticated peer). */
   lastOpenedAt = -Infinity;
   /** Last mark's sender id seen from this address: a new one means the peer restarted. */
@@ -46,14 +48,14 @@ export class Peer implements PacketFilter {
 
   get id(): string { return this.key ? personId(this.key) : ''; }
   /** Keys in use that the peer proved it has (a datagram opened under them). */
-  get established(): boolean { return this.keypairs.current?.confirmed === true && !this.held; }
+  get established(): boolean { return this.keypairs.current?.confirmed === true; }
   /** Both keys, in an order both sides agree on: what two people compare. */
   get safetyNumber(): string { return this.key ? safetyNumber(this.hooks.ownKey, this.key) : ''; }
 
   // ------------------------------------------------------------ PacketFilter (the session's view)
 
   outgoing(plain: Buffer, _type: PacketType, _seal?: boolean): Buffer | undefined {
-    if (this.held) return undefined;
+    // Keys in use always belong to the pinned key (a held key never gets any), so they stay usable.
     const sealed = this.keypairs.seal(plain);
     if (sealed) return sealed;
     // No keys yet: the session wants to speak the protocol, so a handshake starts (or is running).

@@ -1,5 +1,5 @@
 // First contact and the plain-text side: the greeting, the text fallback, marked text, plain lines in and out, quit words.
-import { encryptedNoticeDatagram, greetingDatagram, MARK_PROTOCOL_VERSION, markedTextDatagrams, readMark, stripMark } from './firstContact';
+import { encryptedNoticeDatagram, greetingDatagram, MARK_PROTOCOL_VERSION, markedTextDatagrams, readMark, stripMark, updateNoticeDatagram } from './firstContact';
 import { MAX_QUEUED_MESSAGES } from './limits';
 import { decodePlain, isQuitWord, splitUtf8 } from './plain';
 import type { PeerPresence } from './presence';
@@ -27,6 +27,8 @@ export class PlainPeer {
   /** Sent as text while the peer was unknown; sent again reliably if it proves to speak our protocol. */
   private tentative: OutMessage[] = [];
   private readonly guard: SourceGuard;
+  /** Sender id of the older UDP Chat we last sent the update notice to. */
+  private olderPeerTold = 0;
 
   constructor(
     private readonly core: SessionCore,
@@ -192,15 +194,17 @@ export class PlainPeer {
   /** Returns false when the line is to be taken as plain text after all (an older UDP Chat). */
   private onMarkedText(senderId: number, version: number): boolean {
     if (version < MARK_PROTOCOL_VERSION) {
+      // Once per instance of the older peer: our mark makes its own code tell its user to update.
+      if (this.olderPeerTold !== senderId) { this.olderPeerTold = senderId; this.host.sendRaw(updateNoticeDatagram(this.host.displayName(), this.host.senderId)); }
       // A first-version UDP Chat cannot speak v2: say so, and chat as plain text with it meanwhile
       // (it shows our unmarked lines as a plain peer's), except with a passphrase (never in clear).
-      this.core.noticeOnce('version', 'error', this.host.secure
+      this.host.unauthNotice('version', 'error', this.host.secure
         ? `The peer runs an older UDP Chat (protocol ${version}). Ask them to update UDP Chat; with a passphrase set, nothing can be exchanged until then.`
         : `The peer runs an older UDP Chat (protocol ${version}). Ask them to update UDP Chat; until then you chat as plain text: unencrypted, and delivery is not confirmed.`);
       return this.host.secure;
     }
     if (version > MARK_PROTOCOL_VERSION) {
-      this.core.noticeOnce('version', 'error', `The peer runs a newer UDP Chat (protocol ${version}); this side speaks ${MARK_PROTOCOL_VERSION}. Update UDP Chat.`);
+      this.host.unauthNotice('version', 'error', `The peer runs a newer UDP Chat (protocol ${version}); this side speaks ${MARK_PROTOCOL_VERSION}. Update UDP Chat.`);
       return true;
     }
     if (!this.guard.admit('peer')) { this.core.stats.plainDropped++; return true; }

@@ -10,7 +10,7 @@ export interface Transport {
   send(datagram: Buffer): void;
 }
 
-/** Optional layer that seals outgoing and opens incoming protocol datagrams (see secure.ts). */
+/** The layer that seals outgoing protocol datagrams: a Peer (peer.ts) in the product; none in pure unit tests. */
 export interface PacketFilter {
   /**
    * Returns the datagram to put on the wire, or undefined to hold it (handshake not done). HELLO goes

@@ -39,6 +39,8 @@ export interface RuntimeEvents extends SessionEvents {
   secured?(safetyNumber: string, info: { verified: boolean; firstContact: boolean; personId: string }): void;
   /** The configured peer answered with another key than the pinned one. Nothing flows until acceptKeyChange(). */
   keyChanged?(change: KeyChange): void;
+  /** The remembered key answered again after a key-change warning: the other key was not the peer. */
+  keyChangeCleared?(): void;
   /** The peer now writes from another address (port change, DHCP, NAT rebinding): same person. */
   roamed?(to: Endpoint): void;
   /**
@@ -99,6 +101,7 @@ export class ChatRuntime {
         secured: (p) => this.onSecured(p),
         keyChanged: (p, key) => this.onKeyChanged(p, key),
         roamed: (p) => { if (p === this.conversation) opts.events.roamed?.(p.address); },
+        keyChangeCleared: (p) => { if (p === this.conversation) opts.events.keyChangeCleared?.(); },
         handshakeProblem: (at, p, kind) => this.onHandshakeProblem(at, p, kind),
         otherVersion: (from, version) => this.onOtherVersion(from, version),
         stranger: (from, bytes, preview, marked) => this.onStranger(from, bytes, preview, marked),
@@ -144,6 +147,13 @@ export class ChatRuntime {
     return true;
   }
 
+  /** The user refused the peer's new key: it stays refused; the remembered key may talk again. */
+  rejectKeyChange(): boolean {
+    if (!this.conversation.held) return false;
+    this.endpointCore.rejectHeldKey(this.conversation);
+    return true;
+  }
+
   /** The user accepted the peer's new key: pin it and talk again. */
   acceptKeyChange(): boolean {
     const held = this.conversation.held;
@@ -182,10 +192,14 @@ export class ChatRuntime {
     return 'accept';
   }
 
+  private announcedKey?: Buffer;
   private onSecured(p: Peer): void {
     if (p !== this.conversation || !p.key) return;
     const known = this.trust.person(p.key);
     this.trust.remember(p.key, p.session.remoteName, p.label);
+    // Both sides may start a handshake at once, and a restart makes new keys: one announcement per key.
+    if (this.announcedKey?.equals(p.key)) return;
+    this.announcedKey = p.key;
     this.opts.events.secured?.(safetyNumber(this.identity.publicKey, p.key), { verified: known?.verified === true, firstContact: !known, personId: p.id });
   }
 
@@ -228,7 +242,8 @@ export class ChatRuntime {
     const text = version < 2
       ? `${who} runs an older UDP Chat (protocol ${version}). Ask them to update UDP Chat; until then its protocol datagrams are ignored.`
       : `${who} speaks UDP Chat protocol ${version}; this side speaks 2. Update UDP Chat.`;
-    if (who === 'The peer') this.opts.events.notice?.('error', text);
+    // Unauthenticated: while the peer's keys work, a forger must not put alarms on screen.
+    if (who === 'The peer' && !this.conversation.authenticatedPeerAlive()) this.opts.events.notice?.('error', text);
     else this.opts.events.diagnostic?.(text);
   }
 
@@ -257,6 +272,7 @@ export class ChatRuntime {
       const old = this.conversation;
       old.session.end('the peer address changed');
       this.endpointCore.removePeer(old);
+      this.announcedKey = undefined;
       this.attach(peer, { address: normalizeIp(resolved.address), port: peer.port });
     });
     this.changing = run.catch(() => undefined);

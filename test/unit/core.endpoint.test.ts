@@ -216,4 +216,39 @@ describe('core/endpoint: many peers, loss, roaming, keys', () => {
     meet(net, 2000);
     assert.deepEqual(logOf(a, pa).received.map((m) => m.text), ['real', 'still works']);
   });
+
+  it('a held key change does not freeze the conversation: the pinned key talking again clears it, and a refused key stays refused', () => {
+    const net = new FakeNet(21);
+    const a = net.add('alice', A);
+    const bob = net.add('bob', B);
+    const pa = a.endpoint.addPeer(B, 'bob:5000');
+    const pb = bob.endpoint.addPeer(A, 'alice:5000');
+    meet(net);
+    bob.up = false;
+    const mallory = net.add('mallory', B);
+    mallory.endpoint.addPeer(A, 'alice:5000').session.send({ text: 'from mallory' });
+    meet(net, 8000);
+    assert.ok(pa.held, 'held after the other key');
+    // Mallory leaves, the real bob is back at the same address with the pinned key.
+    mallory.up = false;
+    net.move(bob, B);
+    bob.up = true;
+    pb.session.send({ text: 'the real bob again' });
+    meet(net, 20_000);
+    assert.equal(pa.held, undefined, 'the pinned key cleared the hold');
+    assert.deepEqual(logOf(a, pa).received.map((m) => m.text), ['the real bob again']);
+    // Mallory tries again; alice refuses the key: it stays refused, and bob goes on.
+    bob.up = false;
+    mallory.up = true;
+    net.move(mallory, B);
+    mallory.endpoint.peers[0].session.send({ text: 'let me in' });
+    meet(net, 10_000);
+    assert.ok(pa.held);
+    const warnings = a.keyChanges.length;
+    a.endpoint.rejectHeldKey(pa);
+    meet(net, 10_000);
+    assert.equal(a.keyChanges.length, warnings, 'a refused key raises no new warning');
+    assert.equal(pa.held, undefined);
+    assert.ok(!logOf(a, pa).received.some((m) => m.text === 'let me in'));
+  });
 });
