@@ -8,8 +8,6 @@ import { MAX_RENDER_CHARS } from './paint';
 import { clip, NOTICE_LOOK, statusLook } from './texts';
 import { post } from './vscodeApi';
 
-export { MAX_RENDER_CHARS };
-
 /** Marks elements inside an entry that take the keyboard focus (besides buttons and links). */
 export const CONTROL_ATTR = 'data-entry-control';
 

@@ -8,9 +8,12 @@ import { isNavKey, navTarget, scrollWithinEntry, type Geometry, type NavKey } fr
 
 const CONTROLS = `button, a[href], [${CONTROL_ATTR}]`;
 
+/** The list scrolls only through the Scroller (scroller.ts); these are its calls for keyboard moves. */
 export interface ListFocusHooks {
-  /** The keyboard is about to scroll the list; `up`: towards older entries. */
-  userScroll(up: boolean): void;
+  /** Scrolls the list by `delta` pixels (negative: towards older entries). */
+  scrollBy(delta: number): void;
+  /** Brings `item` into view; `up`: it is older than the entry the keyboard left. */
+  reveal(item: HTMLElement, up: boolean): void;
 }
 
 function isEntry(node: Element | null | undefined): node is HTMLElement {
@@ -129,8 +132,7 @@ export class ListFocus {
       const r = item.getBoundingClientRect();
       const delta = scrollWithinEntry(key, { top: r.top, bottom: r.bottom }, { top: view.top, bottom: view.bottom });
       if (delta !== 0) {
-        this.hooks.userScroll(delta < 0);
-        list.scrollTop += delta;
+        this.hooks.scrollBy(delta);
         return;
       }
     }
@@ -143,10 +145,9 @@ export class ListFocus {
     const to = navTarget(key, index, entries.length, geometry);
     if (to === undefined) return;
     const next = entries[to]!;
-    this.hooks.userScroll(to < index);
     this.setActive(next);
     this.followNewest = to === entries.length - 1;
     next.focus({ preventScroll: true });
-    next.scrollIntoView({ block: 'nearest' });
+    this.hooks.reveal(next, to < index);
   }
 }

@@ -1,6 +1,8 @@
-// Where the message list is scrolled: it follows the newest message while the user is at the bottom,
-// keeps what the user reads in place while history streams in above, and restores the position
-// after the view was hidden. Only the user changes "at the bottom" (by scrolling): layout does not.
+// Where the message list is scrolled, and the only code that scrolls it: it follows the newest message
+// while the user is at the bottom, keeps what the user reads in place while history streams in above,
+// restores the position after the view was hidden, and makes the keyboard's moves in the list
+// (listFocus.ts). Whoever changes the list does it inside one of the calls below, which measure before
+// and scroll after. Only the user changes "at the bottom" (by scrolling): layout does not.
 import { saveState, state } from './vscodeApi';
 
 /** Within this many pixels of the bottom counts as "at the bottom" for auto-scroll. */
@@ -11,9 +13,9 @@ export class Scroller {
    * The view follows the newest message. Only the user changes this (by scrolling to or away from the bottom):
    * layout shifts (history prepended, off-screen entries taking their real height) must not.
    */
-  stickToBottom = state.atBottom;
+  private stickToBottom = state.atBottom;
   /** Distance from the bottom still to reach while older entries stream in; cleared once reached or when the user scrolls. */
-  pendingFromBottom: number | undefined;
+  private pendingFromBottom: number | undefined;
   /** Scroll events until then come from the user (wheel, keys, scrollbar, touch), not from layout. */
   private userScrollUntil = 0;
   private pointerHeld = false;
@@ -21,6 +23,10 @@ export class Scroller {
   private settleFrames = 0;
   private pinScheduled = false;
   private savePending = false;
+  /** The saved position is restored once, after the first snapshot fills the list. */
+  private restored = false;
+  /** The user just sent: their own next entry scrolls into view even if they were reading history. */
+  private followOwnEntry = false;
 
   constructor(private readonly list: HTMLElement, private readonly busy: () => boolean) {
     list.addEventListener('scroll', () => this.onScroll());
@@ -46,28 +52,108 @@ export class Scroller {
     }).observe(list);
   }
 
-  distanceFromBottom(): number {
+  /**
+   * A snapshot replaces the whole list (`render` does it). The first one restores where the user was;
+   * a later one follows the bottom if the view was at it.
+   */
+  replaceAll(render: () => void): void {
+    const wasNearBottom = this.isNearBottom();
+    this.pendingFromBottom = undefined;
+    render();
+    if (!this.restored) {
+      this.restored = true;
+      this.stickToBottom = state.atBottom || state.fromBottom === undefined;
+      if (this.stickToBottom) {
+        this.scrollToBottom();
+      } else if (!this.scrollToFromBottom(state.fromBottom ?? 0) && this.busy()) {
+        // The spot is in history not rendered yet: keep heading there as older entries arrive.
+        this.pendingFromBottom = state.fromBottom;
+      }
+    } else if (wasNearBottom || this.stickToBottom) {
+      this.stickToBottom = true;
+      this.scrollToBottom();
+    }
+    this.keepPinned();
+  }
+
+  /** Older entries go in above (`render` does it): the content under the user's eyes stays in place. */
+  prependOlder(render: () => void): void {
+    // Measured before the change, while layout is still clean from the last frame.
+    const fromBottom = this.distanceFromBottom();
+    render();
+    if (this.stickToBottom) {
+      this.scrollToBottom();
+      this.keepPinned();
+    } else if (this.pendingFromBottom !== undefined) {
+      if (this.scrollToFromBottom(this.pendingFromBottom) || !this.busy()) this.pendingFromBottom = undefined;
+    } else {
+      // Content grew above: keep the same content under the user's eyes (at the bottom stays at the bottom).
+      this.scrollToFromBottom(fromBottom);
+    }
+  }
+
+  /**
+   * New entries go in at the end (`render` does it): the view follows them when it was at the bottom,
+   * and goes to the user's own message just sent. `own`: own entries are among them.
+   */
+  appendNewest(render: () => void, own: boolean): void {
+    const wasNearBottom = this.stickToBottom || this.isNearBottom();
+    render();
+    const ownArrived = this.followOwnEntry && own;
+    if (ownArrived) this.followOwnEntry = false;
+    if (wasNearBottom || ownArrived) {
+      this.stickToBottom = true;
+      this.scrollToBottom();
+      this.keepPinned();
+    }
+  }
+
+  /** The list was emptied: no restored spot to head for any more. */
+  cleared(): void {
+    this.pendingFromBottom = undefined;
+  }
+
+  /** The user sent a message: the view goes to it when it arrives. */
+  ownMessageSent(): void {
+    this.followOwnEntry = true;
+  }
+
+  /** The keyboard reads through an entry taller than the view (negative: up). */
+  scrollBy(delta: number): void {
+    if (delta < 0) this.userScrollsUp();
+    else this.userScrolls();
+    this.list.scrollTop += delta;
+  }
+
+  /** The keyboard moved to `item`: it comes into view. `up`: towards older entries. */
+  reveal(item: HTMLElement, up: boolean): void {
+    if (up) this.userScrollsUp();
+    else this.userScrolls();
+    item.scrollIntoView({ block: 'nearest' });
+  }
+
+  private distanceFromBottom(): number {
     const l = this.list;
     return Math.max(0, l.scrollHeight - l.scrollTop - l.clientHeight);
   }
 
-  isNearBottom(): boolean {
+  private isNearBottom(): boolean {
     return this.distanceFromBottom() <= NEAR_BOTTOM_PX;
   }
 
-  scrollToBottom(): void {
+  private scrollToBottom(): void {
     this.list.scrollTop = this.list.scrollHeight;
   }
 
   /** Scrolls so `fromBottom` pixels of content lie below the view; false when the content is too short for that yet. */
-  scrollToFromBottom(fromBottom: number): boolean {
+  private scrollToFromBottom(fromBottom: number): boolean {
     const top = this.list.scrollHeight - this.list.clientHeight - fromBottom;
     this.list.scrollTop = Math.max(0, top);
     return top >= 0;
   }
 
   /** Keeps the view at the bottom (when it sticks there) for a while, since heights settle after the paint. */
-  keepPinned(frames = 30): void {
+  private keepPinned(frames = 30): void {
     this.settleFrames = Math.max(this.settleFrames, frames);
     if (this.pinScheduled) return;
     this.pinScheduled = true;
@@ -89,18 +175,18 @@ export class Scroller {
     }
   }
 
-  userScrolling(): boolean {
+  private userScrolling(): boolean {
     return this.pointerHeld || performance.now() < this.userScrollUntil;
   }
 
   /** The user takes over scrolling: stop steering towards a restored position; their scrolling decides stickiness. */
-  userScrolls(): void {
+  private userScrolls(): void {
     this.pendingFromBottom = undefined;
     this.userScrollUntil = performance.now() + 1000;
   }
 
   /** Scrolling up leaves the bottom at once: a smooth scroll's first frames are still near it. */
-  userScrollsUp(): void {
+  private userScrollsUp(): void {
     this.userScrolls();
     this.stickToBottom = false;
     state.atBottom = false;
