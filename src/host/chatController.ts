@@ -1,11 +1,11 @@
 // The chat inside VS Code, assembled: builds the parts and is the one object that src/extension.ts,
 // the commands, the view and the tests hold. Each job lives in its own file:
-//   sessionLifecycle.ts  start, end, resume, change of peer, the header (the one user of ChatRuntime)
+//   sessionLifecycle.ts  start, end, resume, change of peer, the header (over the chat service, src/service)
 //   startErrors.ts       what a failed start tells the user and which fix it offers
 //   outbox.ts            our messages: send, retry, what waits for which peer
 //   viewBridge.ts        posts to the webview (batched) and the switch over its messages
 //   notifications.ts     VS Code notifications, unread badge, new-message summaries (`answer` hook)
-//   peerEvents.ts        what the running session reports: peer messages, presence, security
+//   peerEvents.ts        what the chat service reports: peer messages, statuses, presence, security
 //   codeLinks.ts         send selection, open/copy code blocks, open links
 //   settings.ts          the udpChat.* settings, Set Peer Address
 //   addresses.ts         where a peer can reach us; same-peer comparison
@@ -96,6 +96,8 @@ export class ChatController implements vscode.Disposable {
   get sessionState(): SessionState { return this.session.sessionState; }
   get isActive(): boolean { return this.session.sessionState === 'active'; }
   get currentRuntime() { return this.session.currentRuntime; }
+  /** The people the chat service knows, as view models (src/service/types.ts Person). */
+  people() { return this.session.people(); }
   get unreadCount(): number { return this.notifications.unreadCount; }
   /** For tests and the status bar: last bind address shown in the header. */
   get localText(): string { return this.session.localText; }

@@ -1,9 +1,10 @@
-// What the running session reports, turned into what the user sees: the peer's messages become
+// What the chat service reports, turned into what the user sees: the peer's messages become
 // entries (and notifications while the view is hidden), delivery changes update our messages, and
-// presence, plain text, security and network trouble become notices and the header's peer fields.
+// presence, plain text, security and network trouble become notices; any change in the person's
+// view (src/service: presence, name, keys) updates the header.
 import type * as vscode from 'vscode';
 import { formatAddress } from '../core/address';
-import type { OutStatus, Presence } from '../core/session';
+import type { ChatServiceListener, IncomingMessage, NoticeLevel, OutStatus, Person, Presence } from '../service/types';
 import type { Conversation } from './conversation';
 import type { Notifications } from './notifications';
 import { configuredPeerText } from './settings';
@@ -25,95 +26,103 @@ export interface PeerEventParts {
   verify(): Promise<unknown>;
 }
 
-export class PeerEvents {
-  /** What the header shows about the peer; the session resets it when it starts or changes peer. */
-  presence: Presence = 'unknown';
-  peerName = '';
-  plainPeer = false;
+export class PeerEvents implements ChatServiceListener {
   private lastSocketNotice = 0;
+  /** Messages the session refused as too large: they show as "not sent", not as failed. */
+  private readonly refused = new Set<string>();
 
   constructor(private readonly parts: PeerEventParts) {}
 
-  /** A new peer (or none): nothing is known about it yet. */
-  forgetPeer(): void {
-    this.presence = 'unknown';
-    this.plainPeer = false;
-    this.peerName = '';
+  private say(level: NoticeLevel, text: string): void { this.parts.bridge.notice(level, text); }
+  private who(p: Person): string { return p.name || configuredPeerText(); }
+
+  message(person: Person, m: IncomingMessage): void {
+    const { conversation, bridge, notifications } = this.parts;
+    const code = m.code ? { ...m.code, code: m.text } : undefined;
+    const entry = conversation.add({
+      id: conversation.newId(), kind: 'peer', text: m.text, time: Date.now(), uid: m.uid || undefined,
+      from: this.who(person), code, canOpen: code ? this.parts.workspaceHas(code.path) : undefined,
+    });
+    bridge.added(entry);
+    notifications.incoming(entry);
   }
 
-  /** The callbacks a session calls (the driver's events). */
-  handlers() {
-    const { log, conversation, bridge, notifications } = this.parts;
-    const notice = (level: 'info' | 'warning' | 'error', text: string) => bridge.notice(level, text);
-    return {
-      message: (m: { text: string; code?: { language: string; path: string; startLine: number; endLine: number }; sentAt: number; plain: boolean; uid: string }) => {
-        const code = m.code ? { ...m.code, code: m.text } : undefined;
-        const entry = conversation.add({
-          id: conversation.newId(), kind: 'peer', text: m.text, time: Date.now(), uid: m.uid || undefined,
-          from: this.peerName || configuredPeerText(), code, canOpen: code ? this.parts.workspaceHas(code.path) : undefined,
-        });
-        bridge.added(entry);
-        notifications.incoming(entry);
-      },
-      status: (localId: string, status: OutStatus) => bridge.setStatus(localId, status),
-      presence: (p: Presence, d: { name: string; plain: boolean; reason: string }) => {
-        this.presence = p;
-        if (d.name) this.peerName = d.name;
-        const who = this.peerName || configuredPeerText();
-        if (p === 'online') notice('info', `${who} is online${d.plain ? ' (plain text: delivery cannot be confirmed)' : ''}.`);
-        else if (p === 'offline') notice('warning', `${who} went offline${d.reason ? ` (${d.reason})` : ''}. New messages are queued until they come back.`);
-        this.parts.headerChanged();
-      },
-      notice: (level: 'info' | 'warning' | 'error', text: string) => {
-        log.appendLine(`[${level}] ${text}`);
-        notice(level, text);
-      },
-      diagnostic: (text: string) => log.appendLine(`[unauthenticated] ${text}`),
-      peerElsewhere: (from: { address: string; port: number }) => {
-        const there = formatAddress(from.address, from.port);
-        const text = `A UDP Chat at ${there} is writing to you (your peer ${this.parts.peerInUse()} on a new port?).`;
-        notice('info', text);
-        notifications.show('info', `UDP Chat: ${text}`, [`Chat with ${there}`], async () => { await this.parts.setPeer(there); });
-      },
-      plainPeer: (plain: boolean) => {
-        this.plainPeer = plain;
-        this.parts.headerChanged();
-      },
-      stranger: (from: { address: string; port: number }, bytes: number, preview: string) => {
-        log.warn(`Ignored ${bytes} bytes from ${formatAddress(from.address, from.port)}, which is not the peer: "${preview}"`);
-      },
-      rateLimited: (from: string, dropped: number, stranger: boolean) => {
-        log.warn(`Rate limit: dropped ${dropped} datagrams from ${from}${stranger ? ' (not the peer)' : ''}.`);
-        if (!stranger) notice('warning', `The peer sent too fast: ${dropped} datagrams were dropped (limit per source).`);
-      },
-      secured: (safety: string, info: { verified: boolean; firstContact: boolean }) => {
-        const who = this.peerName || configuredPeerText();
-        notice('info', info.verified
-          ? `Encrypted and authenticated: ${who} is verified (safety number ${safety}).`
-          : `Encrypted and authenticated with ${who}'s key${info.firstContact ? ' (first contact: the key is remembered)' : ''}. Safety number: ${safety} — compare it with ${who} to be sure nobody is between you ("UDP Chat: Verify Safety Number").`);
-        this.parts.headerChanged();
-      },
-      keyChanged: (c: { newFingerprint: string; oldFingerprint: string; from: { address: string; port: number } }) => {
-        const who = this.peerName || configuredPeerText();
-        const text = `Warning: ${who} answered with a different identity key (new ${c.newFingerprint}, known ${c.oldFingerprint}). They may have reinstalled UDP Chat, or someone else is answering at that address. Nothing is sent or shown until you accept the new key.`;
-        log.warn(text);
-        notice('error', text);
-        notifications.show('warning', `UDP Chat: ${text}`, ['Accept New Key…'], async () => { await this.parts.acceptKey(); });
-        this.parts.headerChanged();
-      },
-      roamed: (to: { address: string; port: number }) => {
-        const text = `${this.peerName || configuredPeerText()} now writes from ${formatAddress(to.address, to.port)} (same key: same conversation).`;
-        log.info(text);
-        notice('info', text);
-      },
-      socketError: (err: Error) => {
-        log.error(`Socket error: ${err.message}`);
-        const now = Date.now();
-        if (now - this.lastSocketNotice >= 10_000) {
-          this.lastSocketNotice = now;
-          notice('error', `Network error: ${err.message}. Messages are kept and retried; check the peer address and your network.`);
-        }
-      },
-    };
+  status(_personId: string, id: string, status: OutStatus): void {
+    if (status === 'failed' && this.refused.delete(id)) return;
+    this.parts.bridge.setStatus(id, status);
+  }
+
+  sendError(_personId: string, id: string, _code: 'EMSGSIZE', message: string): void {
+    this.refused.add(id);
+    this.parts.bridge.setStatus(id, 'unsent');
+    this.parts.notifications.show('error', `UDP Chat: ${message} The message is kept as "not sent".`);
+  }
+
+  personChanged(): void { this.parts.headerChanged(); }
+
+  presence(person: Person, p: Presence, d: { name: string; plain: boolean; reason: string }): void {
+    const who = this.who(person);
+    if (p === 'online') this.say('info', `${who} is online${d.plain ? ' (plain text: delivery cannot be confirmed)' : ''}.`);
+    else if (p === 'offline') this.say('warning', `${who} went offline${d.reason ? ` (${d.reason})` : ''}. New messages are queued until they come back.`);
+  }
+
+  notice(level: NoticeLevel, text: string): void {
+    this.parts.log.appendLine(`[${level}] ${text}`);
+    this.say(level, text);
+  }
+
+  diagnostic(text: string): void { this.parts.log.appendLine(`[unauthenticated] ${text}`); }
+
+  peerElsewhere(_person: Person, from: { address: string; port: number }): void {
+    const there = formatAddress(from.address, from.port);
+    const text = `A UDP Chat at ${there} is writing to you (your peer ${this.parts.peerInUse()} on a new port?).`;
+    this.say('info', text);
+    this.parts.notifications.show('info', `UDP Chat: ${text}`, [`Chat with ${there}`], async () => { await this.parts.setPeer(there); });
+  }
+
+  stranger(from: { address: string; port: number }, bytes: number, preview: string): void {
+    this.parts.log.warn(`Ignored ${bytes} bytes from ${formatAddress(from.address, from.port)}, which is not the peer: "${preview}"`);
+  }
+
+  rateLimited(from: string, dropped: number, stranger: boolean): void {
+    this.parts.log.warn(`Rate limit: dropped ${dropped} datagrams from ${from}${stranger ? ' (not the peer)' : ''}.`);
+    if (!stranger) this.say('warning', `The peer sent too fast: ${dropped} datagrams were dropped (limit per source).`);
+  }
+
+  secured(person: Person, safety: string, info: { verified: boolean; firstContact: boolean }): void {
+    const who = this.who(person);
+    this.say('info', info.verified
+      ? `Encrypted and authenticated: ${who} is verified (safety number ${safety}).`
+      : `Encrypted and authenticated with ${who}'s key${info.firstContact ? ' (first contact: the key is remembered)' : ''}. Safety number: ${safety} — compare it with ${who} to be sure nobody is between you ("UDP Chat: Verify Safety Number").`);
+    this.parts.headerChanged();
+  }
+
+  keyChanged(person: Person, c: { newFingerprint: string; oldFingerprint: string }): void {
+    const text = `Warning: ${this.who(person)} answered with a different identity key (new ${c.newFingerprint}, known ${c.oldFingerprint}). They may have reinstalled UDP Chat, or someone else is answering at that address. Nothing is sent or shown until you accept the new key.`;
+    this.parts.log.warn(text);
+    this.say('error', text);
+    this.parts.notifications.show('warning', `UDP Chat: ${text}`, ['Accept New Key…'], async () => { await this.parts.acceptKey(); });
+    this.parts.headerChanged();
+  }
+
+  keyChangeCleared(person: Person): void {
+    const text = `${this.who(person)} answered with the remembered key again: the other key was not theirs. The conversation goes on.`;
+    this.parts.log.info(text);
+    this.say('info', text);
+  }
+
+  roamed(person: Person, to: { address: string; port: number }): void {
+    const text = `${this.who(person)} now writes from ${formatAddress(to.address, to.port)} (same key: same conversation).`;
+    this.parts.log.info(text);
+    this.say('info', text);
+  }
+
+  socketError(err: Error): void {
+    this.parts.log.error(`Socket error: ${err.message}`);
+    const now = Date.now();
+    if (now - this.lastSocketNotice >= 10_000) {
+      this.lastSocketNotice = now;
+      this.say('error', `Network error: ${err.message}. Messages are kept and retried; check the peer address and your network.`);
+    }
   }
 }

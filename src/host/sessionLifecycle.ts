@@ -1,14 +1,16 @@
 // The session's lifecycle: start, resume after a reload, move to another peer when the setting
-// changes, end; sending through the running session; the header it shows. What the session
-// reports is handled in peerEvents.ts, the help after a failed start in startErrors.ts.
-// The only file that knows ChatRuntime (src/net/chatRuntime.ts): replacing the driver touches this file alone.
+// changes, end; sending through the running session; the header it shows. The chat itself (the
+// driver, the person we chat with, sending and statuses) is the chat service's (src/service), shared
+// with the terminal peer; what it reports is handled in peerEvents.ts, the help after a failed start
+// in startErrors.ts.
 import * as vscode from 'vscode';
 import { CONTEXT_ACTIVE, CONTEXT_KEY_CHANGED, CONTEXT_PEER_KEY } from '../constants';
 import { formatAddress, parsePeerAddress } from '../core/address';
-import { MessageTooLargeError } from '../core/session';
 import type { Identity } from '../core/identity';
 import type { TrustStore } from '../core/trust';
-import { ChatRuntime } from '../net/chatRuntime';
+import type { ChatRuntime } from '../net/chatRuntime';
+import { ChatService } from '../service/chatService';
+import type { Person } from '../service/types';
 import type { ChatEntry, CodeBlock, HeaderInfo, SessionState } from '../shared/protocol';
 import { reachableAddresses } from './addresses';
 import type { ChatViewProvider } from './chatViewProvider';
@@ -49,9 +51,10 @@ export interface SessionParts {
 }
 
 export class SessionLifecycle {
-  private runtime?: ChatRuntime;
+  /** The driver, the person we chat with, sending and statuses. */
+  private readonly service = new ChatService();
   private state: SessionState = 'idle';
-  /** What is known about the peer (name, presence, ...), from the session's events. */
+  /** What the service reports, shown to the user. */
   private readonly peer: PeerEvents;
   /** The running session requires the passphrase (psk). */
   private usesPassphrase = false;
@@ -73,53 +76,61 @@ export class SessionLifecycle {
       acceptKey: () => this.acceptPeerKey(),
       verify: () => this.verifyPeer(),
     });
+    this.service.on(this.peer);
   }
 
   private get show() { return this.parts.notifications.show; }
   private notice(level: 'info' | 'warning' | 'error', text: string): void { this.parts.bridge.notice(level, text); }
 
   get sessionState(): SessionState { return this.state; }
-  get running(): boolean { return this.runtime !== undefined; }
+  get running(): boolean { return this.service.running; }
   /** The start under way, if any. */
   get startingUp(): Promise<boolean> | undefined { return this.starting; }
-  get currentRuntime(): ChatRuntime | undefined { return this.runtime; }
+  get currentRuntime(): ChatRuntime | undefined { return this.service.runtime; }
+  /** Everyone the chat service knows (today: the configured peer, also after the session ended). */
+  people(): Person[] { return this.service.people(); }
 
   header(): HeaderInfo {
+    const local = this.service.local;
+    const p = this.service.peer;
     return {
       state: this.state,
-      local: this.runtime ? this.localText : '',
-      localAddresses: this.runtime ? reachableAddresses(this.runtime.local) : [],
+      local: local ? this.localText : '',
+      localAddresses: local ? reachableAddresses(local) : [],
       // While a session runs, the header shows the peer in use (the setting may name one that failed).
-      peer: this.runtime ? this.peerInUse() : settings.configuredPeerText(),
-      peerName: this.peer.peerName,
-      presence: this.peer.presence,
-      plainPeer: this.peer.plainPeer,
-      encrypted: this.runtime?.encrypted ?? false,
-      fingerprint: this.runtime?.safetyNumber ?? '',
-      verified: this.runtime?.peerVerified ?? false,
-      keyChanged: this.runtime?.keyChangePending ?? false,
+      peer: this.running ? this.peerInUse() : settings.configuredPeerText(),
+      peerName: p?.name ?? '',
+      presence: p?.presence ?? 'unknown',
+      plainPeer: p?.plain ?? false,
+      encrypted: p?.encrypted ?? false,
+      fingerprint: p?.safetyNumber ?? '',
+      verified: p?.verified ?? false,
+      keyChanged: p?.keyChangePending ?? false,
       passphrase: this.usesPassphrase,
     };
   }
 
+  /** What the user calls the peer: its name once said, or the address in use. */
+  private whoIs(p: Person): string { return p.name || this.peerInUse(); }
+
   /** UDP Chat: Verify Safety Number. Shows the number to compare; "Mark as Verified" remembers the key. */
   async verifyPeer(answer?: 'verified' | 'not verified'): Promise<boolean> {
-    const rt = this.runtime;
-    if (!rt || !rt.safetyNumber) {
+    const p = this.service.peer;
+    if (!this.running || !p?.safetyNumber) {
       this.show('info', 'UDP Chat: there is no encrypted session with a UDP Chat peer yet, so there is no safety number to compare.');
       return false;
     }
-    const who = this.peer.peerName || this.peerInUse();
+    const who = this.whoIs(p);
     const pick = answer ?? await vscode.window.showInformationMessage(
-      `Safety number with ${who}:\n\n${rt.safetyNumber}\n\nCompare it with the number ${who} sees (in person, or over a channel you trust). If they match, nobody is between you.`,
+      `Safety number with ${who}:\n\n${p.safetyNumber}\n\nCompare it with the number ${who} sees (in person, or over a channel you trust). If they match, nobody is between you.`,
       { modal: true }, 'Mark as Verified', 'Numbers Differ');
     const verified = pick === 'Mark as Verified' || pick === 'verified';
     if (pick === 'Numbers Differ' || pick === 'not verified') {
-      rt.setVerified(false);
+      this.service.verify(p.id, false);
       this.notice('warning', `The safety numbers differ: someone may be between you and ${who}. Do not send anything sensitive; end the session and check the peer address.`);
     } else if (verified) {
-      rt.setVerified(true);
-      this.notice('info', `${who} is verified: the safety number ${rt.safetyNumber} matched. A different key later will be pointed out.`);
+      this.service.verify(p.id, true);
+      this.notice('info', `${who} is verified: the safety number ${p.safetyNumber} matched. A different key later will be pointed out.`);
     }
     this.parts.headerChanged();
     return verified;
@@ -127,30 +138,31 @@ export class SessionLifecycle {
 
   /** UDP Chat: Accept the Peer's New Key, after a key-change warning. */
   async acceptPeerKey(answer?: boolean): Promise<boolean> {
-    const rt = this.runtime;
-    if (!rt || !rt.keyChangePending) {
+    const p = this.service.peer;
+    if (!this.running || !p?.keyChangePending) {
       this.show('info', 'UDP Chat: no key change is waiting.');
       return false;
     }
-    const who = this.peer.peerName || this.peerInUse();
+    const who = this.whoIs(p);
     const ok = answer ?? (await vscode.window.showWarningMessage(
       `Accept the new identity key of ${who}?\n\nOnly if you know why it changed (a reinstall, a new computer). Otherwise someone else may be answering at that address.`,
       { modal: true }, 'Accept New Key')) === 'Accept New Key';
     if (!ok) return false;
-    rt.acceptKeyChange();
+    this.service.acceptKey(this.service.peer?.id ?? p.id);
     this.notice('info', `Accepted the new key of ${who}. Compare the safety number again when the session is up.`);
     this.parts.headerChanged();
     return true;
   }
 
   statusBarInfo(): Omit<StatusBarInfo, 'unread'> {
-    return { state: this.state, presence: this.peer.presence, who: this.peer.peerName || settings.configuredPeerText(), local: this.localText };
+    const p = this.service.peer;
+    return { state: this.state, presence: p?.presence ?? 'unknown', who: p?.name || settings.configuredPeerText(), local: this.localText };
   }
 
   /** The peer the running session talks to, as "host:port" (what a message is written to). */
   peerInUse(): string {
-    const rt = this.runtime;
-    return rt ? formatAddress(rt.peer.host, rt.peer.port) : '';
+    const peer = this.service.peerAddress;
+    return peer ? formatAddress(peer.host, peer.port) : '';
   }
 
   /** UDP Chat: Set Peer Address (see settings.setPeer). */
@@ -160,7 +172,7 @@ export class SessionLifecycle {
 
   /** Resumes the session that was running when the window was closed or reloaded. */
   async restore(): Promise<void> {
-    if (!this.memory?.get() || this.runtime) return;
+    if (!this.memory?.get() || this.running) return;
     this.parts.log.info('Resuming the session that was running when the window closed.');
     await this.start({ restore: true });
   }
@@ -169,7 +181,7 @@ export class SessionLifecycle {
   async start(opts: StartOptions = {}): Promise<boolean> {
     // No peer yet: ask first, while the keyboard focus is still where the user was (revealing the
     // view first moved the focus into it, and the address typed in the input box went nowhere).
-    if (!opts.restore && !this.runtime && !this.starting && !settings.configuredPeerText()) {
+    if (!opts.restore && !this.running && !this.starting && !settings.configuredPeerText()) {
       if (!(await this.setPeer())) {
         // Cancelled: the view still opens, with its guidance, without a session.
         await this.parts.view()?.reveal(false);
@@ -181,7 +193,7 @@ export class SessionLifecycle {
     }
     // A session restored after a reload does not grab the view or the focus.
     if (!opts.restore) await this.parts.view()?.reveal(false);
-    if (this.runtime) {
+    if (this.running) {
       this.notice('info', `The session is already running on ${this.localText}.`);
       return true;
     }
@@ -221,14 +233,13 @@ export class SessionLifecycle {
     try {
       psk = await this.parts.security?.psk();
       const identity = await this.parts.security?.identity?.();
-      this.runtime = await ChatRuntime.start({
+      await this.service.start({
         identity,
         trust: this.parts.security?.trust?.(),
         localAddress,
         localPort: port,
         peer: parsed.value,
         displayName: settings.displayName(),
-        events: this.peer.handlers(),
         psk,
         shownUids: () => this.parts.conversation.peerUids(),
       });
@@ -237,19 +248,19 @@ export class SessionLifecycle {
       return this.handleStartError(e, port, opts);
     }
     this.usesPassphrase = psk !== undefined;
-    this.localText = this.runtime.localText;
-    this.peer.forgetPeer();
+    const local = this.service.local!;
+    this.localText = this.service.localText;
     this.setState('active');
-    this.parts.log.info(`Session started: local ${this.localText}, peer ${formatAddress(parsed.value.host, parsed.value.port)} (${this.runtime.peerEndpoint.address})`);
-    const reach = reachableAddresses(this.runtime.local);
+    this.parts.log.info(`Session started: local ${this.localText}, peer ${formatAddress(parsed.value.host, parsed.value.port)} (${this.service.peerEndpoint?.address})`);
+    const reach = reachableAddresses(local);
     if (!this.startExplained) {
       this.startExplained = true;
       this.notice('info', `Listening on ${reach[0] ?? this.localText}. Waiting for ${settings.configuredPeerText()} to answer; what you type goes out when it does (to a plain-text program such as nc -u, after a second).`);
     }
     const wanted = settings.localPort();
-    if (opts.anyPort && this.runtime.local.port !== wanted) {
+    if (opts.anyPort && local.port !== wanted) {
       // The peer sends to the port it knows: unless it learns the new one, it cannot reach us.
-      const text = `UDP Chat now listens on port ${this.runtime.local.port}, not ${wanted}. Your peer must send to ${reach.slice(0, 2).join(' or ') || this.localText} — tell them, or free port ${wanted}.`;
+      const text = `UDP Chat now listens on port ${local.port}, not ${wanted}. Your peer must send to ${reach.slice(0, 2).join(' or ') || this.localText} — tell them, or free port ${wanted}.`;
       this.notice('warning', text);
       this.show('warning', text, ['Copy Address'], () => vscode.env.clipboard.writeText(reach[0] ?? this.localText));
     }
@@ -282,15 +293,14 @@ export class SessionLifecycle {
   async endSession(reason = 'the user ended the session'): Promise<void> {
     if (this.retryTimer) { clearTimeout(this.retryTimer); this.retryTimer = undefined; }
     if (this.starting) await this.starting.catch(() => false);
-    const rt = this.runtime;
-    if (!rt) {
+    if (!this.running) {
       if (this.state !== 'ended') this.show('info', 'UDP Chat: no session is running.');
       return;
     }
-    this.runtime = undefined;
+    // Without a drain, the service lets the runtime go at once: `running` is false from here.
+    const stopped = this.service.stop(reason);
     this.memory?.set(false);
-    await rt.stop(reason);
-    this.peer.presence = 'unknown';
+    await stopped;
     this.setState('ended');
     this.notice('info', 'Session ended. The peer was told. Run "Start UDP Chat" to chat again.');
     this.parts.log.info(`Session ended (${reason})`);
@@ -301,7 +311,7 @@ export class SessionLifecycle {
     const text = what === 'set'
       ? 'UDP Chat: passphrase saved in secret storage. Only peers with the same passphrase can talk to you now.'
       : 'UDP Chat: passphrase cleared. Sessions stay encrypted with your identity key; anyone can reach you again.';
-    if (this.runtime || this.starting) {
+    if (this.running || this.starting) {
       this.show('info', `${text} Restart the session to apply it.`, ['Restart Session'], async () => {
         await this.endSession('restarting with new security settings');
         await this.start();
@@ -313,53 +323,54 @@ export class SessionLifecycle {
 
   /** Hands an own message to the running session; on failure it shows as "not sent". */
   send(entry: ChatEntry): void {
-    const rt = this.runtime;
-    if (!rt) return;
-    try {
-      // A message that went out as text once (first contact) goes again only reliably, never twice as text.
-      // Its uid is chosen once and saved with it: after a reload the peer recognises the same message.
-      if (!entry.uid) this.parts.conversation.setUid(entry.id, rt.session.newUid());
-      rt.session.send(entry.code ? { text: entry.text, code: stripCode(entry.code) } : { text: entry.text }, entry.id, { sentAsText: entry.status === 'textSent', uid: entry.uid });
-    } catch (e) {
-      this.parts.bridge.setStatus(entry.id, 'unsent');
-      const msg = e instanceof MessageTooLargeError || e instanceof Error ? e.message : String(e);
-      this.show('error', `UDP Chat: ${msg} The message is kept as "not sent".`);
+    const p = this.service.peer;
+    if (!this.running || !p) return;
+    // A message that went out as text once (first contact) goes again only reliably, never twice as text.
+    // Its uid is chosen once and saved with it: after a reload the peer recognises the same message.
+    const r = this.service.send(p.id, entry.code ? { text: entry.text, code: stripCode(entry.code) } : { text: entry.text }, { id: entry.id, uid: entry.uid, sentAsText: entry.status === 'textSent' });
+    if (r.ok) {
+      if (!entry.uid) this.parts.conversation.setUid(entry.id, r.uid);
+      return;
     }
+    this.parts.bridge.setStatus(entry.id, 'unsent');
+    this.show('error', `UDP Chat: ${r.message} The message is kept as "not sent".`);
   }
 
   /** Retries a failed message in the running session; false when the session does not know it. */
   retryFailed(id: string): boolean {
-    return this.runtime?.session.retry(id) ?? false;
+    const p = this.service.peer;
+    return p ? this.service.retry(p.id, id) > 0 : false;
   }
 
   displayNameChanged(): void {
-    this.runtime?.session.setDisplayName(settings.displayName());
+    this.service.setDisplayName(settings.displayName());
   }
 
   /** The peer setting changed: the running session moves to the new peer, keeping its socket. */
   async onPeerSettingChanged(): Promise<void> {
     this.parts.headerChanged();
-    const rt = this.runtime;
-    if (!rt) return;
+    const rt = this.service.runtime;
+    const before = this.service.peerAddress;
+    if (!rt || !before) return;
     const text = settings.configuredPeerText();
     const parsed = parsePeerAddress(text);
     if (!parsed.ok) {
-      this.show('error', `UDP Chat: the new peer address "${text}" is invalid (${parsed.error}); still chatting with ${formatAddress(rt.peer.host, rt.peer.port)}.`);
+      this.show('error', `UDP Chat: the new peer address "${text}" is invalid (${parsed.error}); still chatting with ${formatAddress(before.host, before.port)}.`);
       return;
     }
-    if (parsed.value.host === rt.peer.host && parsed.value.port === rt.peer.port) return;
+    if (parsed.value.host === before.host && parsed.value.port === before.port) return;
     try {
-      await rt.changePeer(parsed.value);
-      if (this.runtime !== rt) return; // ended meanwhile
-      this.peer.forgetPeer();
+      await this.service.changePeer(parsed.value);
+      if (this.service.runtime !== rt) return; // ended meanwhile
       this.notice('info', `Now chatting with ${text}.`);
-      this.parts.log.info(`Peer changed to ${text} (${rt.peerEndpoint.address})`);
+      this.parts.log.info(`Peer changed to ${text} (${this.service.peerEndpoint?.address})`);
       this.parts.headerChanged();
       // What waits for this peer goes out; what was written to the old one only if the user says so.
       this.parts.resendPending();
     } catch (e) {
-      if (this.runtime !== rt) return;
-      this.show('error', `UDP Chat: ${e instanceof Error ? e.message : String(e)} Still chatting with ${formatAddress(rt.peer.host, rt.peer.port)}.`);
+      if (this.service.runtime !== rt) return;
+      const still = this.service.peerAddress ?? before;
+      this.show('error', `UDP Chat: ${e instanceof Error ? e.message : String(e)} Still chatting with ${formatAddress(still.host, still.port)}.`);
     }
   }
 
@@ -371,16 +382,15 @@ export class SessionLifecycle {
 
   /** The palette offers Verify / Accept New Key only when they apply. */
   keyContext(): void {
-    void vscode.commands.executeCommand('setContext', CONTEXT_PEER_KEY, Boolean(this.runtime?.safetyNumber));
-    void vscode.commands.executeCommand('setContext', CONTEXT_KEY_CHANGED, this.runtime?.keyChangePending ?? false);
+    const p = this.running ? this.service.peer : undefined;
+    void vscode.commands.executeCommand('setContext', CONTEXT_PEER_KEY, Boolean(p?.safetyNumber));
+    void vscode.commands.executeCommand('setContext', CONTEXT_KEY_CHANGED, p?.keyChangePending ?? false);
   }
 
   /** The window is closing: the session stops (its peer is told), no resume is pending. */
   async dispose(): Promise<void> {
     if (this.retryTimer) clearTimeout(this.retryTimer);
-    const rt = this.runtime;
-    this.runtime = undefined;
-    if (rt) await rt.stop('VS Code window closed').catch(() => undefined);
+    if (this.running) await this.service.stop('VS Code window closed').catch(() => undefined);
   }
 }
 
