@@ -67,6 +67,7 @@ export class ChatService<R extends ServiceRuntime = ChatRuntime> {
   private lastProgress = 0;
   private ending?: Promise<EndInfo>;
   private stopNow?: () => void;
+  private startingUp = false;
 
   constructor(opts: ChatServiceOptions<R> = {}) {
     this.startRuntime = opts.startRuntime ?? ((o) => ChatRuntime.start(o) as unknown as Promise<R>);
@@ -102,8 +103,15 @@ export class ChatService<R extends ServiceRuntime = ChatRuntime> {
 
   /** Resolves the peer, binds and starts; rejects with the driver's UdpError (code + readable message). */
   async start(o: ServiceStartOptions): Promise<Person> {
-    if (this.rt || this.ending) throw new Error('The chat service is already running.');
-    const rt = await this.startRuntime({ ...o, events: this.runtimeEvents() });
+    if (this.ending) await this.ending.catch(() => undefined); // the socket of the last session is closing
+    if (this.rt || this.startingUp) throw new Error('The chat service is already running.');
+    this.startingUp = true;
+    let rt: R;
+    try {
+      rt = await this.startRuntime({ ...o, events: this.runtimeEvents() });
+    } finally {
+      this.startingUp = false;
+    }
     this.rt = rt;
     this.lastProgress = this.now();
     return this.attach(rt);
@@ -163,10 +171,15 @@ export class ChatService<R extends ServiceRuntime = ChatRuntime> {
 
   // ------------------------------------------------------------------ people
 
-  people(): Person[] { return this.peopleBook.list(); }
-  person(id: string): Person | undefined { return this.peopleBook.get(id); }
+  // Reading people reads the driver first: a change it made without an event (keys confirmed after
+  // a re-handshake, a name said in a hello) shows at once, and is reported as personChanged.
+  people(): Person[] { this.refresh(); return this.peopleBook.list(); }
+  person(id: string): Person | undefined { this.refresh(); return this.peopleBook.get(id); }
   /** The configured peer (today the one person the session talks to), also after the session ended. */
-  get peer(): Person | undefined { return this.currentId === undefined ? undefined : this.peopleBook.get(this.currentId); }
+  get peer(): Person | undefined {
+    this.refresh();
+    return this.currentId === undefined ? undefined : this.peopleBook.get(this.currentId);
+  }
 
   /** The user compared the safety number: remember the person's key as verified (or not). */
   verify(personId: string, verified = true): boolean {
