@@ -53,7 +53,7 @@ export function createHeader(announce: (text: string) => void): HeaderView {
   const acceptBtn = button('Accept New Key…', 'action action-accept-key secondary', () => post({ type: 'acceptPeerKey' }), 'key');
   keyChangeEl.append(
     icon('warning', 'mark-icon'),
-    el('span', 'key-change-text', 'The peer’s identity key changed. Nothing is sent or shown until you accept the new key: ask them why (another way) before you do.'),
+    el('span', 'key-change-text', 'The peer answered with a different identity key. Nothing goes to that key, and nothing from it is shown, until you accept it: ask them why (another way) first.'),
     acceptBtn,
   );
 
@@ -154,7 +154,8 @@ export function createHeader(announce: (text: string) => void): HeaderView {
     renderLocal(h);
     plainPeerEl.hidden = !h.plainPeer;
     keyChangeEl.hidden = !h.keyChanged;
-    encryptionEl.hidden = !h.encrypted || !h.fingerprint || h.plainPeer;
+    // During a key change the alert is the state: the old key's number would only confuse.
+    encryptionEl.hidden = !h.encrypted || !h.fingerprint || h.keyChanged;
     fingerprintEl.textContent = h.fingerprint;
     verifiedEl.textContent = h.verified ? ' (verified)' : '';
     encryptionEl.dataset.verified = String(h.verified);

@@ -57,7 +57,7 @@ export function collectTexts(frame: FrameLocator): Promise<TextSample[]> {
     };
     const headerPart = (el: Element): string => {
       for (const [sel, name] of [
-        ['button', 'button'], ['.fingerprint', 'fingerprint'], ['.plain-peer', 'plain-peer'], ['.encryption', 'encryption'],
+        ['button', 'button'], ['.fingerprint', 'fingerprint'], ['.plain-peer', 'plain-peer'], ['.key-change', 'key-change'], ['.encryption', 'encryption'],
         ['.address', 'address'], ['.local-address', 'address label'], ['.session-state', 'state'], ['.presence', 'presence'], ['.peer', 'peer'],
       ] as const) if (el.closest(sel)) return name;
       return 'other';

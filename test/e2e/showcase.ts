@@ -61,7 +61,7 @@ export async function buildShowcase(v: VsCode, p: TestPeer): Promise<FrameLocato
   return frame;
 }
 
-/** The header with every mark it can show (several addresses, plain peer, encryption), as the host would post it. */
+/** The header with every mark it can show (several addresses, plain peer, encryption), as the host would post it (the key-change alert: e2e identity.test.ts). */
 export function markedHeader(extPort: number, peerPort: number): HeaderInfo {
   return {
     state: 'active',
@@ -72,7 +72,7 @@ export function markedHeader(extPort: number, peerPort: number): HeaderInfo {
     presence: 'offline',
     plainPeer: true,
     encrypted: true,
-    fingerprint: 'c0ffee12 3456abcd 9876fedc',
+    fingerprint: '12345 67890 13579 24680 11223 34455',
     verified: false,
     keyChanged: false,
     passphrase: false,
