@@ -144,4 +144,25 @@ describe('terminal peer: identity keys and wire v2 (real processes)', function (
     a.write('hello old friend\n');
     await procs.waitFor('v1 shows our line', () => v1.of('message').some((e) => e.text === 'hello old friend'), 15_000);
   });
+
+  it('one dual-stack socket: a peer that moves from IPv4 to IPv6 (same identity) stays the same conversation', async () => {
+    const [pa, pb1, pb2] = [await freePort(), await freePort(), await freePort()];
+    const bobHome = mkdtempSync(join(tmpdir(), 'udp-chat-home-'));
+    // Alice binds no address: one socket on :: for IPv4 and IPv6 peers.
+    const a = procs.cli(cli, 'alice', ['--json', '-p', String(pa), '-P', `127.0.0.1:${pb1}`, '-n', 'alice']);
+    const b4 = procs.cli(cli, 'bob v4', ['--json', '-l', '127.0.0.1', '-p', String(pb1), '-P', `127.0.0.1:${pa}`, '-n', 'bob'], { UDP_CHAT_HOME: bobHome });
+    await procs.waitFor('secured over IPv4', () => a.of('secured').length > 0 && b4.of('secured').length > 0);
+    assert.match(String(a.of('ready')[0].local), /^\[::\]:/, 'alice listens on the dual-stack ::');
+    b4.write('over IPv4\n');
+    await procs.waitFor('IPv4 message', () => a.of('message').some((e) => e.text === 'over IPv4'));
+    b4.child.kill('SIGKILL');
+    await b4.exited;
+    const b6 = procs.cli(cli, 'bob v6', ['--json', '-l', '::1', '-p', String(pb2), '-P', `[::1]:${pa}`, '-n', 'bob'], { UDP_CHAT_HOME: bobHome });
+    b6.write('over IPv6\n');
+    await procs.waitFor('IPv6 message', () => a.of('message').some((e) => e.text === 'over IPv6'), 20_000);
+    assert.equal(a.of('key-changed').length, 0);
+    assert.ok(a.of('notice').some((e) => new RegExp(`now writes from \\[::1\\]:${pb2}`).test(String(e.text))), 'alice follows bob to IPv6');
+    a.write('reply over IPv6\n');
+    await procs.waitFor('the reply reaches bob over IPv6', () => b6.of('message').some((e) => e.text === 'reply over IPv6'));
+  });
 });
