@@ -18,8 +18,6 @@ import { decodeOuter, OuterType, receiverIdOf, WIRE_VERSION } from './wire';
 
 /** A new handshake with the same peer at most this often (marks, unknown ids and sends all ask). */
 export const CONNECT_INTERVAL_MS = 2000;
-/** A sealed datagram this recent means the peer is alive. */
-export const ALIVE_MS = 16_000;
 
 type IndexEntry = Initiation | Response | { kind: 'keys'; peer: Peer; keypair: Keypair };
 
@@ -303,7 +301,7 @@ export class Endpoint implements HandshakeHost {
   // ------------------------------------------------------------------ peers and addresses
 
   private newPeer(address: Address, label: string | undefined): Peer {
-    const peer = new Peer(address, label, { connect: (p) => this.connect(p), aliveMs: ALIVE_MS, now: () => this.clock.now(), ownKey: this.identity.publicKey });
+    const peer = new Peer(address, label, { connect: (p) => this.connect(p), now: () => this.clock.now(), ownKey: this.identity.publicKey });
     if (!this.byAddress.has(addressKey(address))) this.byAddress.set(addressKey(address), peer);
     return peer;
   }

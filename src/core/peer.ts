@@ -14,8 +14,6 @@ export interface HeldKey { key: Buffer; from: Address; at: number }
 export interface PeerHooks {
   /** Start (or restart) a handshake with this peer; the endpoint rate-limits it. */
   connect(peer: Peer): void;
-  /** How long a peer is believed alive after its last authenticated datagram. */
-  aliveMs: number;
   now(): number;
   ownKey: Buffer;
 }
@@ -66,8 +64,9 @@ export class Peer implements PacketFilter {
   /** Binary traffic reaches the session already opened by the endpoint; nothing else goes through here. */
   incoming(wire: Buffer): Buffer | undefined { return wire; }
 
+  /** Keys work and the session heard the peer recently: every protocol datagram it hears opened under them. */
   authenticatedPeerAlive(): boolean {
-    return this.established && this.hooks.now() - this.lastOpenedAt < this.hooks.aliveMs;
+    return this.established && this.session.peerAlive;
   }
 
   /** New keys for this peer; returns pairs whose receiver ids are free now. */

@@ -96,6 +96,8 @@ export class ChatSession {
   get speaksProtocol(): boolean { return this.first.contact === 'protocol'; }
   get contactState(): Contact { return this.first.contact; }
   get remoteName(): string { return this.peer.name; }
+  /** The peer instance spoke our protocol within the offline time and did not say bye (presence's one rule). */
+  get peerAlive(): boolean { return this.peer.isAlive(); }
   get isRunning(): boolean { return this.running; }
   get rto(): number { return this.loss.rtt.rto; }
   get srtt(): number | undefined { return this.loss.rtt.srtt; }

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { markFor, MARK_BYTES, readMark, stripMark } from '../../src/core/firstContact';
 import { PLAIN_MAX_DATAGRAM } from '../../src/core/plain';
-import { ALIVE_MS } from '../../src/core/endpoint';
 import { newIdentity } from '../../src/core/identity';
 import { Peer } from '../../src/core/peer';
 import type { OutStatus } from '../../src/core/session';
@@ -26,7 +25,7 @@ function plainPeer(opts: { passphrase?: string } = {}) {
   const screen: string[] = [];
   // With a passphrase, the session's filter is its endpoint peer (v2), as in the product: no keys before a handshake.
   const channel = opts.passphrase
-    ? new Peer({ address: '10.0.0.2', port: 5000 }, undefined, { connect: () => undefined, aliveMs: ALIVE_MS, now: () => clock.now(), ownKey: newIdentity().publicKey })
+    ? new Peer({ address: '10.0.0.2', port: 5000 }, undefined, { connect: () => undefined, now: () => clock.now(), ownKey: newIdentity().publicKey })
     : undefined;
   const s = makeSide(clock, mulberry32(1), PERFECT, 'alice', channel ? { filter: channel, secure: true } : {});
   s.link.deliver = (d) => screen.push(classicDecode(d));
