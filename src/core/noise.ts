@@ -9,7 +9,6 @@ import type { Pattern, PatternName, Token } from './noisePatterns';
 import { isPatternName, needsLocalStatic, needsRemoteStatic, PATTERNS, protocolNameOf, usesPsk } from './noisePatterns';
 
 /** The protocol of the chat session (Initiator / respond). */
-export const PROTOCOL_NAME = protocolNameOf('NNpsk0');
 const HASHLEN = 32;
 const DHLEN = 32;
 const PSKLEN = 32;
@@ -356,36 +355,6 @@ export class HandshakeState {
   }
 }
 
-/** Initiator: builds message 1, then reads message 2. */
-export class Initiator {
-  private readonly hs: HandshakeState;
-  readonly message1: Buffer;
-
-  /** `ephemeral` only for test vectors; normally a fresh key pair. */
-  constructor(psk: Buffer, prologue: Buffer, payload: Buffer = Buffer.alloc(0), ephemeral?: KeyPair) {
-    this.hs = new HandshakeState({ pattern: 'NNpsk0', initiator: true, prologue, psk, e: ephemeral });
-    this.message1 = this.hs.writeMessage(payload);
-  }
-
-  /** Throws NoiseError when the responder did not prove knowledge of the psk. */
-  readMessage2(msg: Buffer): { keys: TransportKeys; payload: Buffer } {
-    if (msg.length < DHLEN + TAGLEN) throw new NoiseError('handshake response too short');
-    // On a copy: a forged answer that fails must not spoil the state for the real one, which may come twice.
-    const hs = this.hs.clone();
-    const payload = hs.readMessage(msg);
-    return { keys: hs.split(), payload };
-  }
-}
-
-/** Responder: reads message 1 and answers with message 2 in one step. */
-export function respond(psk: Buffer, prologue: Buffer, message1: Buffer, payload: Buffer = Buffer.alloc(0), ephemeral?: KeyPair): { message2: Buffer; keys: TransportKeys; payload: Buffer } {
-  if (message1.length < DHLEN + TAGLEN) throw new NoiseError('handshake message too short');
-  const hs = new HandshakeState({ pattern: 'NNpsk0', initiator: false, prologue, psk, e: ephemeral });
-  const got = hs.readMessage(message1);
-  const message2 = hs.writeMessage(payload);
-  return { message2, keys: hs.split(), payload: got };
-}
-
 /** The pre-shared key: scrypt over the passphrase with a fixed, protocol-specific salt. */
 export const SCRYPT_PARAMS = { N: 1 << 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
 export const PSK_SALT = Buffer.from('udp-chat/v1/psk', 'ascii');
@@ -398,10 +367,4 @@ export function derivePskAsync(passphrase: string): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     crypto.scrypt(Buffer.from(passphrase.normalize('NFC'), 'utf8'), PSK_SALT, 32, SCRYPT_PARAMS, (err, key) => (err ? reject(err) : resolve(key)));
   });
-}
-
-/** Short, human-comparable fingerprint: 6 groups of 4 hex digits of SHA-256("fp" || handshake hash). */
-export function fingerprintOf(handshakeHash: Buffer): string {
-  const d = sha256(Buffer.from('udp-chat fingerprint', 'ascii'), handshakeHash).toString('hex').slice(0, 24);
-  return d.match(/.{4}/g)!.join(' ');
 }
