@@ -13,8 +13,7 @@ import type { Keypair } from './keypairs';
 import { Peer } from './peer';
 import { decodePlain } from './plain';
 import type { Clock } from './session';
-import type { RejectReason } from './wire';
-import { decodeOuter, OuterType, receiverIdOf, WIRE_VERSION } from './wire';
+import { decodeOuter, OuterType, receiverIdOf, RejectReason, WIRE_VERSION } from './wire';
 
 /** A new handshake with the same peer at most this often (marks, unknown ids and sends all ask). */
 export const CONNECT_INTERVAL_MS = 2000;
@@ -155,20 +154,28 @@ export class Endpoint implements HandshakeHost {
       if (o.type === OuterType.HandshakeResp) { this.handshakes.onResp(peer.initiation, o, from); return; }
       if (o.type === OuterType.HandshakeReject) {
         this.handshakes.onReject(peer.initiation, o, from);
-        peer.keypairs.remove(keypair);
-        this.index.delete(keypair.localId);
+        // Only a refused message 3 voids these keys; other reasons do not apply once message 2 came.
+        if (o.reason === RejectReason.PassphraseMismatch) {
+          peer.keypairs.remove(keypair);
+          this.index.delete(keypair.localId);
+        }
         return;
       }
+    }
+    if (o.type === OuterType.HandshakeReject && !keypair.confirmed && !keypair.initiator && o.reason === RejectReason.PassphraseMismatch) {
+      // Our IKpsk2 answer did not verify at the initiator: these keys will never confirm.
+      peer.keypairs.remove(keypair);
+      this.index.delete(keypair.localId);
+      this.opts.events.handshakeProblem?.(from, peer, o.reason);
+      return;
     }
     if (o.type !== OuterType.Transport) return;
     const r = peer.keypairs.open(keypair, datagram, o.counter, o.sealed);
     if ('error' in r) { this.opts.events.diagnostic?.(`dropped a datagram for ${peer.id || 'a peer'}: ${r.error === 'replay' ? 'replayed' : 'failed authentication'}`); return; }
     for (const d of r.dropped ?? []) this.index.delete(d.localId);
     peer.lastOpenedAt = this.clock.now();
-    // The pinned key is alive at this peer after all: the other key was someone else, not a change.
-    if (peer.held && peer.held.at < peer.lastOpenedAt) { peer.held = undefined; this.opts.events.keyChangeCleared?.(peer); }
     if (peer.initiation?.keypair === keypair) this.handshakes.confirmed(peer.initiation);
-    this.roam(peer, from);
+    this.proven(peer, from);
     // The first datagram under keys we made as XX initiator or answered as IK responder: now both sides have them.
     if (r.confirmedNow) { this.opts.events.secured?.(peer); if (r.promoted) peer.session.kick(); }
     peer.session.receiveOpened(r.inner);
@@ -179,10 +186,10 @@ export class Endpoint implements HandshakeHost {
     const peer = this.peerAt(from);
     const mark = datagram.length <= 1024 ? readMark(decodePlain(datagram)) : undefined;
     if (peer) {
-      // Another mark sender id: the UDP Chat at that address restarted and lost its keys.
+      // Another mark sender id: the UDP Chat at that address restarted and lost its keys; a handshake may start at once.
       if (mark && mark.version === WIRE_VERSION && mark.senderId !== peer.lastMarkSender) {
         peer.lastMarkSender = mark.senderId;
-        if (peer.established && mark.senderId !== peer.session.senderId) { peer.lastConnectAt = -Infinity; }
+        peer.lastConnectAt = -Infinity;
       }
       peer.session.receive(datagram);
       return;
@@ -252,8 +259,6 @@ export class Endpoint implements HandshakeHost {
     const peer = this.peerFor(key, from, target);
     if (peer?.rejectedKeys.has(key.toString('base64'))) return 'reject';
     const d = this.opts.decide(key, from, peer);
-    // The pinned key itself completed a handshake: whoever offered the other key, the person is back.
-    if (d === 'accept' && peer?.held && peer.key?.equals(key)) { peer.held = undefined; this.opts.events.keyChangeCleared?.(peer); }
     if (d === 'hold' && peer) {
       const first = !peer.held || !peer.held.key.equals(key);
       peer.held = { key, from, at: this.clock.now() };
@@ -277,7 +282,9 @@ export class Endpoint implements HandshakeHost {
     this.setKey(peer, key);
     this.index.set(keypair.localId, { kind: 'keys', peer, keypair });
     for (const d of peer.install(keypair)) if (d.localId !== keypair.localId) this.index.delete(d.localId);
-    this.roam(peer, from);
+    // An answered IK message 1 proves nothing yet (it can be replayed from anywhere): the peer moves,
+    // and a held key change clears, only on keys the peer proved it holds.
+    if (keypair.confirmed) this.proven(peer, from);
     peer.session.noteProtocol();
     if (added) this.opts.events.peerAdded?.(peer);
     // Tell the user only about keys the peer proved it holds (XX responder, IK initiator); the others
@@ -310,6 +317,13 @@ export class Endpoint implements HandshakeHost {
     if (peer.key && !peer.key.equals(key) && this.byKey.get(peer.key.toString('base64')) === peer) this.byKey.delete(peer.key.toString('base64'));
     peer.key = key;
     this.byKey.set(key.toString('base64'), peer);
+  }
+
+  /** Keys of this peer's pinned key just proved themselves from `from`: it is there, and it is itself. */
+  private proven(peer: Peer, from: Address): void {
+    // The pinned key is alive: whoever offered the other key was someone else, not a change.
+    if (peer.held && peer.key && !peer.held.key.equals(peer.key)) { peer.held = undefined; this.opts.events.keyChangeCleared?.(peer); }
+    this.roam(peer, from);
   }
 
   /** An authenticated datagram from `from`: that is where the peer is now. */

@@ -17,6 +17,7 @@ export const HANDSHAKE_ATTEMPTS = 10;
 export const RESPONDER_TTL_MS = 15_000;
 const MAX_RESPONDERS = 256;
 export const PROLOGUE = Buffer.from('UDPChat/2', 'ascii');
+const KNOWN_REASONS = new Set<number>([RejectReason.UnknownKey, RejectReason.PassphraseExpected, RejectReason.PassphraseRequired, RejectReason.PassphraseMismatch, RejectReason.Refused]);
 
 export interface Address { address: string; port: number }
 
@@ -175,8 +176,13 @@ export class Handshakes {
     } catch (e) {
       if (!(e instanceof NoiseError)) throw e;
       this.stats.failed++;
-      // IKpsk2 fails here on a passphrase mismatch; a forged answer fails the same way and changes nothing.
-      if (this.host.psk && init.hs.messageIndex === 1) this.host.problem(from, init.target, RejectReason.PassphraseMismatch);
+      // IKpsk2 mixes the psk into message 2: a failure is most likely a passphrase mismatch. Tell the
+      // responder (its keys never confirm otherwise) and stop; a forged answer fails the same way, and
+      // the genuine one, if it comes, still can (readMessage works on a copy) until we give up.
+      if (this.host.psk && init.hs.messageIndex === 1 && init.target.expectedKey && !init.fellBackToXX) {
+        this.reject(o.senderId, from, RejectReason.PassphraseMismatch);
+        this.host.problem(from, init.target, RejectReason.PassphraseMismatch);
+      }
       return;
     }
     const rs = init.hs.remoteStatic!;
@@ -198,8 +204,9 @@ export class Handshakes {
     if (init.timer !== undefined) this.host.clock.clearTimeout(init.timer);
     init.attempts = 0;
     this.stats.completed++;
-    this.host.established(rs, from, init.keypair, init.target);
+    // Message 3 leaves before anything sealed under its keys (the responder cannot open those earlier).
     this.resend(init);
+    this.host.established(rs, from, init.keypair, init.target);
   }
 
   /** HS_FINISH: message 3 of XX, to one of our responses. */
@@ -227,6 +234,7 @@ export class Handshakes {
   /** HS_REJECT: unauthenticated, so it only changes the pattern (IK → XX) or causes a notice. */
   onReject(init: Initiation, o: Extract<Outer, { type: OuterType.HandshakeReject }>, from: Address): Initiation | undefined {
     if (init.keypair?.confirmed) return undefined; // the keys work: a late or forged rejection
+    if (!KNOWN_REASONS.has(o.reason)) return undefined;
     if (o.reason === RejectReason.UnknownKey) {
       if (init.keypair) return undefined;
       if (init.fellBackToXX || init.target.expectedKey === undefined) return undefined;
@@ -246,7 +254,7 @@ export class Handshakes {
 
   private remember(key: string, resp: Response): void {
     const old = this.responders.get(key);
-    if (old) this.forget(old);
+    if (old) { this.forget(old); if (!old.hs.complete) this.host.freeId(old.localId); }
     if (this.responders.size >= MAX_RESPONDERS) {
       const oldest = this.responders.values().next().value as Response;
       this.forget(oldest);

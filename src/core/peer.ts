@@ -5,7 +5,7 @@ import type { Address, Initiation } from './handshake';
 import { personId, safetyNumber } from './identity';
 import type { Keypair } from './keypairs';
 import { Keypairs } from './keypairs';
-import type { PacketType } from './codec';
+import { PacketType } from './codec';
 import type { ChatSession, PacketFilter } from './session';
 
 /** A key change waiting for the user: that key gets no session keys until accepted. */
@@ -52,10 +52,11 @@ export class Peer implements PacketFilter {
 
   // ------------------------------------------------------------ PacketFilter (the session's view)
 
-  outgoing(plain: Buffer, _type: PacketType, _seal?: boolean): Buffer | undefined {
+  outgoing(plain: Buffer, type: PacketType, _seal?: boolean): Buffer | undefined {
     // Keys in use always belong to the pinned key (a held key never gets any), so they stay usable.
     const sealed = this.keypairs.seal(plain);
     if (sealed) return sealed;
+    if (type === PacketType.Bye) return undefined; // a goodbye is no reason to start a handshake
     // No keys yet: the session wants to speak the protocol, so a handshake starts (or is running).
     this.hooks.connect(this);
     return undefined;

@@ -12,6 +12,8 @@ export interface PlainPeerHost {
   readonly senderId: number;
   /** A passphrase is set: no word ever goes in clear, and plain text is never taken. */
   readonly secure: boolean;
+  /** The peer's key is pinned (it is a UDP Chat): the text fallback never sends words in clear. */
+  readonly neverInClear: boolean;
   displayName(): string;
   sendRaw(bytes: Buffer): void;
   /** The flight changed outside loss recovery: its timer is set again. */
@@ -89,8 +91,8 @@ export class PlainPeer {
     if (!this.core.running || this.state !== 'unknown' || this.provenBefore) return;
     const { host, q } = this;
     for (const m of q.takeQueue()) {
-      if (host.secure) {
-        // A passphrase is set: the words never go in clear. A readable notice tells a person, and marks us to a UDP Chat.
+      if (host.secure || host.neverInClear) {
+        // A passphrase is set, or the peer is a UDP Chat we know: the words never go in clear. A readable notice tells a person, and marks us to a UDP Chat.
         if (!m.announced) { m.announced = true; host.sendRaw(encryptedNoticeDatagram(host.displayName(), host.senderId)); }
         q.queue.push(m);
       } else if (isQuitWord(m.content.text) && !m.content.code) {
@@ -161,7 +163,7 @@ export class PlainPeer {
       // The peer at this address speaks our protocol and is alive: plain text from the same address
       // is not it (a stray or forged datagram). Switching to plain text would send it our words in clear.
       core.stats.foreignDropped++;
-      core.noticeOnce('plain-while-protocol', 'warning', 'Ignored a plain-text datagram from the peer\'s address while the peer speaks the UDP Chat protocol.');
+      host.unauthNotice('plain-while-protocol', 'warning', 'Ignored a plain-text datagram from the peer\'s address while the peer speaks the UDP Chat protocol.');
       return;
     }
     if (!this.guard.admit('peer')) {

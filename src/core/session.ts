@@ -81,7 +81,7 @@ export class ChatSession {
       sendHello: (echoId) => this.sendPacket({ type: PacketType.Hello, senderId: this.senderId, echoId, secure: this.secure, name: this.displayName }),
     });
     this.first = new PlainPeer(core, {
-      senderId: this.senderId, secure: this.secure, displayName: () => this.displayName, sendRaw: (bytes) => this.sendRaw(bytes),
+      senderId: this.senderId, secure: this.secure, neverInClear: opts.neverInClear ?? false, displayName: () => this.displayName, sendRaw: (bytes) => this.sendRaw(bytes),
       armRto: () => this.loss.armRto(), unauthNotice: (key, level, text) => this.unauthNotice(key, level, text),
     }, this.q, this.peer, opts.plainMode ?? false);
     this.rxBuf = new ReceiveBuffer(core, () => this.peer.peerId, opts.shownUids);
@@ -117,7 +117,10 @@ export class ChatSession {
 
   /** The peer's address sent a datagram of our protocol (a handshake, or sealed traffic). */
   noteProtocol(): void {
-    if (this.running && !this.speaksProtocol) this.first.becomeProtocol();
+    if (!this.running || this.speaksProtocol) return;
+    this.first.becomeProtocol();
+    // Say hello (under keys: it starts our own handshake if none completes), as for marked text.
+    if (!this.peer.online) this.peer.hello(0);
   }
 
   /** Feed an inner datagram that the endpoint opened under the peer's keys (authenticated). Never throws. */

@@ -119,6 +119,8 @@ export interface SessionOptions {
   filter?: PacketFilter;
   /** Require the peer to run the encrypted handshake; affects the hello flag only. */
   secure?: boolean;
+  /** The peer's key is known (a UDP Chat): messages typed before it answers never go as readable text. */
+  neverInClear?: boolean;
   /** The peer reached us with a handshake: it speaks the protocol already (no greeting line). */
   speaksProtocol?: boolean;
   /** Uids of messages already shown (from the saved history): they are not shown again. */

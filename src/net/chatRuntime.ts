@@ -174,12 +174,20 @@ export class ChatRuntime {
     p.session = new ChatSession({
       transport: { send: (d) => this.endpoint.send(d, p.address) },
       clock: this.timers,
-      events: this.opts.events,
+      events: {
+        ...this.opts.events,
+        presence: (state, d) => {
+          // Names arrive sealed, after the keys: the known person's name follows what they call themselves.
+          if (d.name && p.key) this.trust.rename(p.key, d.name);
+          this.opts.events.presence?.(state, d);
+        },
+      },
       displayName: this.opts.displayName,
       plainMode: this.opts.plainMode,
       config: this.opts.config,
       filter: p,
       secure: this.opts.psk !== undefined,
+      neverInClear: p.key !== undefined,
       shownUids: this.opts.shownUids?.(),
     });
     p.session.start();
@@ -203,8 +211,11 @@ export class ChatRuntime {
     this.opts.events.secured?.(safetyNumber(this.identity.publicKey, p.key), { verified: known?.verified === true, firstContact: !known, personId: p.id });
   }
 
+  private readonly keyWarnings = new NoticeLimiter(() => Date.now(), 10 * 60_000);
   private onKeyChanged(p: Peer, key: Buffer): void {
     if (p !== this.conversation) return;
+    // The same new key again (it retried, or came back after the known key cleared it): one warning per 10 minutes.
+    if (!this.keyWarnings.allow(key.toString('base64'))) return;
     const old = this.trust.pinnedKey(p.label ?? '');
     this.opts.events.keyChanged?.({ newFingerprint: keyFingerprint(key), oldFingerprint: old ? keyFingerprint(old) : '', from: p.held?.from ?? p.address });
   }

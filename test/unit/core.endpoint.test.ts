@@ -251,4 +251,40 @@ describe('core/endpoint: many peers, loss, roaming, keys', () => {
     assert.equal(pa.held, undefined);
     assert.ok(!logOf(a, pa).received.some((m) => m.text === 'let me in'));
   });
+
+  it('a replayed IK message 1 from another address moves nothing and clears nothing; the first sealed datagram of XX is not lost', () => {
+    const net = new FakeNet(23);
+    const wire: Array<{ d: Buffer; from: string }> = [];
+    net.tap = (d, f) => wire.push({ d: Buffer.from(d), from: f.address });
+    const a = net.add('alice', A);
+    const b = net.add('bob', B);
+    const pa = a.endpoint.addPeer(B, 'b');
+    b.endpoint.addPeer(A, 'a', a.identity.publicKey); // bob knows alice's key: IK from bob
+    b.trust.remember(a.identity.publicKey, 'alice', 'a');
+    meet(net);
+    const ik = wire.find((w) => w.d[0] === 0xf5 && w.d[4] === 0x11 && w.d[14] === 1);
+    assert.ok(ik, 'bob used IK');
+    // No datagram was dropped for arriving before the handshake it depends on.
+    assert.equal(a.endpoint.stats.unknownIndex + b.endpoint.stats.unknownIndex, 0);
+    const roams = a.roams.length;
+    net.inject(a, { address: '10.9.9.9', port: 666 }, ik!.d);
+    net.clock.advance(100);
+    assert.deepEqual(pa.address, B, 'a replay does not move the peer');
+    assert.equal(a.roams.length, roams);
+  });
+
+  it('IKpsk2 with another passphrase: the initiator says so and tells the responder, which says so too', () => {
+    const net = new FakeNet(29);
+    const a = net.add('alice', A, { psk: Buffer.alloc(32, 1) });
+    // Bob only answers (no peer of his own, strangers welcome): what he reports comes from alice's rejection.
+    const b = net.add('bob', B, { psk: Buffer.alloc(32, 2), acceptStrangers: true });
+    const pa = a.endpoint.addPeer(B, 'b', b.identity.publicKey);
+    const patterns: number[] = [];
+    net.tap = (d) => { if (d[0] === 0xf5 && d[4] === 0x11) patterns.push(d[14]); };
+    pa.session.send({ text: 'x' });
+    meet(net, 15_000);
+    assert.ok(patterns.includes(3), `IKpsk2 used (${patterns})`);
+    assert.ok(a.problems.includes(String(4)), `alice: ${a.problems}`);
+    assert.ok(b.problems.includes(String(4)), `bob: ${b.problems}`);
+  });
 });
