@@ -19,6 +19,16 @@ async function activityBadge(page: Page): Promise<string> {
 }
 
 /** Titles the command palette offers for a query. */
+/** The palette's titles once `ready` holds (activation and context keys take a moment on a busy machine). */
+async function paletteTitlesOnce(page: Page, query: string, ready: (titles: string[]) => boolean, timeoutMs = 30_000): Promise<string[]> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const titles = await paletteTitles(page, query);
+    if (ready(titles) || Date.now() > end) return titles;
+    await page.waitForTimeout(500);
+  }
+}
+
 async function paletteTitles(page: Page, query: string): Promise<string[]> {
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget .quick-input-box input');
@@ -89,14 +99,17 @@ describe('e2e first minutes: badge, Start with no peer, palette', function () {
     vscode = await openVsCode({ workspaceSettings: chatSettings(extPort, peer.port) });
     const v = vscode;
     await v.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-    await v.page.waitForTimeout(2000); // activation
-    let titles = await paletteTitles(v.page, 'UDP Chat');
+    let titles = await paletteTitlesOnce(v.page, 'UDP Chat', (t) => t.includes('Start UDP Chat'));
     assert.ok(titles.includes('Start UDP Chat'), JSON.stringify(titles));
     assert.ok(!titles.includes('UDP Chat: End Session'), `End Session offered with no session: ${JSON.stringify(titles)}`);
     assert.ok(!titles.includes('UDP Chat: Clear Passphrase'), `Clear Passphrase offered with none set: ${JSON.stringify(titles)}`);
     assert.ok(!titles.includes('UDP Chat: Open Chat'), 'Open Chat duplicates Focus on Chat View');
     await startChat(v);
-    titles = await paletteTitles(v.page, 'UDP Chat');
+    titles = await paletteTitlesOnce(v.page, 'UDP Chat', (t) => t.includes('UDP Chat: End Session'));
     assert.ok(titles.includes('UDP Chat: End Session'), JSON.stringify(titles));
+    // Verify Safety Number appears once the peer's key is known.
+    titles = await paletteTitlesOnce(v.page, 'UDP Chat', (t) => t.includes('UDP Chat: Verify Safety Number'));
+    assert.ok(titles.includes('UDP Chat: Verify Safety Number'), JSON.stringify(titles));
+    assert.ok(!titles.includes("UDP Chat: Accept the Peer's New Key"), 'Accept New Key offered with no key change');
   });
 });
