@@ -51,7 +51,8 @@ export class People {
     const next: Person = { ...reading, name: reading.name || before?.name || '' };
     if (moved) this.byId.delete(previousId);
     this.byId.set(next.id, next);
-    return { person: next, previousId: moved ? previousId : undefined, changed: moved || !before || !samePerson(before, next) };
+    // The id is compared too: a move is a change.
+    return { person: next, previousId: moved ? previousId : undefined, changed: !before || !samePerson(before, next) };
   }
 
   remove(id: string): boolean { return this.byId.delete(id); }
