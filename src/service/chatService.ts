@@ -5,54 +5,18 @@
 import type { PeerAddress } from '../core/address';
 import { formatAddress } from '../core/address';
 import { personId as keyPersonId } from '../core/identity';
-import type { IncomingMessage, OutgoingContent, Presence, SessionStats } from '../core/session';
-import type { TrustStore } from '../core/trust';
+import type { IncomingMessage, OutgoingContent } from '../core/session';
 import type { RuntimeEvents, RuntimeOptions } from '../net/chatRuntime';
 import { ChatRuntime, contactLabel } from '../net/chatRuntime';
 import type { Endpoint } from '../net/udpEndpoint';
 import type { Conversation } from './conversations';
 import { Conversations } from './conversations';
-import type { SendingSession } from './outgoing';
 import { endedPerson, newPerson, People } from './people';
+import type { ChatServiceOptions, ServiceRuntime } from './runtime';
 import type { ChatServiceListener, EndInfo, FinalStats, OwnMessage, Person, SendOptions, SendResult, ServiceStartOptions, StopOptions, Summary } from './types';
 import { addressPersonId, emptySummary } from './types';
 
-/** What the service needs of a chat session (core/session.ts ChatSession has it). */
-export interface ServiceSession extends SendingSession {
-  readonly presence: Presence;
-  readonly plainPeer: boolean;
-  readonly remoteName: string;
-  readonly config: { retryBudgetMs: number };
-  readonly stats: SessionStats;
-  readonly rto: number;
-  readonly srtt: number | undefined;
-  setDisplayName(name: string): void;
-}
-
-/** What the service needs of the driver (ChatRuntime has it; tests pass a fake). */
-export interface ServiceRuntime {
-  readonly session: ServiceSession;
-  readonly peer: PeerAddress;
-  readonly peerEndpoint: Endpoint;
-  readonly local: Endpoint;
-  readonly localText: string;
-  readonly trust: TrustStore;
-  readonly safetyNumber: string;
-  readonly peerVerified: boolean;
-  readonly encrypted: boolean;
-  readonly keyChangePending: boolean;
-  setVerified(verified: boolean): boolean;
-  acceptKeyChange(): boolean;
-  rejectKeyChange(): boolean;
-  changePeer(peer: PeerAddress): Promise<void>;
-  stop(reason?: string): Promise<void>;
-}
-
-export interface ChatServiceOptions<R extends ServiceRuntime> {
-  /** Starts the driver; ChatRuntime.start when absent. */
-  startRuntime?(opts: RuntimeOptions): Promise<R>;
-  now?(): number;
-}
+export type { ChatServiceOptions, ServiceRuntime, ServiceSession } from './runtime';
 
 export class ChatService<R extends ServiceRuntime = ChatRuntime> {
   private readonly listeners = new Set<ChatServiceListener>();
