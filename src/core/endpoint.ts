@@ -18,7 +18,8 @@ import { decodeOuter, OuterType, receiverIdOf, RejectReason, WIRE_VERSION } from
 /** A new handshake with the same peer at most this often (marks, unknown ids and sends all ask). */
 export const CONNECT_INTERVAL_MS = 2000;
 
-type IndexEntry = Initiation | Response | { kind: 'keys'; peer: Peer; keypair: Keypair };
+/** `initiation`: the handshake we started that made these keys (its message 3 is resent until they confirm). */
+type IndexEntry = Initiation | Response | { kind: 'keys'; peer: Peer; keypair: Keypair; initiation?: Initiation };
 
 export interface EndpointEvents {
   /** A person the endpoint did not know finished a handshake and was let in (policy said accept). */
@@ -147,13 +148,13 @@ export class Endpoint implements HandshakeHost {
       if (o.type === OuterType.HandshakeFinish) this.handshakes.onFinish(entry, o, from);
       return;
     }
-    const { peer, keypair } = entry;
+    const { peer, keypair, initiation } = entry;
     if (o.type === OuterType.HandshakeFinish) { peer.session.kick(); return; } // our traffic did not reach it yet
-    if (peer.initiation && peer.initiation.keypair === keypair && !keypair.confirmed) {
+    if (initiation && !keypair.confirmed) {
       // Our XX message 3 is out: a lost answer comes again, or a refusal (passphrase mismatch).
-      if (o.type === OuterType.HandshakeResp) { this.handshakes.onResp(peer.initiation, o, from); return; }
+      if (o.type === OuterType.HandshakeResp) { this.handshakes.onResp(initiation, o, from); return; }
       if (o.type === OuterType.HandshakeReject) {
-        this.handshakes.onReject(peer.initiation, o, from);
+        this.handshakes.onReject(initiation, o, from);
         // Only a refused message 3 voids these keys; other reasons do not apply once message 2 came.
         if (o.reason === RejectReason.PassphraseMismatch) {
           peer.keypairs.remove(keypair);
@@ -174,7 +175,7 @@ export class Endpoint implements HandshakeHost {
     if ('error' in r) { this.opts.events.diagnostic?.(`dropped a datagram for ${peer.id || 'a peer'}: ${r.error === 'replay' ? 'replayed' : 'failed authentication'}`); return; }
     for (const d of r.dropped ?? []) this.index.delete(d.localId);
     peer.lastOpenedAt = this.clock.now();
-    if (peer.initiation?.keypair === keypair) this.handshakes.confirmed(peer.initiation);
+    if (initiation) this.handshakes.confirmed(initiation);
     this.proven(peer, from);
     // The first datagram under keys we made as XX initiator or answered as IK responder: now both sides have them.
     if (r.confirmedNow) { this.opts.events.secured?.(peer); if (r.promoted) peer.session.kick(); }
@@ -278,13 +279,15 @@ export class Endpoint implements HandshakeHost {
       added = true;
     }
     if (target && this.targets.get(target) !== peer) this.targets.set(target, peer);
-    if (target && !peer.initiation) peer.initiation = keypair.initiator ? this.initiationOf(keypair) : undefined;
+    // Our own initiation, or a probe of an address that turned out to be this peer: either way its
+    // message 3 must stop once these keys work.
+    const initiation = keypair.initiator ? this.initiationOf(keypair) : undefined;
     this.setKey(peer, key);
-    this.index.set(keypair.localId, { kind: 'keys', peer, keypair });
+    this.index.set(keypair.localId, { kind: 'keys', peer, keypair, initiation });
     for (const d of peer.install(keypair)) if (d.localId !== keypair.localId) this.index.delete(d.localId);
-    // An answered IK message 1 proves nothing yet (it can be replayed from anywhere): the peer moves,
-    // and a held key change clears, only on keys the peer proved it holds.
-    if (keypair.confirmed) this.proven(peer, from);
+    // An answered IK message 1 proves nothing yet (it can be replayed from anywhere). Keys we
+    // initiated do: message 2 answers our fresh ephemeral key from where it came.
+    if (keypair.confirmed || keypair.initiator) this.proven(peer, from);
     peer.session.noteProtocol();
     if (added) this.opts.events.peerAdded?.(peer);
     // Tell the user only about keys the peer proved it holds (XX responder, IK initiator); the others

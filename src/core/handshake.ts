@@ -181,6 +181,7 @@ export class Handshakes {
       // the genuine one, if it comes, still can (readMessage works on a copy) until we give up.
       if (this.host.psk && init.hs.messageIndex === 1 && init.target.expectedKey && !init.fellBackToXX) {
         this.reject(o.senderId, from, RejectReason.PassphraseMismatch);
+        this.cancel(init);
         this.host.problem(from, init.target, RejectReason.PassphraseMismatch);
       }
       return;

@@ -101,7 +101,8 @@ export class ChatRuntime {
         secured: (p) => this.onSecured(p),
         keyChanged: (p, key) => this.onKeyChanged(p, key),
         roamed: (p) => { if (p === this.conversation) opts.events.roamed?.(p.address); },
-        keyChangeCleared: (p) => { if (p === this.conversation) opts.events.keyChangeCleared?.(); },
+        // Said once per warning shown: another key retrying is held again silently (the warning is rate-limited).
+        keyChangeCleared: (p) => { if (p === this.conversation && this.warned) { this.warned = false; opts.events.keyChangeCleared?.(); } },
         handshakeProblem: (at, p, kind) => this.onHandshakeProblem(at, p, kind),
         otherVersion: (from, version) => this.onOtherVersion(from, version),
         stranger: (from, bytes, preview, marked) => this.onStranger(from, bytes, preview, marked),
@@ -212,10 +213,13 @@ export class ChatRuntime {
   }
 
   private readonly keyWarnings = new NoticeLimiter(() => Date.now(), 10 * 60_000);
+  /** A key-change warning was shown and not yet resolved. */
+  private warned = false;
   private onKeyChanged(p: Peer, key: Buffer): void {
     if (p !== this.conversation) return;
     // The same new key again (it retried, or came back after the known key cleared it): one warning per 10 minutes.
     if (!this.keyWarnings.allow(key.toString('base64'))) return;
+    this.warned = true;
     const old = this.trust.pinnedKey(p.label ?? '');
     this.opts.events.keyChanged?.({ newFingerprint: keyFingerprint(key), oldFingerprint: old ? keyFingerprint(old) : '', from: p.held?.from ?? p.address });
   }

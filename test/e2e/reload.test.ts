@@ -41,10 +41,11 @@ describe('e2e reload: the offline queue and the session survive a window reload'
 
     frame = await reloadWindow(v);
     // The session resumed by itself (no Start). It is a new start, so the peer's address is unknown
-    // again: after the greeting, the message goes as text (first contact, PROTOCOL.md §8.1), kept
-    // to be delivered reliably if the peer turns out to run UDP Chat.
+    // again; but its key is remembered (a UDP Chat), so the message never goes as readable text
+    // (first contact with a known key, PROTOCOL.md §12.2): it waits, queued, for the encrypted session.
     await frame.locator('.session-state[data-state="active"]').waitFor({ timeout: 30_000 });
-    await expectStatus(frame, 'queued across a reload', 'textSent', 10_000);
+    await v.page.waitForTimeout(2500); // past the 1 s text fallback
+    await expectStatus(frame, 'queued across a reload', 'queued', 5_000);
     assert.equal(peer.received.length, 0);
 
     await peer.start();
