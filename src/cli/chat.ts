@@ -24,7 +24,7 @@ export interface CliView {
   notice?(level: 'info' | 'warning' | 'error', text: string): void;
   /** The encrypted session is established; both sides show the same fingerprint (safety number). */
   secured?(fingerprint: string, info: { verified: boolean; firstContact: boolean; personId: string }): void;
-  /** The peer answered with another key than the one remembered: nothing flows until acceptKey(). */
+  /** The peer's address answered with another key than the one remembered: it gets nothing until acceptKey(). */
   keyChanged?(change: { oldKey: string; newKey: string; from: string }): void;
   stranger?(from: string, bytes: number, preview: string): void;
   /** A message could not be taken (too large); `id` is set when it had been accepted. */
@@ -48,6 +48,7 @@ export class CliChat {
       notice: (level, text) => v.notice?.(level, text),
       secured: (_p, fp, info) => v.secured?.(fp, info),
       keyChanged: (_p, c) => v.keyChanged?.({ oldKey: c.oldFingerprint, newKey: c.newFingerprint, from: formatAddress(c.from.address, c.from.port) }),
+      keyChangeCleared: () => v.notice?.('info', 'The peer answered with its remembered key again: the other key was someone else. The conversation goes on.'),
       roamed: (_p, to) => v.notice?.('info', `The peer now writes from ${formatAddress(to.address, to.port)} (same key, same conversation).`),
       stranger: (from, bytes, preview) => v.stranger?.(formatAddress(from.address, from.port), bytes, preview),
       rateLimited: (from, dropped, stranger) => v.notice?.('warning', `Dropped ${dropped} datagrams from ${stranger ? 'stranger ' : 'the peer at '}${from} (rate limit).`),
@@ -103,6 +104,8 @@ export class CliChat {
 
   /** Accepts the peer's changed key (after a warning). False when no change is waiting. */
   acceptKey(): boolean { const p = this.service.peer; return p ? this.service.acceptKey(p.id) : false; }
+  /** Refuses the peer's changed key (after a warning); the remembered key may go on. */
+  rejectKey(): boolean { const p = this.service.peer; return p ? this.service.rejectKey(p.id) : false; }
 
   /** Marks the peer's current key as verified (the safety numbers matched). */
   verify(): boolean { const p = this.service.peer; return p ? this.service.verify(p.id, true) : false; }

@@ -12,7 +12,7 @@ const COMMANDS_HELP = [
   '  /retry   resend messages that failed',
   '  /status  presence, addresses, keys and delivery statistics',
   '  /verify  mark the peer\'s key as verified (after comparing the safety number)',
-  '  /accept-key  accept the peer\'s new key after a key-change warning',
+  '  /accept-key  accept the peer\'s new key after a key-change warning (/reject-key refuses it)',
   '  /quit    end the session (so do quit, exit, bye bye, Ctrl-D and Ctrl-C)',
   '  /help    this list',
   '  A line ending with \\ continues on the next line; start a line with // to send a leading /.',
@@ -89,7 +89,7 @@ export async function runInteractive(options: CliOptions, input: NodeJS.Readable
     secured: (fp, i) => say(`* encrypted and authenticated session${i.firstContact ? ' (first contact: key remembered)' : ''}; safety number ${fp}${i.verified ? ' (verified)' : ' — compare it with your peer, then /verify'}`),
     keyChanged: (c) => {
       say(`! WARNING: the peer at ${c.from} answered with a different identity key (${c.newKey}; remembered: ${c.oldKey}).`);
-      say('! It may have reinstalled UDP Chat, or someone else is answering. Nothing is sent or shown until you accept: ask them (another way) and compare safety numbers, then /accept-key.');
+      say('! It may have reinstalled UDP Chat, or someone else is answering. Nothing goes to the new key, and nothing from it is shown, until you accept it: ask them (another way) and compare safety numbers, then /accept-key, or /reject-key to refuse it.');
     },
     stranger: (from, bytes, preview) => say(`* ignored ${bytes} bytes from ${from} (not the peer): ${preview}`),
     error: (_code, message) => say(`! ${message}`),
@@ -169,6 +169,9 @@ export async function runInteractive(options: CliOptions, input: NodeJS.Readable
         }
         case '/accept-key':
           say(chat.acceptKey() ? '* new key accepted; reconnecting' : '* no key change is waiting');
+          break;
+        case '/reject-key':
+          say(chat.rejectKey() ? '* new key refused; the remembered key may go on talking' : '* no key change is waiting');
           break;
         case '/quit':
           end('you quit', true);

@@ -37,7 +37,7 @@ export function jsonView(emit: Emit): CliView {
 }
 
 /** One stdin line: text to send, a retry request, or nothing. */
-export function parseJsonInput(line: string): { text: string; quit: boolean } | { retry: string } | { command: 'accept-key' | 'verify' } | undefined {
+export function parseJsonInput(line: string): { text: string; quit: boolean } | { retry: string } | { command: 'accept-key' | 'reject-key' | 'verify' } | undefined {
   if (line.trim() === '') return undefined;
   if (line.trimStart().startsWith('{')) {
     try {
@@ -46,7 +46,7 @@ export function parseJsonInput(line: string): { text: string; quit: boolean } | 
         const o = v as Record<string, unknown>;
         if (typeof o.text === 'string') return { text: o.text, quit: false };
         if (typeof o.retry === 'string') return { retry: o.retry };
-        if (o.command === 'accept-key' || o.command === 'verify') return { command: o.command };
+        if (o.command === 'accept-key' || o.command === 'reject-key' || o.command === 'verify') return { command: o.command };
       }
     } catch { /* not JSON: a plain text line */ }
   }
@@ -73,8 +73,8 @@ export async function runJson(options: CliOptions, input: NodeJS.ReadableStream,
       const cmd = parseJsonInput(line);
       if (!cmd) return;
       if ('command' in cmd) {
-        const ok = cmd.command === 'accept-key' ? chat.acceptKey() : chat.verify();
-        if (!ok) emit({ event: 'notice', level: 'warning', text: cmd.command === 'accept-key' ? 'No key change is waiting.' : 'No peer key to verify yet.' });
+        const ok = cmd.command === 'accept-key' ? chat.acceptKey() : cmd.command === 'reject-key' ? chat.rejectKey() : chat.verify();
+        if (!ok) emit({ event: 'notice', level: 'warning', text: cmd.command === 'verify' ? 'No peer key to verify yet.' : 'No key change is waiting.' });
         return;
       }
       if ('retry' in cmd) {

@@ -126,7 +126,7 @@ export class ChatController implements vscode.Disposable {
   /** UDP Chat: Verify Safety Number (tests pass the answer instead of clicking the modal). */
   verifyPeer(answer?: 'verified' | 'not verified'): Promise<boolean> { return this.session.verifyPeer(answer); }
   /** UDP Chat: Accept the Peer's New Key (tests pass the answer). */
-  acceptPeerKey(answer?: boolean): Promise<boolean> { return this.session.acceptPeerKey(answer); }
+  acceptPeerKey(answer?: boolean | 'refuse'): Promise<boolean> { return this.session.acceptPeerKey(answer); }
   /** Sends what the user typed. Never loses it: on failure it stays in the input or shows as unsent. */
   sendText(text: string, code?: CodeBlock): Promise<void> { return this.outbox.sendText(text, code); }
   retry(id: string): void { this.outbox.retry(id); }

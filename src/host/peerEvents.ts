@@ -98,7 +98,7 @@ export class PeerEvents implements ChatServiceListener {
   }
 
   keyChanged(person: Person, c: { newFingerprint: string; oldFingerprint: string }): void {
-    const text = `Warning: ${this.who(person)} answered with a different identity key (new ${c.newFingerprint}, known ${c.oldFingerprint}). They may have reinstalled UDP Chat, or someone else is answering at that address. Nothing is sent or shown until you accept the new key.`;
+    const text = `Warning: ${this.who(person)} answered with a different identity key (new ${c.newFingerprint}, known ${c.oldFingerprint}). They may have reinstalled UDP Chat, or someone else is answering at that address. Nothing goes to the new key, and nothing from it is shown, until you accept it; ask them another way first.`;
     this.parts.log.warn(text);
     this.say('error', text);
     this.parts.notifications.show('warning', `UDP Chat: ${text}`, ['Accept New Key…'], async () => { await this.parts.acceptKey(); });

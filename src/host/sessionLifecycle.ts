@@ -136,17 +136,24 @@ export class SessionLifecycle {
     return verified;
   }
 
-  /** UDP Chat: Accept the Peer's New Key, after a key-change warning. */
-  async acceptPeerKey(answer?: boolean): Promise<boolean> {
+  /** UDP Chat: Accept the Peer's New Key, after a key-change warning (or refuse it: `answer` 'refuse'). */
+  async acceptPeerKey(answer?: boolean | 'refuse'): Promise<boolean> {
     const p = this.service.peer;
     if (!this.running || !p?.keyChangePending) {
       this.show('info', 'UDP Chat: no key change is waiting.');
       return false;
     }
     const who = this.whoIs(p);
-    const ok = answer ?? (await vscode.window.showWarningMessage(
-      `Accept the new identity key of ${who}?\n\nOnly if you know why it changed (a reinstall, a new computer). Otherwise someone else may be answering at that address.`,
-      { modal: true }, 'Accept New Key')) === 'Accept New Key';
+    const pick = answer ?? await vscode.window.showWarningMessage(
+      `Accept the new identity key of ${who}?\n\nOnly if you know why it changed (a reinstall, a new computer). Otherwise someone else may be answering at that address: refuse it, and the remembered key can go on talking.`,
+      { modal: true }, 'Accept New Key', 'Refuse New Key');
+    if (pick === 'refuse' || pick === 'Refuse New Key') {
+      this.service.rejectKey(this.service.peer?.id ?? p.id);
+      this.notice('info', `Refused the new key at ${who}'s address. It is not let in; the remembered key still is.`);
+      this.parts.headerChanged();
+      return false;
+    }
+    const ok = pick === true || pick === 'Accept New Key';
     if (!ok) return false;
     this.service.acceptKey(this.service.peer?.id ?? p.id);
     this.notice('info', `Accepted the new key of ${who}. Compare the safety number again when the session is up.`);

@@ -68,4 +68,29 @@ describe('identity keys in the extension host: encrypted by default, pinned, ver
     assert.equal(a.controller.header().fingerprint, impostor.safetyNumber);
     assert.equal(a.controller.header().verified, false, 'a new key is not verified');
   });
+
+  it('refusing a new key: the alert goes, nothing from that key is shown, and it raises no new warning', async () => {
+    const a = await api();
+    const peerPort = await freePort();
+    await configure({ peer: `127.0.0.1:${peerPort}`, localPort: 0, localAddress: '127.0.0.1' });
+    await vscode.commands.executeCommand('udpChat.start');
+    const extPort = a.controller.currentRuntime!.local.port;
+    const first = await startPeer(peerPort, extPort, newIdentity());
+    await waitFor('secured with the first key', () => a.controller.header().fingerprint);
+    const pinned = a.controller.header().fingerprint;
+    await first.stop('replaced');
+    const other = await startPeer(peerPort, extPort, newIdentity());
+    other.session.send({ text: 'let me in' });
+    await waitFor('the key-change warning', () => a.controller.header().keyChanged, 20_000);
+    const warnings = () => entries(a, 'notice').filter((e) => /different identity key/.test(e.text)).length;
+    assert.equal(warnings(), 1);
+    assert.equal(await a.controller.acceptPeerKey('refuse'), false);
+    assert.equal(a.controller.header().keyChanged, false);
+    assert.ok(entries(a, 'notice').some((e) => /Refused the new key/.test(e.text)));
+    await new Promise((r) => setTimeout(r, 4000)); // the other key keeps trying (handshake retries)
+    assert.equal(a.controller.header().keyChanged, false, 'a refused key is not held again');
+    assert.equal(warnings(), 1, 'no new warning for a refused key');
+    assert.equal(entries(a, 'peer').length, 0, 'nothing from the refused key');
+    assert.equal(a.controller.header().fingerprint, pinned, 'the remembered key stays');
+  });
 });
