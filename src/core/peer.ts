@@ -62,8 +62,6 @@ export class Peer implements PacketFilter {
     return undefined;
   }
 
-  /** Binary traffic reaches the session already opened by the endpoint; nothing else goes through here. */
-  incoming(wire: Buffer): Buffer | undefined { return wire; }
 
   /** Keys work and the session heard the peer recently: every protocol datagram it hears opened under them. */
   authenticatedPeerAlive(): boolean {

@@ -264,16 +264,15 @@ export class ChatSession {
 
   private receiveInner(datagram: Buffer): void {
     this.stats.datagramsReceived++;
-    let d = decode(datagram);
-    // Any well-formed datagram of ours shows the address speaks the protocol (§8.1).
-    if (d.kind === 'packet') this.first.becomeProtocol();
-    let sealed = false;
+    const d = decode(datagram);
     if (d.kind === 'packet' && this.filter) {
-      // The filter opens sealed datagrams, consumes handshakes, and rejects unsealed traffic.
-      const inner = this.filter.incoming(datagram);
-      if (!inner) return;
-      d = decode(inner);
+      // Binary traffic comes opened, through receiveOpened; an inner datagram in clear is a forgery.
+      this.stats.malformed++;
+      this.unauthNotice('unsealed', 'warning', 'Dropped an unencrypted UDP Chat datagram from the peer\'s address.');
+      return;
     }
+    // Any well-formed datagram of ours shows the address speaks the protocol (§12.2).
+    if (d.kind === 'packet') this.first.becomeProtocol();
     switch (d.kind) {
       case 'plain':
         this.first.onPlain(datagram);
@@ -286,29 +285,24 @@ export class ChatSession {
         this.unauthNotice('malformed', 'warning', `Dropped a malformed datagram from the peer (${d.reason}).`);
         return;
       case 'packet':
-        this.onPacket(d.packet, sealed);
+        this.onPacket(d.packet, false);
         return;
     }
   }
 
-  /** `sealed`: it came inside a SEALED datagram that authenticated (encrypted sessions). */
-  private onPacket(p: Packet, sealed = false): void {
+  /**
+   * `sealed`: it opened under the peer's keys (the product's only way in). Unsealed inner datagrams
+   * reach this only in the pure tests' filterless mode, where the restart rule below guards them.
+   */
+  private onPacket(p: Packet, sealed: boolean): void {
     if (this.first.forced) return; // plain mode ignores protocol datagrams
     // A protocol datagram proves the peer is one of ours (after all, if it spoke plain text before).
     this.first.becomeProtocol();
     if (p.senderId !== this.peer.peerId) {
       if (p.type === PacketType.Bye) return; // a bye from some other instance means nothing to us
-      if (this.filter && p.type === PacketType.Hello && !sealed && this.peer.peerId !== 0) {
-        // Encrypted session: a hello is not authenticated, so it changes nothing here. It is only
-        // answered, so a restarted peer learns our id; the switch comes with its first sealed datagram.
-        if (p.echoId !== this.senderId) this.sendPacket({ type: PacketType.Hello, senderId: this.senderId, echoId: p.senderId, secure: this.secure, name: this.displayName });
-        return;
-      }
-      // Everything else that reaches us through the filter opened under the session keys: authentic.
-      const authentic = this.filter !== undefined && (p.type !== PacketType.Hello || sealed);
-      // Without encryption, while the instance we talk to is alive, another sender id from its
-      // address is not believed (forged): a real restart is preceded by a bye, or by silence.
-      if (!authentic && this.peer.isAlive(this.peer.restartSilenceMs)) { this.stats.foreignDropped++; return; }
+      // Unauthenticated: while the instance we talk to is alive, another sender id is not believed
+      // (a real restart is preceded by a bye, or by silence).
+      if (!sealed && this.peer.isAlive(this.peer.restartSilenceMs)) { this.stats.foreignDropped++; return; }
       this.onNewPeerInstance(p);
     }
     this.peer.instanceSpoke(p.type === PacketType.Bye);
@@ -317,12 +311,6 @@ export class ChatSession {
         if (p.secure && !this.filter) {
           this.noticeOnce('secure', 'error', 'Cannot authenticate peer: it requires an encrypted session (passphrase mismatch?). Set the same passphrase on both sides.');
           // Answer anyway, so the peer learns from our hello (no SECURE flag) why nothing happens.
-          if (p.echoId !== this.senderId) this.peer.hello(p.senderId);
-          return;
-        }
-        // In an encrypted session only a sealed hello is believed: a hello in clear changes nothing
-        // the user sees (name, presence); it only gets an answer, for the handshake.
-        if (this.filter && !sealed) {
           if (p.echoId !== this.senderId) this.peer.hello(p.senderId);
           return;
         }

@@ -13,14 +13,12 @@ export interface Transport {
 /** The layer that seals outgoing protocol datagrams: a Peer (peer.ts) in the product; none in pure unit tests. */
 export interface PacketFilter {
   /**
-   * Returns the datagram to put on the wire, or undefined to hold it (handshake not done). HELLO goes
-   * in clear unless `seal` (a sealed HELLO carries the name with authentication).
+   * Returns the sealed datagram to put on the wire, or undefined to hold it (no keys yet: then the
+   * peer starts a handshake). Incoming binary traffic is opened by the endpoint (receiveOpened).
    */
   outgoing(plain: Buffer, packetType: PacketType, seal?: boolean): Buffer | undefined;
   /** True while an authenticated peer is alive: then nothing unauthenticated may reach the user. */
   authenticatedPeerAlive?(): boolean;
-  /** Returns the inner datagram, or undefined when the datagram was consumed or rejected. */
-  incoming(wire: Buffer): Buffer | undefined;
 }
 
 export type Presence = 'unknown' | 'online' | 'offline';

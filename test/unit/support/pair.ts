@@ -1,4 +1,4 @@
-import type { IncomingMessage, OutStatus, PacketFilter, Presence, SessionConfig, SessionOptions } from '../../../src/core/session';
+import type { IncomingMessage, OutStatus, Presence, SessionConfig, SessionOptions } from '../../../src/core/session';
 import { ChatSession } from '../../../src/core/session';
 import { FakeClock, mulberry32 } from './fakeClock';
 import type { Impairment } from './link';
@@ -47,11 +47,4 @@ export function lastStatus(side: Side, id: string): OutStatus | undefined {
   return l ? l[l.length - 1] : undefined;
 }
 
-/** A packet filter that creates its secure channel on first use (the session id it needs exists only then). */
-export function lazyFilter(get: () => PacketFilter & { authenticatedPeerAlive(): boolean }): PacketFilter {
-  return {
-    outgoing: (p, t, seal) => get().outgoing(p, t, seal),
-    incoming: (w) => get().incoming(w),
-    authenticatedPeerAlive: () => get().authenticatedPeerAlive(),
-  };
-}
+
