@@ -23,6 +23,18 @@ describe('identity keys in the extension host: encrypted by default, pinned, ver
     return rt;
   }
 
+  /** The extension started, talking to a peer on a free port, secured with the peer's first key. */
+  async function startedWithPeer() {
+    const a = await api();
+    const peerPort = await freePort();
+    await configure({ peer: `127.0.0.1:${peerPort}`, localPort: 0, localAddress: '127.0.0.1' });
+    await vscode.commands.executeCommand('udpChat.start');
+    const extPort = a.controller.currentRuntime!.local.port;
+    const first = await startPeer(peerPort, extPort, newIdentity());
+    await waitFor('secured with the first key', () => a.controller.header().fingerprint);
+    return { a, peerPort, extPort, first };
+  }
+
   it('without a passphrase the session is encrypted, the header shows the same safety number as the peer, and Verify marks it', async () => {
     const a = await api();
     const peerPort = await freePort();
@@ -46,13 +58,7 @@ describe('identity keys in the extension host: encrypted by default, pinned, ver
   });
 
   it('a new key at the configured address: a key-change warning in the header and the chat; nothing shown until accepted', async () => {
-    const a = await api();
-    const peerPort = await freePort();
-    await configure({ peer: `127.0.0.1:${peerPort}`, localPort: 0, localAddress: '127.0.0.1' });
-    await vscode.commands.executeCommand('udpChat.start');
-    const extPort = a.controller.currentRuntime!.local.port;
-    const first = await startPeer(peerPort, extPort, newIdentity());
-    await waitFor('secured with the first key', () => a.controller.header().fingerprint);
+    const { a, peerPort, extPort, first } = await startedWithPeer();
     await first.stop('replaced');
     const got: IncomingMessage[] = [];
     const impostor = await startPeer(peerPort, extPort, newIdentity(), got);
@@ -70,13 +76,7 @@ describe('identity keys in the extension host: encrypted by default, pinned, ver
   });
 
   it('refusing a new key: the alert goes, nothing from that key is shown, and it raises no new warning', async () => {
-    const a = await api();
-    const peerPort = await freePort();
-    await configure({ peer: `127.0.0.1:${peerPort}`, localPort: 0, localAddress: '127.0.0.1' });
-    await vscode.commands.executeCommand('udpChat.start');
-    const extPort = a.controller.currentRuntime!.local.port;
-    const first = await startPeer(peerPort, extPort, newIdentity());
-    await waitFor('secured with the first key', () => a.controller.header().fingerprint);
+    const { a, peerPort, extPort, first } = await startedWithPeer();
     const pinned = a.controller.header().fingerprint;
     await first.stop('replaced');
     const other = await startPeer(peerPort, extPort, newIdentity());
