@@ -195,10 +195,10 @@ export class Endpoint implements HandshakeHost {
       peer.session.receive(datagram);
       return;
     }
-    // A UDP Chat we have no peer for (restarted on a new port, or someone new): find out who it is.
-    if (mark && mark.version === WIRE_VERSION) this.probe(from);
     const preview = new TextDecoder('utf-8', { fatal: false }).decode(datagram.subarray(0, 80)).replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\u2000-\u200a]/g, '·');
     this.opts.events.stranger?.(from, datagram.length, preview, mark?.version);
+    // A UDP Chat we have no peer for (restarted on a new port, or someone new): find out who it is.
+    if (mark && mark.version === WIRE_VERSION) this.probe(from);
   }
 
   private readonly probedAt = new Map<string, number>();
