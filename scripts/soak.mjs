@@ -4,6 +4,9 @@
 // usage: node scripts/soak.mjs --cli dist/cli.js --ns-a NS --ns-b NS --ip-a IP --ip-b IP
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const arg = (name) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -18,7 +21,9 @@ const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
 
 function peer(label, ns, localIp, peerIp) {
-  const child = spawn('ip', ['netns', 'exec', ns, process.execPath, cli, '--json', '-l', localIp, '-p', String(PORT), '-P', `${peerIp}:${PORT}`, '-n', label], { stdio: ['pipe', 'pipe', 'pipe'] });
+  // Each side its own identity (two peers under one account would share ~/.config/udp-chat).
+  const home = mkdtempSync(join(tmpdir(), `udp-chat-soak-${label}-`));
+  const child = spawn('ip', ['netns', 'exec', ns, process.execPath, cli, '--json', '-l', localIp, '-p', String(PORT), '-P', `${peerIp}:${PORT}`, '-n', label], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, UDP_CHAT_HOME: home } });
   const side = {
     label, child, events: [], accepted: [], delivered: new Map(), failed: [], received: [], online: false, offline: 0,
     stats: undefined, bye: undefined, errors: [], stderr: '', exit: undefined,

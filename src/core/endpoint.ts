@@ -33,7 +33,7 @@ export interface EndpointEvents {
   /** The peer moved to another address (port change, DHCP, NAT rebinding, IPv4 ↔ IPv6). */
   roamed?(peer: Peer, from: Address): void;
   /** A handshake problem worth a notice (passphrase mismatch, no answer, refused). */
-  handshakeProblem?(at: Address, peer: Peer | undefined, kind: 'noAnswer' | RejectReason): void;
+  handshakeProblem?(at: Address, peer: Peer | undefined, kind: 'noAnswer' | 'ownKey' | RejectReason): void;
   /** Our magic with a version we do not speak (an older or newer UDP Chat). */
   otherVersion?(from: Address, version: number): void;
   /** Text from an address with no peer (not shown as anyone's message). */
@@ -256,7 +256,11 @@ export class Endpoint implements HandshakeHost {
   }
 
   decide(key: Buffer, from: Address, target?: HandshakeTarget): Decision {
-    if (key.equals(this.identity.publicKey) && !target) return 'reject'; // our own key: a reflection
+    if (key.equals(this.identity.publicKey)) {
+      // Our own key: a reflection, or a second UDP Chat sharing our identity file (one account, two peers).
+      this.opts.events.handshakeProblem?.(from, (target && this.targets.get(target)) ?? this.peerAt(from), 'ownKey');
+      return 'reject';
+    }
     const peer = this.peerFor(key, from, target);
     if (peer?.rejectedKeys.has(key.toString('base64'))) return 'reject';
     const d = this.opts.decide(key, from, peer);

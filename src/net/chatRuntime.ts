@@ -225,7 +225,7 @@ export class ChatRuntime {
   }
 
   private readonly problemNotices = new NoticeLimiter(() => Date.now());
-  private onHandshakeProblem(_at: Address, p: Peer | undefined, kind: 'noAnswer' | RejectReason): void {
+  private onHandshakeProblem(_at: Address, p: Peer | undefined, kind: 'noAnswer' | 'ownKey' | RejectReason): void {
     if (p !== this.conversation) return;
     // Rejections are unauthenticated: while the peer's keys work, they go to the log only.
     const say = (text: string) => {
@@ -234,6 +234,7 @@ export class ChatRuntime {
     };
     switch (kind) {
       case 'noAnswer': say('Cannot set up the encrypted session: the peer did not answer the handshake. Retrying when it writes again.'); break;
+      case 'ownKey': say('The peer uses your own identity key: two UDP Chats sharing one identity (two terminal peers under one account?) cannot tell each other apart. Start one of them with --identity OTHER_FILE (or another UDP_CHAT_HOME).'); break;
       case RejectReason.PassphraseExpected:
       case RejectReason.PassphraseRequired:
         // Whichever side sent the rejection, what matters is who has a passphrase here.

@@ -165,4 +165,13 @@ describe('terminal peer: identity keys and wire v2 (real processes)', function (
     a.write('reply over IPv6\n');
     await procs.waitFor('the reply reaches bob over IPv6', () => b6.of('message').some((e) => e.text === 'reply over IPv6'));
   });
+
+  it('two terminal peers sharing one identity file are told so, with the way out', async () => {
+    const [pa, pb] = [await freePort(), await freePort()];
+    const home = mkdtempSync(join(tmpdir(), 'udp-chat-home-'));
+    const a = procs.cli(cli, 'alice', ['--json', '-l', '127.0.0.1', '-p', String(pa), '-P', `127.0.0.1:${pb}`, '-n', 'alice'], { UDP_CHAT_HOME: home });
+    const b = procs.cli(cli, 'bob', ['--json', '-l', '127.0.0.1', '-p', String(pb), '-P', `127.0.0.1:${pa}`, '-n', 'bob'], { UDP_CHAT_HOME: home });
+    await procs.waitFor('the own-key notice', () => [...a.of('notice'), ...b.of('notice')].find((e) => /your own identity key/.test(String(e.text)) && /--identity/.test(String(e.text))), 15_000);
+    assert.equal(a.of('secured').length + b.of('secured').length, 0);
+  });
 });
