@@ -54,6 +54,10 @@ describe('e2e first minutes: badge, Start with no peer, palette', function () {
     await startChat(v);
     await peer.waitOnline();
     await v.runCommand('View: Show Explorer');
+    // The messages must arrive while the chat is hidden: wait until the chat's frame is really gone
+    // from view (on a busy machine the switch lags behind the command).
+    await waitFor('the chat view hidden', async () => !(await v.page.locator('iframe.webview.ready[src*="extensionId=udp-chat.udp-chat"]').first().isVisible().catch(() => false)), 15_000);
+    await v.page.waitForTimeout(500);
     peer.send('one');
     peer.send('two');
     await waitFor('the badge to show 2', async () => (await activityBadge(v.page)) === '2', 20_000);

@@ -49,12 +49,16 @@ describe('e2e history: 10,000 entries and the draft', function () {
 
   it('renders a 10,000-entry history and scrolls to the first message', async () => {
     const v = vscode!;
-    // The extension is not active until the chat is opened: its history file is written before that.
     const dir = path.join(await workspaceStorageDir(v), 'udp-chat.udp-chat');
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, 'history.json'), JSON.stringify({ version: 1, entries: makeHistory(COUNT) }));
+    // The extension activates on startup and may have read its (empty) history before the file was
+    // written: a reload makes it read this one, whatever the timing.
+    await v.runCommand('Developer: Reload Window');
+    await v.page.waitForTimeout(1000);
+    await v.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
 
-    await v.runCommand('UDP Chat: Focus on Chat View');
+    await v.runCommand('UDP Chat: Focus on Chat View', 60_000);
     const frame = await v.waitForChatFrame('body[data-render-count]', 60_000);
     const seen = Date.now();
     const body = frame.locator('body');
