@@ -1,6 +1,6 @@
 // The terminal peer's identity key and known people, in files: the key in a file only its owner can
 // read (mode 0600, like ~/.ssh/id_*), known people beside it (like known_hosts).
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Identity } from '../core/identity';
@@ -37,8 +37,16 @@ export function loadOrCreateIdentity(path: string): LoadedIdentity {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     const tmp = `${path}.${process.pid}.tmp`;
     writeFileSync(tmp, `${encodeIdentity(identity)}\n`, { mode: 0o600, flag: 'wx' });
-    renameSync(tmp, path);
-    return { identity, created: true, path };
+    try {
+      // link() fails if the file exists: two peers started at once cannot both create one and
+      // then run with different keys; the loser reads the winner's (complete) file below.
+      linkSync(tmp, path);
+      return { identity, created: true, path };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new IdentityError(`cannot create the identity file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    } finally {
+      try { unlinkSync(tmp); } catch { /* already gone */ }
+    }
   }
   let text: string;
   try {

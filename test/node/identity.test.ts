@@ -3,9 +3,9 @@
 // spoofed datagrams (raw IP socket, forged source) never show, and a first-version peer is told
 // to update.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as dgram from 'node:dgram';
-import { mkdtempSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildCli, freePort, Procs } from './cliHarness';
@@ -173,5 +173,28 @@ describe('terminal peer: identity keys and wire v2 (real processes)', function (
     const b = procs.cli(cli, 'bob', ['--json', '-l', '127.0.0.1', '-p', String(pb), '-P', `127.0.0.1:${pa}`, '-n', 'bob'], { UDP_CHAT_HOME: home });
     await procs.waitFor('the own-key notice', () => [...a.of('notice'), ...b.of('notice')].find((e) => /your own identity key/.test(String(e.text)) && /--identity/.test(String(e.text))), 15_000);
     assert.equal(a.of('secured').length + b.of('secured').length, 0);
+  });
+
+  it('peers started at the same moment with no identity file yet end up with one key, the one in the file', async () => {
+    const esbuild = await import('esbuild');
+    const dir = mkdtempSync(join(tmpdir(), 'udp-chat-race-'));
+    const script = join(dir, 'load.js');
+    await esbuild.build({
+      // Every process spins until the same instant, then loads: the starts really overlap.
+      stdin: { contents: "import { loadOrCreateIdentity } from './src/cli/identityFile'; const at = Number(process.argv[3]); while (Date.now() < at) { /* wait */ } process.stdout.write(loadOrCreateIdentity(process.argv[2]).identity.publicKey.toString('hex'));", resolveDir: root, loader: 'ts' },
+      outfile: script, bundle: true, platform: 'node', format: 'cjs', logLevel: 'error',
+    });
+    const file = join(dir, 'home', 'identity.json');
+    const at = Date.now() + 1500;
+    const runs = Array.from({ length: 8 }, () => new Promise<string>((resolve, reject) => {
+      const c = spawn(process.execPath, [script, file, String(at)]);
+      let out = '';
+      c.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+      c.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`exit ${code}`))));
+    }));
+    const keys = new Set(await Promise.all(runs));
+    assert.equal(keys.size, 1, `${keys.size} different keys from 8 concurrent starts`);
+    const stored = JSON.parse(readFileSync(file, 'utf8')) as { publicKey: string };
+    assert.equal(Buffer.from(stored.publicKey, 'base64').toString('hex'), [...keys][0]);
   });
 });
