@@ -153,8 +153,9 @@ export class ChatSession {
   kick(): void {
     if (!this.running) return;
     // A sealed hello proves the keys to the peer, which then counts us as online, and tells it our
-    // name with authentication (a hello in clear cannot be trusted with it).
-    this.sendSealedHello();
+    // name with authentication. Until the peer is heard, hellos are retried (it may be lost).
+    if (this.peer.online) this.sendSealedHello();
+    else this.peer.hello();
     for (const f of this.q.inFlight.values()) if (!f.sacked) this.transmit(f);
     this.pump();
   }

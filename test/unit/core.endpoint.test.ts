@@ -287,4 +287,21 @@ describe('core/endpoint: many peers, loss, roaming, keys', () => {
     assert.ok(a.problems.includes(String(4)), `alice: ${a.problems}`);
     assert.ok(b.problems.includes(String(4)), `bob: ${b.problems}`);
   });
+
+  it('a peer that reached us comes online even when the first sealed hellos after the handshake are lost', () => {
+    const net = new FakeNet(31);
+    const hub = net.add('hub', A, { acceptStrangers: true });
+    const spoke = net.add('spoke', B);
+    const toHub = spoke.endpoint.addPeer(A, 'hub');
+    // Every sealed datagram of the first 3 s is lost, both ways: the handshake completes, the hellos do not.
+    const until = net.clock.now() + 3000;
+    net.drop = (d) => d[0] === 0xf5 && d[4] === 0x15 && net.clock.now() < until;
+    toHub.session.send({ text: 'after the storm' });
+    net.clock.advance(30_000);
+    const atHub = hub.endpoint.peerByKey(spoke.identity.publicKey);
+    assert.ok(atHub, 'the hub knows the spoke');
+    assert.equal(atHub.session.presence, 'online');
+    assert.equal(toHub.session.presence, 'online');
+    assert.deepEqual(logOf(hub, atHub).received.map((m) => m.text), ['after the storm']);
+  });
 });

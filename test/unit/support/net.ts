@@ -44,6 +44,8 @@ export class FakeNet {
   dropped = 0;
   /** Every datagram on the wire, when tapping. */
   tap?: (d: Buffer, from: Address, to: Address) => void;
+  /** Drops chosen datagrams (on top of the random loss). */
+  drop?: (d: Buffer, from: Address, to: Address) => boolean;
 
   constructor(seed = 1, public imp: Impairment = PERFECT, private readonly config: Partial<SessionConfig> = {}) {
     this.rand = mulberry32(seed);
@@ -115,7 +117,7 @@ export class FakeNet {
     this.sent++;
     const src = { ...from.address };
     this.tap?.(datagram, src, to);
-    if (!from.up || this.rand() < this.imp.loss) { this.dropped++; return; }
+    if (!from.up || this.drop?.(datagram, src, to) || this.rand() < this.imp.loss) { this.dropped++; return; }
     const copies = this.rand() < this.imp.duplicate ? 2 : 1;
     for (let i = 0; i < copies; i++) {
       let delay = this.imp.delayMs;
