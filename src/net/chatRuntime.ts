@@ -198,6 +198,8 @@ export class ChatRuntime {
     if (peer !== this.conversation) return 'reject'; // only the configured peer's conversation, for now
     const check = this.trust.check(peer.label, key);
     if (check.kind === 'changed') return 'hold';
+    // A key already answered for this contact in this session (before it was pinned): another is a change too.
+    if (peer.key && !peer.key.equals(key)) return 'hold';
     return 'accept';
   }
 

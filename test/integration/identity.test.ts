@@ -31,7 +31,7 @@ describe('identity keys in the extension host: encrypted by default, pinned, ver
     await vscode.commands.executeCommand('udpChat.start');
     const extPort = a.controller.currentRuntime!.local.port;
     const first = await startPeer(peerPort, extPort, newIdentity());
-    await waitFor('secured with the first key', () => a.controller.header().fingerprint);
+    await waitFor('secured with the first key', () => a.controller.header().encrypted && a.controller.header().fingerprint);
     return { a, peerPort, extPort, first };
   }
 
