@@ -25,6 +25,19 @@ export interface CliOptions {
   passphrasePrompt: boolean;
   /** Pre-shared key derived from the passphrase (set by main, not by the parser). */
   psk?: Buffer;
+  /** Who may start a conversation: anyone, or only people already known (strangers wait as requests). */
+  reach: 'anyone' | 'known';
+  /**
+   * Announce ourselves and browse the LAN (mDNS). On by default in LAN mode (no --peer); off with
+   * --no-discovery; with --peer only when --discover is given. Set by parseArgs from the flags.
+   */
+  discovery: boolean;
+  /** --no-discovery was given. */
+  noDiscovery: boolean;
+  /** --discover was given (with --peer: also join discovery). */
+  discover: boolean;
+  /** --interface: the network interface (name such as eth0, or one of its IPv4 addresses) for discovery. */
+  discoveryInterface?: string;
   /** --identity: the identity key file (default: identity.json in the config folder). */
   identityPath?: string;
   /** Loaded by main, not by the parser. */
@@ -66,7 +79,7 @@ const FLAGS: readonly FlagSpec[] = [
     },
   },
   {
-    long: 'peer', short: 'P', value: 'HOST:PORT', help: `Peer address (required): host:port, IPv4, [IPv6]:port or a hostname; port defaults to ${DEFAULT_PORT}.`,
+    long: 'peer', short: 'P', value: 'HOST:PORT', help: `Chat with this peer: host:port, IPv4, [IPv6]:port or a hostname; port defaults to ${DEFAULT_PORT}. Without it: LAN mode.`,
     apply: (o, v) => {
       const r = parsePeerAddress(v, DEFAULT_PORT);
       if (!r.ok) return `--peer: ${r.error}`;
@@ -94,6 +107,27 @@ const FLAGS: readonly FlagSpec[] = [
     long: 'identity', value: 'FILE', help: 'Identity key file (default: identity.json in ~/.config/udp-chat; created 0600 if missing).',
     apply: (o, v) => { if (v.trim() === '') return '--identity: give a file name.'; o.identityPath = v; return undefined; },
   },
+  {
+    long: 'reach', value: 'WHO', help: 'Who may start a conversation: anyone (default) or known (a stranger\'s first message waits as a request).',
+    apply: (o, v) => {
+      const r = v.trim().toLowerCase();
+      if (r !== 'anyone' && r !== 'known') return `--reach: use "anyone" or "known" (got "${v}").`;
+      o.reach = r;
+      return undefined;
+    },
+  },
+  { long: 'no-discovery', help: 'LAN mode without mDNS: not announced, no browsing (add people with /add HOST:PORT).', apply: (o) => { o.noDiscovery = true; return undefined; } },
+  { long: 'discover', help: 'With --peer: also announce yourself and discover people on the LAN (LAN mode does by default).', apply: (o) => { o.discover = true; return undefined; } },
+  {
+    long: 'interface', value: 'NAME', help: 'Network interface for discovery (e.g. eth0, or one of its IPv4 addresses; default: all).',
+    apply: (o, v) => {
+      const n = v.trim();
+      if (n === '') return '--interface: give an interface name (e.g. eth0) or one of its IPv4 addresses.';
+      if (/[\u0000-\u001f\u007f\s]/.test(n)) return `--interface: "${n.replace(/[\u0000-\u001f\u007f]/g, '?')}" is not an interface name (no spaces or control characters).`;
+      o.discoveryInterface = n;
+      return undefined;
+    },
+  },
   { long: 'passphrase', help: 'Encrypted session: ask for the shared passphrase (not echoed).', apply: (o) => { o.passphrasePrompt = true; return undefined; } },
   { long: 'plain', help: 'Plain-text mode for nc -u and the classic scripts: no protocol, UTF-8, 1024-byte datagrams.', apply: (o) => { o.plain = true; return undefined; } },
   { long: 'json', help: 'Scriptable mode: stdin lines are messages, stdout is one JSON event per line.', apply: (o) => { o.json = true; return undefined; } },
@@ -102,12 +136,15 @@ const FLAGS: readonly FlagSpec[] = [
 ];
 
 export function defaultOptions(defaultName: string): CliOptions {
-  return { localAddress: '', localPort: DEFAULT_PORT, displayName: defaultName, plain: false, json: false, help: false, version: false, passphrasePrompt: false };
+  return {
+    localAddress: '', localPort: DEFAULT_PORT, displayName: defaultName, plain: false, json: false, help: false, version: false, passphrasePrompt: false,
+    reach: 'anyone', discovery: false, noDiscovery: false, discover: false,
+  };
 }
 
 /**
  * Parses argv (without the node and script entries). Accepts `--flag value`, `--flag=value`,
- * `-f value` and `-fvalue`. `--help` and `--version` succeed without `--peer`.
+ * `-f value` and `-fvalue`. Without `--peer`: LAN mode (discovery on unless --no-discovery).
  */
 export function parseArgs(argv: readonly string[], defaultName = 'me'): ArgsResult {
   const o = defaultOptions(defaultName);
@@ -130,7 +167,7 @@ export function parseArgs(argv: readonly string[], defaultName = 'me'): ArgsResu
         inline = arg.slice(2);
       }
     } else {
-      return { ok: false, error: `Unexpected argument "${arg}". Give the peer with --peer HOST:PORT.` };
+      return { ok: false, error: `Unexpected argument "${arg}". Give a peer with --peer HOST:PORT (or nothing, for LAN mode).` };
     }
     const shown = arg.startsWith('--') ? `--${spec.long}` : `-${spec.short}`;
     let value = '';
@@ -148,7 +185,15 @@ export function parseArgs(argv: readonly string[], defaultName = 'me'): ArgsResu
     const err = spec.apply(o, value);
     if (err) return { ok: false, error: err };
   }
-  if (!o.help && !o.version && !o.peer) return { ok: false, error: 'Missing --peer HOST:PORT: whom to chat with.' };
+  if (o.help || o.version) return { ok: true, options: o };
+  if (o.discover && o.noDiscovery) return { ok: false, error: 'Give either --discover or --no-discovery, not both.' };
+  if (o.plain && !o.peer) return { ok: false, error: '--plain needs --peer HOST:PORT: a plain-text peer (nc -u) cannot be discovered. Without --plain, no --peer means LAN mode.' };
+  if (o.plain && o.discover) return { ok: false, error: '--plain cannot --discover: discovery announces an identity key, and plain-text mode has none.' };
+  if (o.plain && o.reach !== 'anyone') return { ok: false, error: '--reach known needs identity keys: it cannot be used with --plain.' };
+  o.discovery = o.peer ? o.discover : !o.noDiscovery;
+  if (o.discoveryInterface !== undefined && !o.discovery) {
+    return { ok: false, error: o.noDiscovery ? '--interface is for discovery: it cannot be used with --no-discovery.' : '--interface is for discovery: with --peer, add --discover to use it.' };
+  }
   if (o.plain && (o.passphraseFile || o.passphrasePrompt)) return { ok: false, error: '--plain cannot be encrypted: plain-text peers (nc -u) know no passphrase.' };
   if (o.passphraseFile && o.passphrasePrompt) return { ok: false, error: 'Give either --passphrase-file or --passphrase, not both.' };
   return { ok: true, options: o };
@@ -161,9 +206,13 @@ export function usage(): string {
     return `  ${names.padEnd(24)} ${f.help}`;
   });
   return [
-    'Usage: udp-chat --peer HOST:PORT [options]',
+    'Usage: udp-chat [options]                    LAN mode: discover people, chat 1:1 and in groups',
+    '       udp-chat --peer HOST:PORT [options]   chat with one peer',
     '',
     'Peer-to-peer chat over UDP with the UDP Chat extension, another udp-chat, or nc -u (with --plain).',
+    'Without --peer, udp-chat joins the LAN: it announces itself (mDNS), discovers other UDP Chat users,',
+    'accepts conversations (--reach known: strangers first wait as requests) and keeps groups in',
+    '<identity>.groups.json beside the identity file.',
     '',
     'Options:',
     ...rows,
@@ -178,6 +227,11 @@ export function usage(): string {
     '  /verify (mark the peer\'s key as checked), /accept-key or /reject-key (after a key-change',
     '  warning), /help,',
     '  /quit. Start a message with // to send a line that begins with /.',
+    '  LAN mode: /who (people), /msg NAME text, /group NAME a,b (create it, or set its members),',
+    '  /g NAME text (to a group), /groups, /leave NAME, /accept NAME (a request), /block NAME,',
+    '  /add HOST:PORT (someone discovery cannot see). NAME is a name, an id (or its first 4+ hex',
+    '  digits), or "a quoted name". In LAN mode a line without a command goes to the last person',
+    '  or group you wrote to or heard from.',
     '',
     'JSON mode (--json):',
     '  Each stdin line is a message; a line holding a JSON object {"text": "..."} is sent as its',
@@ -185,6 +239,16 @@ export function usage(): string {
     '  {"retry": "ID"} or {"retry": "all"} resends failed messages; {"command": "accept-key"} accepts',
     '  a changed key after a key-change warning ({"command": "reject-key"} refuses it);',
     '  {"command": "verify"} marks the peer verified.',
+    '  LAN mode (and with --peer, for other people):',
+    '    {"to": "NAME or ID", "text": "..."}              to one person',
+    '    {"group": "NAME or ID", "text": "..."}           to a group',
+    '    {"group": "NAME", "members": ["NAME or ID", ...]}  create the group, or set its members',
+    '    {"group": "NAME", "leave": true}                leave it',
+    '    {"command": "who"} (answered by a "people" event), {"command": "groups"} ("groups" event),',
+    '    {"command": "accept", "person": "NAME"}, {"command": "block", "person": "NAME"},',
+    '    {"command": "add", "address": "HOST:PORT"}',
+    '  {"text": "..."} without "to" goes to the --peer contact (error ENOPEER in LAN mode).',
+    '  A line that cannot be understood gets {"event":"error","code":"EINPUT","message":"..."}.',
     '  stdout gets one object per line:',
     '    {"event":"ready","local":"0.0.0.0:50505","peer":"127.0.0.1:50506","name":"...","plain":false}',
     '    {"event":"accepted","id":"m1","text":"..."}   a stdin line was taken; later events use its id',
@@ -198,6 +262,15 @@ export function usage(): string {
     '    {"event":"secured","fingerprint":"12345 67890 ...","verified":false,"person":"<id>","firstContact":true}',
     '        encrypted session with the peer\'s key; the fingerprint (safety number) is the same on both sides',
     '    {"event":"key-changed","oldKey":"...","newKey":"...","from":"..."}   nothing flows until accepted',
+    '  LAN mode events:',
+    '    {"event":"person-discovered","id":"...","name":"...","address":"..."}',
+    '    {"event":"person-lost","id":"...","name":"...","reason":"goodbye|offline"}',
+    '    messages carry "fromId", group messages also "group" and "groupId"; accepted, delivered and',
+    '    failed carry "to" (person id) and, for groups, "group" (one delivered/failed per member)',
+    '    {"event":"group-delivery","id":"m1","group":"...","delivered":2,"total":3,"label":"..."}',
+    '    {"event":"group-changed","group":"...","groupId":"...","members":[{"id","name"}],"op":"...","by":"...","isMember":true}',
+    '    {"event":"request","id":"...","name":"..."}   {"event":"blocked","id":"...","name":"..."}',
+    '    {"event":"people","people":[...]}   {"event":"groups","groups":[...]}',
     '  Diagnostics go to stderr; nothing else is written to stdout.',
     '',
     'Identity and encryption:',

@@ -115,6 +115,14 @@ async function main(): Promise<void> {
   const o = parsed.options;
   if (o.help) { process.stdout.write(`${usage()}\n`); exit(0); return; }
   if (o.version) { process.stdout.write(`udp-chat ${version()}\n`); exit(0); return; }
+  if (!o.peer) {
+    // LAN mode needs the multi-person chat service (spec section 1); until it lands, say so clearly.
+    const message = 'LAN mode (no --peer) is not available in this build yet: give --peer HOST:PORT.';
+    if (json) emit({ event: 'error', code: 'EUSAGE', message });
+    process.stderr.write(`udp-chat: ${message}\n`);
+    exit(2);
+    return;
+  }
   const pass = await readPassphrase(o);
   if (!pass.ok) {
     if (json) emit({ event: 'error', code: 'EPASSPHRASE', message: pass.error });

@@ -50,7 +50,7 @@ describe('cli/args', () => {
     assert.match(bad('--peer'), /"--peer" needs a value/);
     assert.match(bad('-P'), /"-P" needs a value/);
     assert.match(bad('1.2.3.4:5'), /Unexpected argument "1.2.3.4:5"/);
-    assert.match(bad('--plain'), /Missing --peer/);
+    assert.match(bad('--plain'), /--plain needs --peer/);
     assert.match(bad('--plain=yes', '-P', '1.2.3.4'), /"--plain" takes no value/);
     assert.match(bad('-hx'), /"-h" takes no value/);
   });
@@ -114,5 +114,65 @@ describe('cli/args: encryption flags', () => {
     const both = parseArgs(['-P', '127.0.0.1:5', '--passphrase', '--passphrase-file=/x']);
     assert.ok(!both.ok && /either/.test(both.error));
     assert.match(usage(), /--passphrase-file FILE/);
+  });
+});
+
+describe('cli/args: LAN mode', () => {
+  const ok = (...argv: string[]) => {
+    const r = parseArgs(argv, 'osuser');
+    assert.ok(r.ok, `expected ${argv.join(' ')} to parse: ${r.ok ? '' : r.error}`);
+    return r.options;
+  };
+  const bad = (...argv: string[]) => {
+    const r = parseArgs(argv, 'osuser');
+    assert.equal(r.ok, false, `expected ${argv.join(' ')} to be rejected`);
+    return r.ok ? '' : r.error;
+  };
+
+  it('without --peer: LAN mode with discovery, reach anyone', () => {
+    const o = ok();
+    assert.equal(o.peer, undefined);
+    assert.equal(o.discovery, true);
+    assert.equal(o.reach, 'anyone');
+    assert.equal(o.discoveryInterface, undefined);
+    assert.equal(ok('--json', '-p', '0').discovery, true);
+  });
+
+  it('with --peer discovery stays off unless --discover', () => {
+    assert.equal(ok('-P', '127.0.0.1:5').discovery, false);
+    assert.equal(ok('-P', '127.0.0.1:5', '--discover').discovery, true);
+    assert.equal(ok('-P', '127.0.0.1:5', '--discover', '--interface', 'eth0').discoveryInterface, 'eth0');
+  });
+
+  it('--no-discovery, --reach and --interface', () => {
+    assert.equal(ok('--no-discovery').discovery, false);
+    assert.equal(ok('--reach', 'known').reach, 'known');
+    assert.equal(ok('--reach=Anyone').reach, 'anyone');
+    assert.equal(ok('--interface=192.168.1.5').discoveryInterface, '192.168.1.5');
+    assert.equal(ok('--discover').discovery, true);
+  });
+
+  it('refuses contradictions and bad values clearly', () => {
+    assert.match(bad('--reach', 'friends'), /--reach: use "anyone" or "known" \(got "friends"\)/);
+    assert.match(bad('--reach'), /"--reach" needs a value/);
+    assert.match(bad('--no-discovery', '--discover'), /either --discover or --no-discovery/);
+    assert.match(bad('--no-discovery', '--interface', 'eth0'), /--interface is for discovery: it cannot be used with --no-discovery/);
+    assert.match(bad('-P', '127.0.0.1:5', '--interface', 'eth0'), /add --discover/);
+    assert.match(bad('--interface', ''), /--interface: give an interface name/);
+    assert.match(bad('--interface', 'eth 0'), /is not an interface name/);
+    assert.match(bad('--plain'), /--plain needs --peer HOST:PORT/);
+    assert.match(bad('--plain', '-P', '127.0.0.1:5', '--discover'), /--plain cannot --discover/);
+    assert.match(bad('--plain', '-P', '127.0.0.1:5', '--reach', 'known'), /--reach known needs identity keys/);
+    assert.match(bad('--no-discovery=1'), /"--no-discovery" takes no value/);
+  });
+
+  it('usage documents the LAN flags, commands and events', () => {
+    const u = usage();
+    for (const s of ['--reach WHO', '--no-discovery', '--discover', '--interface NAME', 'Usage: udp-chat [options]', 'udp-chat --peer HOST:PORT [options]',
+      '/who', '/msg NAME text', '/group NAME a,b', '/g NAME text', '/groups', '/leave NAME', '/accept NAME', '/block NAME', '/add HOST:PORT',
+      '"to"', '"members"', '"leave": true', '"command": "who"', '"command": "add"', 'ENOPEER', 'EINPUT']) {
+      assert.ok(u.includes(s), `usage lacks ${s}`);
+    }
+    for (const ev of ['person-discovered', 'person-lost', 'group-delivery', 'group-changed', 'request', 'blocked', 'people']) assert.ok(u.includes(`"${ev}"`), `usage lacks event ${ev}`);
   });
 });
