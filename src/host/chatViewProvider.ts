@@ -3,15 +3,23 @@
 // so everything tied to one view lives in `viewDisposables` and dies with it.
 import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
-import { isWebviewToHost } from '../shared/protocol';
-import type { ChatEntry, HeaderInfo, HostToWebview, WebviewToHost } from '../shared/protocol';
+import { checkWebviewMessage, SINGLE_CONVERSATION } from '../shared/protocol';
+import type { ChatEntry, ConversationId, HeaderInfo, HostToWebview, WebviewToHost } from '../shared/protocol';
 
 export interface ChatViewHost {
-  /** `draft`: the unsent input text kept across window reloads. */
-  getSnapshot(): { header: HeaderInfo; entries: ChatEntry[]; draft?: string };
+  /**
+   * The conversation to show. `draft`: its unsent input text kept across window reloads.
+   * `conversation`: absent, the header's, else SINGLE_CONVERSATION.
+   */
+  getSnapshot(): { header: HeaderInfo; entries: ChatEntry[]; draft?: string; conversation?: ConversationId };
   onMessage(msg: WebviewToHost): void | Promise<void>;
   onVisibilityChanged(visible: boolean): void;
+  /** A message from the webview failed validation and was ignored (default: console.warn). */
+  onInvalidMessage?(reason: string): void;
 }
+
+/** Invalid messages logged per view at most: a broken view must not flood the log. */
+const MAX_INVALID_LOGGED = 20;
 
 export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
   static readonly viewType = 'udpChat.chatView';
@@ -23,6 +31,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   private badgeCount = 0;
   private pendingFocus = false;
   private disposed = false;
+  private invalidLogged = 0;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -38,6 +47,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     this.releaseView();
     this.view = webviewView;
     this.ready = false;
+    this.invalidLogged = 0;
 
     const webview = webviewView.webview;
     webview.options = {
@@ -111,8 +121,14 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
 
   private receive(from: vscode.WebviewView, raw: unknown): void {
     // A message from a view we already replaced is stale.
-    if (from !== this.view || !isValidMessage(raw)) return;
-    if (raw.type === 'ready') {
+    if (from !== this.view) return;
+    const checked = checkWebviewMessage(raw);
+    if (!checked.ok) {
+      this.invalid(checked.reason);
+      return;
+    }
+    const msg = checked.msg;
+    if (msg.type === 'ready') {
       this.ready = true;
       this.sendSnapshot();
       if (this.pendingFocus) {
@@ -120,7 +136,19 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
         this.post({ type: 'didFocusInput' });
       }
     }
-    this.forward(raw);
+    this.forward(msg);
+  }
+
+  private invalid(reason: string): void {
+    if (this.invalidLogged >= MAX_INVALID_LOGGED) return;
+    this.invalidLogged++;
+    const text = `Ignored an invalid message from the chat view: ${reason}${this.invalidLogged === MAX_INVALID_LOGGED ? ' (further ones are not logged)' : ''}`;
+    try {
+      if (this.host.onInvalidMessage) this.host.onInvalidMessage(text);
+      else console.warn(`[udp-chat] ${text}`);
+    } catch {
+      // Logging must never break message handling.
+    }
   }
 
   private sendSnapshot(): void {
@@ -132,7 +160,9 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       return;
     }
     const draft = typeof snapshot.draft === 'string' && snapshot.draft !== '' ? snapshot.draft : undefined;
-    this.post({ type: 'didSnapshot', header: snapshot.header, entries: snapshot.entries, sentAt: Date.now(), ...(draft !== undefined ? { draft } : {}) });
+    const conversation = snapshot.conversation ?? snapshot.header.conversation ?? SINGLE_CONVERSATION;
+    const header: HeaderInfo = { ...snapshot.header, conversation };
+    this.post({ type: 'didSnapshot', conversation, header, entries: snapshot.entries, sentAt: Date.now(), ...(draft !== undefined ? { draft } : {}) });
   }
 
   private forward(msg: WebviewToHost): void {
@@ -203,37 +233,3 @@ function showError(err: unknown): void {
     // Never let error reporting itself become an unhandled error.
   }
 }
-
-const isStr = (v: unknown): v is string => typeof v === 'string';
-
-/** isWebviewToHost checks the tag; this also checks each variant's fields, so junk is ignored. */
-function isValidMessage(raw: unknown): raw is WebviewToHost {
-  if (!isWebviewToHost(raw)) return false;
-  const m = raw as unknown as Record<string, unknown>;
-  switch (raw.type) {
-    case 'ready':
-    case 'startSession':
-    case 'setPeer':
-    case 'endSession':
-    case 'verifyPeer':
-    case 'acceptPeerKey':
-      return true;
-    case 'sendMessage':
-    case 'saveDraft':
-    case 'copyText':
-      return isStr(m.text);
-    case 'retryMessage':
-    case 'openCode':
-    case 'copyCode':
-      return isStr(m.id);
-    case 'openLink':
-      return isStr(m.url);
-    case 'didRender':
-      return Number.isFinite(m.count) && Number.isFinite(m.ms);
-    default:
-      // Compile time: every message type has a case above. Run time: an unknown type is junk.
-      return unknownType(raw);
-  }
-}
-
-function unknownType(_raw: never): false { return false; }

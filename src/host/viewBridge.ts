@@ -3,8 +3,8 @@
 // (src/shared/protocol.ts) hands each message to the part that does it.
 import * as vscode from 'vscode';
 import type { OutStatus } from '../core/session';
-import type { ChatEntry, CodeBlock, DeliveryStatus, HeaderInfo, HostToWebview, WebviewToHost } from '../shared/protocol';
-import { assertNever } from '../shared/protocol';
+import type { ChatEntry, CodeBlock, ConversationId, DeliveryStatus, HeaderInfo, HostToWebview, WebviewToHost } from '../shared/protocol';
+import { assertNever, SINGLE_CONVERSATION } from '../shared/protocol';
 import type { ChatViewProvider } from './chatViewProvider';
 import type { Conversation } from './conversation';
 
@@ -24,6 +24,19 @@ export interface WebviewActions {
   saveDraft(text: string): void;
   verifyPeer(): Promise<boolean>;
   acceptPeerKey(): Promise<boolean>;
+  // ---- several conversations (issue 13): not wired yet; absent, the bridge logs the request ----
+  /** Send to a conversation; absent, `sendText` (the one conversation). */
+  sendTo?(conversation: ConversationId, text: string): Promise<void>;
+  /** Keep a conversation's draft; absent, `saveDraft` (the one conversation's draft). */
+  saveDraftFor?(conversation: ConversationId, text: string): void;
+  /** Show a conversation: post didSnapshot for it (and the roster with it active). */
+  openConversation?(conversation: ConversationId): Promise<void> | void;
+  addPeer?(): Promise<void> | void;
+  createGroup?(): Promise<void> | void;
+  editGroup?(conversation: ConversationId): Promise<void> | void;
+  leaveGroup?(conversation: ConversationId): Promise<void> | void;
+  acceptRequest?(conversation: ConversationId): Promise<void> | void;
+  blockPerson?(conversation: ConversationId): Promise<void> | void;
 }
 
 export class ViewBridge {
@@ -31,6 +44,11 @@ export class ViewBridge {
   private flushTimer?: NodeJS.Timeout;
   /** The last render time the view reported, for the performance report. */
   lastRender?: { count: number; ms: number };
+  /**
+   * The conversation this host shows: one today (SINGLE_CONVERSATION). With the roster, the host sets
+   * it when the user opens another and sends entries and statuses with their own conversation ids.
+   */
+  conversationId: ConversationId = SINGLE_CONVERSATION;
 
   constructor(
     private readonly log: vscode.LogOutputChannel,
@@ -42,7 +60,7 @@ export class ViewBridge {
 
   /** Entries were added to the conversation. */
   added(entry: ChatEntry): void {
-    this.post({ type: 'didAddEntries', entries: [entry] });
+    this.post({ type: 'didAddEntries', conversation: this.conversationId, entries: [entry] });
   }
 
   /** A notice in the chat (session started, peer online, errors, ...). */
@@ -53,11 +71,11 @@ export class ViewBridge {
 
   /** An own message's delivery status changed. */
   setStatus(id: string, status: OutStatus | DeliveryStatus): void {
-    if (this.conversation.setStatus(id, status)) this.post({ type: 'didChangeStatus', id, status });
+    if (this.conversation.setStatus(id, status)) this.post({ type: 'didChangeStatus', conversation: this.conversationId, id, status });
   }
 
   header(header: HeaderInfo): void {
-    this.post({ type: 'didChangeHeader', header });
+    this.post({ type: 'didChangeHeader', header: { ...header, conversation: header.conversation ?? this.conversationId } });
   }
 
   cleared(): void {
@@ -77,17 +95,22 @@ export class ViewBridge {
     this.flushTimer = undefined;
     const batch = this.outgoing;
     this.outgoing = [];
-    let adds: ChatEntry[] | undefined;
+    // Consecutive additions to one conversation go out as one message.
+    let adds: { conversation: ConversationId | undefined; entries: ChatEntry[] } | undefined;
+    const sendAdds = () => {
+      if (adds) this.view()?.post({ type: 'didAddEntries', ...(adds.conversation !== undefined ? { conversation: adds.conversation } : {}), entries: adds.entries });
+      adds = undefined;
+    };
     for (const m of batch) {
       if (m.type === 'didAddEntries') {
-        (adds ??= []).push(...m.entries);
+        if (adds && adds.conversation !== m.conversation) sendAdds();
+        (adds ??= { conversation: m.conversation, entries: [] }).entries.push(...m.entries);
         continue;
       }
-      if (adds) { this.view()?.post({ type: 'didAddEntries', entries: adds }); adds = undefined; }
-      // A header or status change superseded by a later one in the same batch is skipped.
+      sendAdds();
       this.view()?.post(m);
     }
-    if (adds) this.view()?.post({ type: 'didAddEntries', entries: adds });
+    sendAdds();
   }
 
   // ------------------------------------------------------------------ view → host
@@ -97,6 +120,8 @@ export class ViewBridge {
       case 'ready':
         return;
       case 'sendMessage':
+        if (to.sendTo) return to.sendTo(msg.conversation, msg.text);
+        if (msg.conversation !== this.conversationId) this.log.warn(`A message for ${msg.conversation} is sent to the one conversation (${this.conversationId})`);
         return to.sendText(msg.text);
       case 'retryMessage':
         return to.retry(msg.id);
@@ -123,9 +148,34 @@ export class ViewBridge {
       case 'copyText':
         if (typeof msg.text === 'string') void vscode.env.clipboard.writeText(msg.text.slice(0, 1024));
         return;
-      case 'saveDraft':
-        to.saveDraft(typeof msg.text === 'string' ? msg.text.slice(0, 2 * 1024 * 1024) : '');
+      case 'saveDraft': {
+        const text = typeof msg.text === 'string' ? msg.text.slice(0, 2 * 1024 * 1024) : '';
+        if (to.saveDraftFor) to.saveDraftFor(msg.conversation, text);
+        // The host keeps one draft: only the shown conversation's.
+        else if (msg.conversation === this.conversationId) to.saveDraft(text);
         return;
+      }
+      case 'openConversation':
+        if (to.openConversation) return to.openConversation(msg.id);
+        return this.notWired(msg.type, msg.id);
+      case 'addPeer':
+        if (to.addPeer) return to.addPeer();
+        return this.notWired(msg.type);
+      case 'createGroup':
+        if (to.createGroup) return to.createGroup();
+        return this.notWired(msg.type);
+      case 'editGroup':
+        if (to.editGroup) return to.editGroup(msg.conversation);
+        return this.notWired(msg.type, msg.conversation);
+      case 'leaveGroup':
+        if (to.leaveGroup) return to.leaveGroup(msg.conversation);
+        return this.notWired(msg.type, msg.conversation);
+      case 'acceptRequest':
+        if (to.acceptRequest) return to.acceptRequest(msg.conversation);
+        return this.notWired(msg.type, msg.conversation);
+      case 'blockPerson':
+        if (to.blockPerson) return to.blockPerson(msg.conversation);
+        return this.notWired(msg.type, msg.conversation);
       case 'didRender':
         this.log.info(`View rendered ${msg.count} entries in ${msg.ms.toFixed(1)} ms`);
         this.lastRender = { count: msg.count, ms: msg.ms };
@@ -133,5 +183,10 @@ export class ViewBridge {
       default:
         assertNever(msg);
     }
+  }
+
+  /** A request of the roster UI that this host does not do yet (one conversation only). */
+  private notWired(type: string, conversation?: ConversationId): void {
+    this.log.info(`Chat view asked for ${type}${conversation ? ` (${conversation})` : ''}: not available yet`);
   }
 }

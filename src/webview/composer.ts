@@ -3,7 +3,7 @@
 // Enter will do, or is disabled with a hint when there is no peer to send to.
 import type { HeaderInfo } from '../shared/protocol';
 import { el, icon } from './dom';
-import type { Drafts } from './drafts';
+import { CURRENT_CONVERSATION, type Drafts } from './drafts';
 import { composerMode } from './texts';
 import { post } from './vscodeApi';
 
@@ -15,10 +15,15 @@ export interface ComposerView {
   applyHeader(h: HeaderInfo): void;
   offerHostDraft(draft: string | undefined): void;
   restoreDraft(text: string): void;
+  /** The conversation the box writes to. */
+  readonly conversation: string;
+  /** Writes to another conversation: this one's draft is kept (and told to the host), that one's goes in the box. */
+  setConversation(id: string): void;
 }
 
-/** `conversation`: the draft the box holds (the view's one conversation today). */
-export function createComposer(drafts: Drafts, conversation: string, onSent: () => void): ComposerView {
+/** `initial`: the conversation whose draft the box holds first. */
+export function createComposer(drafts: Drafts, initial: string, onSent: () => void): ComposerView {
+  let conversation = initial;
   const form = el('form', 'composer');
   form.setAttribute('aria-label', 'Send a message');
   const input = el('textarea', 'message-input');
@@ -47,7 +52,7 @@ export function createComposer(drafts: Drafts, conversation: string, onSent: () 
   function send(): void {
     const text = input.value;
     if (input.disabled || text.trim() === '') return;
-    post({ type: 'sendMessage', text });
+    post({ type: 'sendMessage', text, conversation });
     onSent();
     input.value = '';
     drafts.sent(conversation);
@@ -63,6 +68,15 @@ export function createComposer(drafts: Drafts, conversation: string, onSent: () 
     if (mode.hint) input.setAttribute('aria-describedby', hint.id);
     else input.removeAttribute('aria-describedby');
     form.dataset.mode = mode.disabled ? 'no-peer' : h.state === 'active' || h.state === 'starting' ? 'running' : 'not-started';
+  }
+
+  function setConversation(id: string): void {
+    if (id === conversation) return;
+    // A draft typed before the conversation had its real id goes with it; another conversation's is kept.
+    if (conversation === CURRENT_CONVERSATION) drafts.move(CURRENT_CONVERSATION, id);
+    else drafts.flush(conversation);
+    conversation = id;
+    input.value = drafts.text(id);
   }
 
   form.addEventListener('submit', (event) => {
@@ -99,5 +113,7 @@ export function createComposer(drafts: Drafts, conversation: string, onSent: () 
     applyHeader,
     offerHostDraft,
     restoreDraft,
+    get conversation() { return conversation; },
+    setConversation,
   };
 }

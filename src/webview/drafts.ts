@@ -1,9 +1,9 @@
-// Unsent message text, one draft per conversation id (a view shows one conversation today:
-// CURRENT_CONVERSATION). A draft survives the view being hidden (kept in the webview state, through
+// Unsent message text, one draft per conversation id (CURRENT_CONVERSATION until the host names the
+// conversation shown: older documents kept their one draft under it). A draft survives the view being hidden (kept in the webview state, through
 // `persist`) and window reloads (kept by the host, through `toHost`, debounced). No DOM and no
 // VS Code API here (test/unit/webview.drafts.test.ts): the composer wires it to the message box.
 
-/** The key of the conversation the view shows; with several conversations, their ids. */
+/** The key of the draft before the host named the conversation (older documents, the first load). */
 export const CURRENT_CONVERSATION = 'current';
 
 /** Drafts reach the host this long after the last keystroke (and at once when the view hides). */
@@ -43,6 +43,16 @@ export function withDraft(texts: DraftTexts, conversation: string, text: string)
   if (text === '') delete out[conversation];
   else put(out, conversation, text);
   return out;
+}
+
+/**
+ * `texts` with the draft kept under `from` moved to `to` (the conversation got its real id). A draft
+ * `to` already has wins (it is newer). `texts` is unchanged.
+ */
+export function movedDraft(texts: DraftTexts, from: string, to: string): DraftTexts {
+  if (from === to || !hasOwn(texts, from)) return texts;
+  const moved = withDraft(texts, from, '');
+  return draftText(texts, to) !== '' ? moved : withDraft(moved, to, texts[from]!);
 }
 
 /** Text the host handed back (it could not be sent) goes above what is being typed. */
@@ -105,7 +115,7 @@ const globalTimers: Timers = {
 export class Drafts {
   private texts: DraftTexts;
   /** What VS Code kept from the last document of this view: that draft is newer than the host's. */
-  private readonly keptAtLoad: DraftTexts;
+  private keptAtLoad: DraftTexts;
   private readonly host = new Map<string, HostDraft>();
   private readonly timers = new Map<string, unknown>();
   private readonly clock: Timers;
@@ -118,6 +128,15 @@ export class Drafts {
 
   text(conversation: string): string {
     return draftText(this.texts, conversation);
+  }
+
+  /** The draft kept under `from` now belongs to `to` (see movedDraft). */
+  move(from: string, to: string): void {
+    const next = movedDraft(this.texts, from, to);
+    if (next === this.texts) return;
+    this.texts = next;
+    this.keptAtLoad = movedDraft(this.keptAtLoad, from, to);
+    this.deps.persist(this.texts);
   }
 
   /** The user typed: kept at once, and told to the host after a quiet moment. */

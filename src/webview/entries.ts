@@ -1,7 +1,7 @@
 // One conversation entry as DOM: an article in the log (focusable by the list's roving tabindex),
 // with its sender and time, its text (light markdown), a shared code block, and for own messages
 // the delivery status in words with a codicon. Peer text reaches the DOM only through textContent.
-import type { ChatEntry, DeliveryStatus } from '../shared/protocol';
+import type { ChatEntry, DeliveryStatus, DeliverySummary } from '../shared/protocol';
 import { button, el, hhmm, icon, setButtonLabel } from './dom';
 import { render, tokenize } from './format';
 import { MAX_RENDER_CHARS } from './paint';
@@ -41,6 +41,20 @@ export function announcement(entry: ChatEntry): string {
   return sender ? `${sender}: ${text}` : text;
 }
 
+/** An own entry's delivery in words: a group message's summary ("delivered to 3 of 4"), else its status. */
+function statusWords(entry: ChatEntry): string {
+  const label = deliveryOf(entry)?.label;
+  if (label) return `. ${clip(label)}`;
+  return entry.status ? `. ${statusLook(entry.status).text}` : '';
+}
+
+/** A group message's delivery summary, if well formed. */
+export function deliveryOf(entry: ChatEntry): DeliverySummary | undefined {
+  const d = entry.delivery;
+  if (!d || typeof d !== 'object' || typeof d.label !== 'string' || d.label === '') return undefined;
+  return { label: d.label, tooltip: typeof d.tooltip === 'string' ? d.tooltip : '' };
+}
+
 /** The entry's name when it has the focus: who, when, what (cut), and the delivery status. */
 export function entryLabel(entry: ChatEntry): string {
   const kind = kindOf(entry);
@@ -48,7 +62,7 @@ export function entryLabel(entry: ChatEntry): string {
   const time = hhmm(entry.time);
   let text = entry.code ? `code ${entry.code.path || entry.code.language || ''}`.trim() : String(entry.text ?? '');
   if (entry.code && entry.text && entry.text !== entry.code.code) text = `${String(entry.text)}, ${text}`;
-  const status = kind === 'own' && entry.status ? `. ${statusLook(entry.status).text}` : '';
+  const status = kind === 'own' ? statusWords(entry) : '';
   return `${who}${time ? `, ${time}` : ''}: ${clip(text)}${status}`;
 }
 
@@ -101,11 +115,22 @@ function fillPlain(into: HTMLElement, text: string): void {
   into.textContent = text;
 }
 
-export function renderStatus(statusEl: HTMLElement, id: string, status: DeliveryStatus): void {
+/**
+ * An own entry's status line: the status's icon and words, or for a group message the delivery
+ * summary ("delivered to 3 of 4") with the per-member detail on hover and for screen readers.
+ */
+export function renderStatus(statusEl: HTMLElement, id: string, status: DeliveryStatus, delivery?: DeliverySummary): void {
   const look = statusLook(status);
   statusEl.className = `status status-${status}`;
   statusEl.dataset.status = status;
-  statusEl.replaceChildren(icon(look.icon, 'status-icon'), el('span', 'status-text', look.text));
+  statusEl.replaceChildren(icon(look.icon, 'status-icon'), el('span', 'status-text', delivery ? delivery.label : look.text));
+  if (delivery) {
+    statusEl.classList.add('status-group');
+    statusEl.title = delivery.tooltip;
+    if (delivery.tooltip) statusEl.appendChild(el('span', 'visually-hidden', `: ${delivery.tooltip}`));
+  } else {
+    statusEl.removeAttribute('title');
+  }
   if (status === 'failed') statusEl.appendChild(button('Retry', 'retry', () => post({ type: 'retryMessage', id }), 'refresh'));
   // "Not sent" (typed with no session): it also goes out by itself when a session starts.
   else if (status === 'unsent') statusEl.appendChild(button('Send', 'retry', () => post({ type: 'retryMessage', id }), 'send'));
@@ -179,7 +204,7 @@ export function renderEntry(entry: ChatEntry, hooks: EntryHooks): HTMLElement {
 
   if (kind === 'own' && entry.status) {
     const status = el('div', 'status');
-    renderStatus(status, entry.id, entry.status);
+    renderStatus(status, entry.id, entry.status, deliveryOf(entry));
     item.appendChild(status);
   }
   return item;

@@ -1,9 +1,11 @@
-// The header (a banner landmark): the page heading, the session state in words, the peer and
-// whether it was heard from, this machine's addresses to tell the peer (each with Copy), the
-// plain-peer and encryption marks, and the Start / Set Peer / End actions.
+// The header (a banner landmark): the page heading, the session state in words, the conversation
+// shown (a peer and whether it was heard from, or a group and its members), this machine's
+// addresses to tell the peer (each with Copy), a stranger's request (Accept / Block), the plain-peer
+// and encryption marks, and the Start / Set Peer / End actions (a group: Edit Group… / Leave Group).
 import type { HeaderInfo } from '../shared/protocol';
 import { button, el, icon, setIcon } from './dom';
-import { headingText, isRunning, localLines, normalPresence, PRESENCE_LOOK, sessionLook } from './texts';
+import { memberCount, memberList } from './roster';
+import { headingText, isRunning, localLines, normalPresence, PRESENCE_LOOK, requestText, sessionLook } from './texts';
 import { post } from './vscodeApi';
 
 /** More addresses than this hide behind a "N more" button: a machine with many interfaces must not fill the view. */
@@ -57,17 +59,40 @@ export function createHeader(announce: (text: string) => void): HeaderView {
     acceptBtn,
   );
 
+  // A stranger's messages wait: let them in, or block them.
+  const requestEl = el('div', 'request-bar');
+  const requestTextEl = el('span', 'request-text');
+  const acceptRequestBtn = button('Accept', 'action action-accept-request', () => {
+    if (current.conversation) post({ type: 'acceptRequest', conversation: current.conversation });
+  }, 'check');
+  const blockBtn = button('Block', 'action action-block secondary', () => {
+    if (current.conversation) post({ type: 'blockPerson', conversation: current.conversation });
+  }, 'circle-slash');
+  const requestActions = el('span', 'request-actions');
+  requestActions.append(acceptRequestBtn, blockBtn);
+  requestEl.append(icon('person', 'mark-icon'), requestTextEl, requestActions);
+
+  const editGroupBtn = button('Edit Group…', 'action action-edit-group secondary', () => {
+    if (current.conversation) post({ type: 'editGroup', conversation: current.conversation });
+  }, 'edit');
+  const leaveGroupBtn = button('Leave Group', 'action action-leave-group secondary', () => {
+    if (current.conversation) post({ type: 'leaveGroup', conversation: current.conversation });
+  }, 'sign-out');
+
   const startBtn = button('Start', 'action action-start', () => post({ type: 'startSession' }), 'play');
   const setPeerBtn = button('Set Peer', 'action action-set-peer', () => post({ type: 'setPeer' }), 'edit');
   const endBtn = button('End', 'action action-end', () => post({ type: 'endSession' }), 'debug-stop');
   const actions = el('div', 'actions');
-  actions.append(startBtn, setPeerBtn, endBtn);
+  actions.append(startBtn, setPeerBtn, editGroupBtn, leaveGroupBtn, endBtn);
 
   const row1 = el('div', 'header-row');
   row1.append(stateEl);
   const row2 = el('div', 'header-row');
   row2.append(peerEl, presenceEl);
-  header.append(heading, row1, row2, localEl, keyChangeEl, plainPeerEl, encryptionEl, actions);
+  header.append(heading, row1, row2, localEl, requestEl, keyChangeEl, plainPeerEl, encryptionEl, actions);
+
+  /** The header shown last (the request and group buttons act on its conversation). */
+  let current: HeaderInfo = { state: 'idle', local: '', localAddresses: [], peer: '', peerName: '', presence: 'unknown', plainPeer: false, encrypted: false, fingerprint: '', verified: false, keyChanged: false, passphrase: false };
 
   /** The addresses last rendered, so a header update that does not change them keeps the buttons (and their focus). */
   let shownKey = '';
@@ -124,7 +149,21 @@ export function createHeader(announce: (text: string) => void): HeaderView {
     localEl.hidden = rows.length === 0;
   }
 
+  function renderGroup(h: HeaderInfo): void {
+    const n = memberCount(h.members);
+    const names = memberList(h.members);
+    const count = el('span', 'member-count', `${n} member${n === 1 ? '' : 's'}`);
+    // The names on hover, and for screen readers right after the count.
+    count.title = names;
+    const parts: (string | Node)[] = ['Group ', el('bdi', 'peer-name', h.peerName || 'unnamed'), ' · ', count];
+    if (names) parts.push(el('span', 'visually-hidden', `: ${names}`));
+    peerEl.replaceChildren(...parts);
+  }
+
   function render(h: HeaderInfo): void {
+    current = h;
+    const group = h.kind === 'group';
+    document.body.dataset.kind = group ? 'group' : 'person';
     document.body.dataset.state = h.state;
     heading.textContent = headingText(h);
     const look = sessionLook(h);
@@ -140,9 +179,11 @@ export function createHeader(announce: (text: string) => void): HeaderView {
     setIcon(presenceIcon, PRESENCE_LOOK[presence].icon);
     presenceText.textContent = PRESENCE_LOOK[presence].text;
     // Whether the peer was heard from means something only while a session runs.
-    presenceEl.hidden = !isRunning(h) || !h.peer;
+    presenceEl.hidden = !isRunning(h) || !h.peer || group;
 
-    if (h.peer) {
+    if (group) {
+      renderGroup(h);
+    } else if (h.peer) {
       // The peer chooses its name: isolate it so bidi controls in it cannot reorder the address.
       const parts: (string | Node)[] = ['Peer '];
       if (h.peerName) parts.push(el('bdi', 'peer-name', h.peerName), ' ');
@@ -152,6 +193,9 @@ export function createHeader(announce: (text: string) => void): HeaderView {
       peerEl.textContent = 'No peer set';
     }
     renderLocal(h);
+    const request = h.request === true && !group;
+    requestEl.hidden = !request;
+    requestTextEl.textContent = request ? requestText(h) : '';
     plainPeerEl.hidden = !h.plainPeer;
     keyChangeEl.hidden = !h.keyChanged;
     // During a key change the alert is the state: the old key's number would only confuse.
@@ -164,10 +208,12 @@ export function createHeader(announce: (text: string) => void): HeaderView {
     const running = isRunning(h);
     startBtn.hidden = running;
     endBtn.hidden = !running;
-    setPeerBtn.hidden = h.state === 'starting';
+    setPeerBtn.hidden = h.state === 'starting' || group;
+    editGroupBtn.hidden = !group;
+    leaveGroupBtn.hidden = !group;
     // Without a peer, Set Peer is the next step: it gets the primary look.
-    setPeerBtn.classList.toggle('primary', !h.peer);
-    startBtn.classList.toggle('secondary', !h.peer);
+    setPeerBtn.classList.toggle('primary', !h.peer && !group);
+    startBtn.classList.toggle('secondary', !h.peer && !group);
   }
 
   function focusAction(): void {

@@ -3,8 +3,10 @@
 // kept by drafts.ts; scroller.ts alone scrolls the conversation. Peer and user text only ever
 // reaches the DOM through textContent / createTextNode.
 //
-// Landmarks: the header (banner, with the page's level-one heading), then main holding the
-// conversation (a log named "Conversation") and the composer (a form named "Send a message").
+// Landmarks: the list of conversations (navigation "Conversations", shown once the host sends a
+// roster), the header (banner, with the page's level-one heading), then main holding the
+// conversation shown (a log named "Conversation") and the composer (a form named "Send a message").
+// The composer writes to the conversation shown: opening another one keeps each draft.
 import { assertNever } from '../shared/protocol';
 import type { HostToWebview } from '../shared/protocol';
 import { createComposer } from './composer';
@@ -12,6 +14,7 @@ import { el } from './dom';
 import { CURRENT_CONVERSATION, Drafts } from './drafts';
 import { createHeader } from './header';
 import { Renderer } from './render';
+import { createRosterView } from './rosterView';
 import { isStateMessage, ViewStore } from './viewState';
 import { post, saveState, state } from './vscodeApi';
 
@@ -27,20 +30,31 @@ function announce(text: string): void {
 }
 
 const headerView = createHeader(announce);
-const renderer = new Renderer(store, { header: headerView, applyHeader: (h) => composer.applyHeader(h), announce });
+const rosterView = createRosterView();
+const renderer = new Renderer(store, {
+  header: headerView,
+  applyHeader: (h) => composer.applyHeader(h),
+  announce,
+  renderRoster: () => {
+    const s = store.state;
+    rosterView.render(s.roster, s.conversation || s.rosterActive, s.rosterSeen);
+  },
+});
 const drafts = new Drafts(state.drafts, {
   persist: (texts) => {
     state.drafts = texts;
     saveState();
   },
-  // The host keeps one draft: the one of the conversation this view shows.
-  toHost: (_conversation, text) => post({ type: 'saveDraft', text }),
+  // A draft kept before the host named its conversation waits until it is moved to the real id.
+  toHost: (conversation, text) => {
+    if (conversation !== CURRENT_CONVERSATION) post({ type: 'saveDraft', text, conversation });
+  },
 });
-const composer = createComposer(drafts, CURRENT_CONVERSATION, () => renderer.scroller.ownMessageSent());
+const composer = createComposer(drafts, state.conversation ?? CURRENT_CONVERSATION, () => renderer.scroller.ownMessageSent());
 
 const main = el('main', 'chat-main');
 main.append(renderer.empty, renderer.list, composer.element, announcer);
-document.body.append(headerView.element, main);
+document.body.append(rosterView.element, headerView.element, main);
 
 // ---- focus ----
 
@@ -62,6 +76,13 @@ function focusIfBodyFocused(): void {
 }
 
 function afterSnapshot(hostDraft: string | undefined): void {
+  // The box writes to the conversation shown: its draft comes in, the one left is kept.
+  const shown = store.state.conversation;
+  if (shown && shown !== composer.conversation) {
+    composer.setConversation(shown);
+    state.conversation = shown;
+    saveState();
+  }
   composer.offerHostDraft(hostDraft);
   if (focusPending) {
     focusPending = false;

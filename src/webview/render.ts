@@ -6,7 +6,7 @@
 import { assertNever } from '../shared/protocol';
 import type { ChatEntry, HeaderInfo } from '../shared/protocol';
 import { el } from './dom';
-import { announcement, entryLabel, renderEntry, renderStatus, type EntryHooks } from './entries';
+import { announcement, deliveryOf, entryLabel, renderEntry, renderStatus, type EntryHooks } from './entries';
 import type { HeaderView } from './header';
 import { ListFocus } from './listFocus';
 import { splitFirstPaint } from './paint';
@@ -36,6 +36,8 @@ export interface RenderParts {
   applyHeader(h: HeaderInfo): void;
   /** Says `text` through the live region beside the log. */
   announce(text: string): void;
+  /** The list of conversations follows the roster and the conversation shown. */
+  renderRoster(): void;
 }
 
 export class Renderer {
@@ -92,10 +94,15 @@ export class Renderer {
   render(change: ViewChange, receivedAt = performance.now()): void {
     switch (change.type) {
       case 'snapshot':
+        if (change.switched) this.scroller.conversationSwitched();
         this.snapshot(change.entries, receivedAt);
+        this.parts.renderRoster();
         break;
       case 'header':
         this.renderHeader();
+        break;
+      case 'roster':
+        this.parts.renderRoster();
         break;
       case 'added':
         this.add(change.entries, change.arrived);
@@ -240,7 +247,7 @@ export class Renderer {
       item.appendChild(statusEl);
     }
     const hadFocus = statusEl.contains(document.activeElement);
-    renderStatus(statusEl, entry.id, entry.status!);
+    renderStatus(statusEl, entry.id, entry.status!, deliveryOf(entry));
     item.setAttribute('aria-label', entryLabel(entry));
     this.listFocus.changed(item);
     // Retry went away under the keyboard focus (it worked): the focus stays on the entry.

@@ -108,6 +108,12 @@ export class Scroller {
     }
   }
 
+  /** Another conversation is about to be shown: it opens at its newest message. */
+  conversationSwitched(): void {
+    this.stickToBottom = true;
+    this.pendingFromBottom = undefined;
+  }
+
   /** The list was emptied: no restored spot to head for any more. */
   cleared(): void {
     this.pendingFromBottom = undefined;

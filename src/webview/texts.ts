@@ -25,9 +25,14 @@ export function statusLook(status: string): Look {
   return own(STATUS_LOOK, status) ? STATUS_LOOK[status as DeliveryStatus] : { icon: 'question', text: String(status) };
 }
 
-/** How the peer is called in sentences: its name, else its address, else "your peer". */
-export function peerLabel(h: Pick<HeaderInfo, 'peer' | 'peerName'>): string {
-  return h.peerName || h.peer || 'your peer';
+/** How the peer is called in sentences: its name, else its address, else "your peer" (a group: its name, else "the group"). */
+export function peerLabel(h: Pick<HeaderInfo, 'peer' | 'peerName' | 'kind'>): string {
+  return h.peerName || h.peer || (h.kind === 'group' ? 'the group' : 'your peer');
+}
+
+/** The conversation has someone to send to: a peer's address, or a group. */
+export function hasRecipient(h: Pick<HeaderInfo, 'peer' | 'kind'>): boolean {
+  return h.kind === 'group' || !!h.peer;
 }
 
 export type Presence = 'online' | 'offline' | 'unknown';
@@ -43,9 +48,10 @@ export const PRESENCE_LOOK: Readonly<Record<Presence, Look>> = {
 };
 
 /** "Active" says nothing about whether anyone is there: the state line says what the user can expect. */
-export function sessionLook(h: Pick<HeaderInfo, 'state' | 'presence' | 'peer' | 'peerName'>): Look {
+export function sessionLook(h: Pick<HeaderInfo, 'state' | 'presence' | 'peer' | 'peerName' | 'kind'>): Look {
   switch (h.state) {
     case 'active':
+      if (h.kind === 'group') return { icon: 'pass', text: 'Running' };
       return normalPresence(h.presence) === 'online'
         ? { icon: 'pass', text: 'Connected' }
         : { icon: 'radio-tower', text: `Waiting for ${peerLabel(h)}` };
@@ -67,12 +73,23 @@ export function isRunning(h: Pick<HeaderInfo, 'state'>): boolean {
 }
 
 /** The page's one level-one heading (visually hidden): what this view is. */
-export function headingText(h: Pick<HeaderInfo, 'peer' | 'peerName'>): string {
+export function headingText(h: Pick<HeaderInfo, 'peer' | 'peerName' | 'kind'>): string {
+  if (h.kind === 'group') return `UDP Chat: group ${peerLabel(h)}`;
   return h.peer || h.peerName ? `UDP Chat with ${peerLabel(h)}` : 'UDP Chat';
 }
 
+/** The request bar: who wants to chat. */
+export function requestText(h: Pick<HeaderInfo, 'peer' | 'peerName' | 'kind'>): string {
+  return `${peerLabel(h)} is not in your known people. Their messages wait here until you accept them.`;
+}
+
 /** One or two lines for a view without any entry: the next step in the current state. */
-export function emptyGuidance(h: Pick<HeaderInfo, 'state' | 'peer' | 'peerName'>): string[] {
+export function emptyGuidance(h: Pick<HeaderInfo, 'state' | 'peer' | 'peerName' | 'kind'>): string[] {
+  if (h.kind === 'group') {
+    return isRunning(h)
+      ? [`No messages in ${peerLabel(h)} yet.`, 'Type a message and press Enter: it goes to every member.']
+      : [`No messages in ${peerLabel(h)} yet.`, 'Press Start — or just type a message: Enter starts the chat and sends it.'];
+  }
   if (!h.peer) {
     return ['No peer yet.', "Set your peer's address with Set Peer, then Start — or just start typing once a peer is set."];
   }
@@ -92,9 +109,9 @@ export interface ComposerMode {
 
 export const RUNNING_PLACEHOLDER = 'Message (Enter to send, Shift+Enter for a new line)';
 
-export function composerMode(h: Pick<HeaderInfo, 'state' | 'peer'>): ComposerMode {
+export function composerMode(h: Pick<HeaderInfo, 'state' | 'peer' | 'kind'>): ComposerMode {
   if (isRunning(h)) return { disabled: false, placeholder: RUNNING_PLACEHOLDER, hint: '' };
-  if (!h.peer) return { disabled: true, placeholder: 'Set a peer first', hint: "No peer set: use Set Peer to enter your peer's address." };
+  if (!hasRecipient(h)) return { disabled: true, placeholder: 'Set a peer first', hint: "No peer set: use Set Peer to enter your peer's address." };
   return { disabled: false, placeholder: 'Type a message', hint: 'Not started: Enter starts the chat and sends.' };
 }
 

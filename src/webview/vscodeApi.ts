@@ -11,6 +11,10 @@ export interface WebviewState {
   atBottom: boolean;
   /** Pixels between the view's bottom edge and the end of the list: stable while older history is prepended. */
   fromBottom?: number;
+  /** The conversation shown last: its draft is in the message box before the host's snapshot comes. */
+  conversation?: string;
+  /** The user opened or closed the list of conversations (undefined: never; it follows the roster). */
+  rosterOpen?: boolean;
 }
 
 interface VsCodeApi {
@@ -31,6 +35,8 @@ export const state: WebviewState = {
   scrollTop: typeof saved?.scrollTop === 'number' ? saved.scrollTop : 0,
   atBottom: saved?.atBottom !== false,
   fromBottom: typeof saved?.fromBottom === 'number' && saved.fromBottom >= 0 ? saved.fromBottom : undefined,
+  conversation: typeof saved?.conversation === 'string' ? saved.conversation : undefined,
+  rosterOpen: typeof saved?.rosterOpen === 'boolean' ? saved.rosterOpen : undefined,
 };
 
 export function post(msg: WebviewToHost): void {

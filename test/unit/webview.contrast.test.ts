@@ -38,3 +38,31 @@ describe('webview contrast helper (WCAG 2.x)', () => {
     assert.equal(textContrast('inherit', ['rgb(0, 0, 0)']), 0);
   });
 });
+
+// The list of conversations (media/chat.css, rosterView.ts) draws text with these theme colors, as
+// the default themes define them (VS Code's theme-defaults and color registry). The e2e theme test
+// measures what the browser computes; this keeps the pairs chosen on record and above AA.
+describe('webview contrast: the list of conversations in the default themes', () => {
+  const pairs: Array<{ theme: string; what: string; text: string; background: string }> = [
+    // Dark Modern: foreground #CCCCCC, side bar #181818, list.inactiveSelectionBackground #37373D, hover #2A2D2E.
+    { theme: 'Dark Modern', what: 'name and detail', text: '#CCCCCC', background: '#181818' },
+    { theme: 'Dark Modern', what: 'the conversation shown', text: '#CCCCCC', background: '#37373D' },
+    { theme: 'Dark Modern', what: 'a hovered row', text: '#CCCCCC', background: '#2A2D2E' },
+    { theme: 'Dark Modern', what: 'the unread badge', text: '#F8F8F8', background: '#616161' },
+    { theme: 'Dark Modern', what: 'the empty section line', text: '#9D9D9D', background: '#181818' },
+    // Light Modern: foreground #3B3B3B, side bar #F8F8F8, inactive selection #E4E6F1, hover #F2F2F2.
+    { theme: 'Light Modern', what: 'name and detail', text: '#3B3B3B', background: '#F8F8F8' },
+    { theme: 'Light Modern', what: 'the conversation shown', text: '#3B3B3B', background: '#E4E6F1' },
+    { theme: 'Light Modern', what: 'a hovered row', text: '#3B3B3B', background: '#F2F2F2' },
+    { theme: 'Light Modern', what: 'the unread badge', text: '#3B3B3B', background: '#CCCCCC' },
+    { theme: 'Light Modern', what: 'the empty section line', text: '#3B3B3B', background: '#F8F8F8' },
+    // Dark High Contrast: white on black everywhere (the badge too, with a contrast border): AAA.
+    { theme: 'Dark High Contrast', what: 'every roster text', text: '#FFFFFF', background: '#000000' },
+  ];
+  for (const p of pairs) {
+    it(`${p.theme}: ${p.what} reaches ${p.theme.includes('High Contrast') ? '7' : '4.5'}:1`, () => {
+      const ratio = textContrast(p.text, [p.background]);
+      assert.ok(ratio >= (p.theme.includes('High Contrast') ? 7 : 4.5), `${p.text} on ${p.background}: ${ratio.toFixed(2)}:1`);
+    });
+  }
+});

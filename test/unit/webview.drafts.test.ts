@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import {
   CURRENT_CONVERSATION, DRAFT_SAVE_DELAY_MS, draftText, Drafts, flushDraft, HOST_DRAFT_UNKNOWN, loadDrafts,
-  offerHostDraft, restoredText, withDraft, type DraftTexts,
+  movedDraft, offerHostDraft, restoredText, withDraft, type DraftTexts,
 } from '../../src/webview/drafts';
 import { FakeClock } from './support/fakeClock';
 
@@ -147,5 +147,43 @@ describe('webview drafts: kept with the view at once, with the host after a quie
     assert.equal(drafts.text('c2'), 'two');
     clock.advance(100);
     assert.deepEqual(toHost, [['c1', 'one'], ['c1', ''], ['c2', 'two']]);
+  });
+});
+
+describe('webview drafts: one per conversation, kept across switching', () => {
+  const A = 'p:0123456789abcdef';
+  const B = 'g:fedcba9876543210';
+
+  it('movedDraft gives the draft kept before the conversation had an id to that id, unless it has a newer one', () => {
+    assert.deepEqual(movedDraft({ [C]: 'typed' }, C, A), { [A]: 'typed' });
+    assert.deepEqual(movedDraft({ [C]: 'old', [A]: 'newer' }, C, A), { [A]: 'newer' });
+    const same = { [A]: 'x' };
+    assert.equal(movedDraft(same, C, A), same, 'nothing to move: the same object');
+    assert.equal(movedDraft(same, A, A), same);
+  });
+
+  it('switching conversations keeps each draft and tells the host under its own id', () => {
+    const { clock, drafts, toHost } = setup();
+    drafts.edit(A, 'to Ann');
+    drafts.flush(A);
+    drafts.edit(B, 'to the group');
+    clock.advance(DRAFT_SAVE_DELAY_MS);
+    assert.equal(drafts.text(A), 'to Ann');
+    assert.equal(drafts.text(B), 'to the group');
+    assert.deepEqual(toHost, [[A, 'to Ann'], [B, 'to the group']]);
+    drafts.sent(B);
+    assert.equal(drafts.text(B), '');
+    assert.equal(drafts.text(A), 'to Ann', 'sending in one conversation leaves the other draft alone');
+  });
+
+  it('Drafts.move carries a draft kept by the last document to the real id (it still wins over the host\'s)', () => {
+    const { drafts, persisted } = setup({ [C]: 'kept by VS Code' });
+    drafts.move(C, A);
+    assert.equal(drafts.text(A), 'kept by VS Code');
+    assert.equal(drafts.text(C), '');
+    assert.deepEqual(persisted.at(-1), { [A]: 'kept by VS Code' });
+    // The view's kept draft is newer than the host's: it stays, and the host is told.
+    assert.equal(drafts.offerHost(A, 'older host draft'), undefined);
+    assert.equal(drafts.text(A), 'kept by VS Code');
   });
 });

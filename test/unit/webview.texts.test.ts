@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import type { HeaderInfo } from '../../src/shared/protocol';
 import {
-  composerMode, emptyGuidance, headingText, localLines, PRESENCE_LOOK, sessionLook, STATUS_LOOK, statusLook,
+  composerMode, emptyGuidance, hasRecipient, headingText, localLines, peerLabel, PRESENCE_LOOK, requestText, sessionLook, STATUS_LOOK, statusLook,
 } from '../../src/webview/texts';
 
 const base: HeaderInfo = {
@@ -74,5 +74,24 @@ describe('webview texts: what the view says in each state', () => {
     assert.deepEqual(localLines(h({ local: '0.0.0.0:5', localAddresses: ['192.168.1.5:5', '127.0.0.1:5'] })),
       { addresses: ['192.168.1.5:5', '127.0.0.1:5'], listening: '0.0.0.0:5' });
     assert.deepEqual(localLines(h({ local: '0.0.0.0:5', localAddresses: undefined as unknown as string[] })), { addresses: [], listening: '0.0.0.0:5' });
+  });
+});
+
+describe('webview texts: groups and requests', () => {
+  const g = (over: Partial<HeaderInfo> = {}): HeaderInfo => h({ kind: 'group', peer: '', peerName: 'Team', members: ['Ann', 'Bob'], ...over });
+
+  it('a group is a recipient without an address: the box is enabled, the heading and guidance name it', () => {
+    assert.equal(hasRecipient(g()), true);
+    assert.equal(hasRecipient(h({ peer: '' })), false);
+    assert.equal(composerMode(g({ state: 'idle' })).disabled, false);
+    assert.equal(headingText(g()), 'UDP Chat: group Team');
+    assert.equal(emptyGuidance(g({ state: 'active' }))[0], 'No messages in Team yet.');
+    assert.match(emptyGuidance(g({ state: 'active' }))[1]!, /every member/);
+    assert.equal(peerLabel(g({ peerName: '' })), 'the group');
+    assert.equal(sessionLook(g({ state: 'active', presence: 'unknown' })).text, 'Running', 'no "Waiting for" a single peer in a group');
+  });
+
+  it('a request names the stranger', () => {
+    assert.equal(requestText(h({ peerName: 'Eve', request: true })), 'Eve is not in your known people. Their messages wait here until you accept them.');
   });
 });

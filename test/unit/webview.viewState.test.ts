@@ -163,3 +163,100 @@ describe('webview entry table: immutable, sharing most of its data', () => {
     assert.ok(ms < 1_500, `2,000 status changes took ${ms.toFixed(0)} ms`);
   });
 });
+
+describe('webview view state: several conversations', () => {
+  const A = 'p:0123456789abcdef';
+  const B = 'g:fedcba9876543210';
+  const roster = [
+    { id: A, kind: 'person' as const, name: 'Ada', detail: '10.0.0.2:50505', presence: 'online' as const, unread: 0, encrypted: true, plain: false, request: false, configured: true },
+    { id: B, kind: 'group' as const, name: 'Team', detail: '2 members', presence: 'online' as const, unread: 5, encrypted: true, plain: false, request: false, configured: false, members: ['Ada', 'Bo'] },
+  ];
+  const shown = (conversation: string, entries: ChatEntry[] = [], h = header()): ViewState =>
+    reduce(INITIAL_STATE, { type: 'didSnapshot', conversation, header: h, entries, sentAt: 0 }).state;
+
+  it('starts with no roster and no conversation', () => {
+    assert.deepEqual(INITIAL_STATE.roster, []);
+    assert.equal(INITIAL_STATE.rosterSeen, false);
+    assert.equal(INITIAL_STATE.conversation, '');
+  });
+
+  it('didChangeRoster replaces the roster and the active id, and keeps the entries', () => {
+    const s0 = shown(A, [peer('a')]);
+    const { state, change } = reduce(s0, { type: 'didChangeRoster', roster, active: A });
+    assert.deepEqual(change, { type: 'roster' });
+    assert.equal(state.rosterSeen, true);
+    assert.equal(state.rosterActive, A);
+    assert.deepEqual(state.roster.map((r) => r.id), [A, B]);
+    assert.equal(state.entries.get('a')?.text, 'peer a');
+    assert.equal(s0.rosterSeen, false, 'the old state is unchanged');
+    assert.equal(isStateMessage({ type: 'didChangeRoster', roster: [], active: '' }), true);
+  });
+
+  it('a roster with junk items keeps the well-formed ones, each id once; a non-array is an empty roster', () => {
+    const junk = [null, 3, { id: 7 }, { id: '' }, roster[0], { ...roster[0], name: 'again' }, roster[1]] as never;
+    const { state } = reduce(INITIAL_STATE, { type: 'didChangeRoster', roster: junk, active: 5 as never });
+    assert.deepEqual(state.roster.map((r) => r.name), ['Ada', 'Team']);
+    assert.equal(state.rosterActive, '');
+    assert.deepEqual(reduce(INITIAL_STATE, { type: 'didChangeRoster', roster: 'x' as never, active: A }).state.roster, []);
+  });
+
+  it('a snapshot names the conversation shown; opening another one says it switched', () => {
+    const s0 = shown(A, [peer('a')]);
+    assert.equal(s0.conversation, A);
+    const first = reduce(INITIAL_STATE, { type: 'didSnapshot', conversation: A, header: header(), entries: [], sentAt: 0 });
+    assert.equal(first.change.type === 'snapshot' && first.change.switched, false, 'the first snapshot switches nothing');
+    const again = reduce(s0, { type: 'didSnapshot', conversation: A, header: header(), entries: [peer('a')], sentAt: 0 });
+    assert.equal(again.change.type === 'snapshot' && again.change.switched, false);
+    const { state, change } = reduce(s0, { type: 'didSnapshot', conversation: B, header: header({ kind: 'group', peer: '', peerName: 'Team' }), entries: [own('g1')], sentAt: 0 });
+    assert.equal(change.type === 'snapshot' && change.switched, true);
+    assert.equal(state.conversation, B);
+    assert.equal(state.entries.has('a'), false);
+    assert.equal(state.entries.has('g1'), true);
+  });
+
+  it('a snapshot without a conversation takes the header\'s, else keeps the one shown (an older host)', () => {
+    const byHeader = reduce(INITIAL_STATE, { type: 'didSnapshot', header: header({ conversation: B }), entries: [], sentAt: 0 }).state;
+    assert.equal(byHeader.conversation, B);
+    const none = reduce(shown(A), { type: 'didSnapshot', header: header(), entries: [], sentAt: 0 });
+    assert.equal(none.state.conversation, A);
+    assert.equal(none.change.type === 'snapshot' && none.change.switched, false);
+  });
+
+  it('entries and statuses of another conversation are ignored; without a conversation they are the shown one\'s', () => {
+    const s0 = shown(A, [own('a')]);
+    const other = reduce(s0, { type: 'didAddEntries', conversation: B, entries: [peer('x')] });
+    assert.deepEqual(other.change, { type: 'none' });
+    assert.equal(other.state, s0);
+    const mine = reduce(s0, { type: 'didAddEntries', conversation: A, entries: [peer('y')] });
+    assert.equal(mine.change.type, 'added');
+    assert.equal(mine.state.entries.has('y'), true);
+    const unnamed = reduce(s0, { type: 'didAddEntries', entries: [peer('z')] });
+    assert.equal(unnamed.state.entries.has('z'), true);
+    assert.deepEqual(reduce(s0, { type: 'didChangeStatus', conversation: B, id: 'a', status: 'delivered' }).change, { type: 'none' });
+    assert.equal(reduce(s0, { type: 'didChangeStatus', conversation: A, id: 'a', status: 'delivered' }).state.entries.get('a')?.status, 'delivered');
+  });
+
+  it('before any snapshot names a conversation, entries are taken (nothing to compare with)', () => {
+    const { state } = reduce(INITIAL_STATE, { type: 'didAddEntries', conversation: A, entries: [peer('early')] });
+    assert.equal(state.entries.has('early'), true);
+  });
+
+  it('a header of another conversation is ignored; one of the shown conversation or without an id applies', () => {
+    const s0 = shown(A);
+    assert.deepEqual(reduce(s0, { type: 'didChangeHeader', header: header({ conversation: B, peerName: 'Team' }) }).change, { type: 'none' });
+    assert.equal(reduce(s0, { type: 'didChangeHeader', header: header({ conversation: A, peerName: 'Ada L.' }) }).state.header.peerName, 'Ada L.');
+    assert.equal(reduce(s0, { type: 'didChangeHeader', header: header({ peerName: 'No id' }) }).state.header.peerName, 'No id');
+  });
+
+  it('a group message\'s delivery summary comes with its status and replaces the older one', () => {
+    const s0 = shown(B, [{ ...own('g'), delivery: { label: 'delivered to 1 of 3', tooltip: 'Ada: delivered' } }]);
+    const { state, change } = reduce(s0, {
+      type: 'didChangeStatus', conversation: B, id: 'g', status: 'sending', delivery: { label: 'delivered to 2 of 3', tooltip: 'Ada: delivered\nBo: delivered\nCy: sending' },
+    });
+    assert.equal(change.type, 'status');
+    assert.deepEqual(state.entries.get('g')?.delivery, { label: 'delivered to 2 of 3', tooltip: 'Ada: delivered\nBo: delivered\nCy: sending' });
+    const plain = reduce(state, { type: 'didChangeStatus', conversation: B, id: 'g', status: 'delivered' }).state;
+    assert.equal(plain.entries.get('g')?.delivery?.label, 'delivered to 2 of 3', 'a status without a summary keeps the last one');
+    assert.equal(plain.entries.get('g')?.status, 'delivered');
+  });
+});
