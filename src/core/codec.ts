@@ -259,15 +259,34 @@ export interface MessageBody {
    */
   uid: string;
   code?: { language: string; path: string; startLine: number; endLine: number };
+  /**
+   * The raw meta field (UTF-8 JSON text, docs/PROTOCOL.md §8), e.g. a group envelope
+   * (groupEnvelope.ts). encodeBody: when set, the body carries exactly this meta (kind 2 when
+   * `code` is set, else kind 1; for kind 2 it must be a JSON object, the code keys beside any
+   * others); when absent, the meta is the JSON of `code` (or empty). decodeBody: the meta text
+   * whenever metaLen > 0, for both kinds.
+   */
+  meta?: string;
 }
 
 const BODY_TEXT = 1;
 const BODY_CODE = 2;
 /** kind u8, sentAt f64, uid 8 bytes, metaLen u16. */
 const BODY_HEAD = 1 + 8 + 8 + 2;
+/** metaLen is a u16. */
+export const MAX_BODY_META_BYTES = 0xffff;
 
+/** Throws RangeError for a uid that is not 16 lowercase hex digits, a meta over 65,535 bytes, or a code meta that is not a JSON object. */
 export function encodeBody(m: MessageBody): Buffer {
-  const meta = m.code ? Buffer.from(JSON.stringify(m.code), 'utf8') : Buffer.alloc(0);
+  let meta: Buffer;
+  if (m.meta !== undefined) {
+    meta = Buffer.from(m.meta, 'utf8');
+    if (meta.length > MAX_BODY_META_BYTES) throw new RangeError(`meta too large: ${meta.length} bytes (the limit is ${MAX_BODY_META_BYTES})`);
+    // A code body whose meta is not a JSON object would not decode at the receiver (§8).
+    if (m.code && !isJsonObject(m.meta)) throw new RangeError('the meta of a code message must be a JSON object');
+  } else {
+    meta = m.code ? Buffer.from(JSON.stringify(m.code), 'utf8') : Buffer.alloc(0);
+  }
   const head = Buffer.allocUnsafe(BODY_HEAD);
   head.writeUInt8(m.code ? BODY_CODE : BODY_TEXT, 0);
   head.writeDoubleBE(m.sentAt, 1);
@@ -288,9 +307,10 @@ export function decodeBody(buf: Buffer): MessageBody | undefined {
   // Buffer's UTF-8 decoding replaces invalid sequences with U+FFFD, like a non-fatal TextDecoder.
   const text = buf.toString('utf8', BODY_HEAD + metaLen);
   const body: MessageBody = { text, sentAt: Number.isFinite(sentAt) ? sentAt : 0, uid };
+  const metaText = metaLen > 0 ? buf.toString('utf8', BODY_HEAD, BODY_HEAD + metaLen) : '';
   if (kind === BODY_CODE) {
     try {
-      const meta = JSON.parse(buf.subarray(BODY_HEAD, BODY_HEAD + metaLen).toString('utf8')) as Record<string, unknown>;
+      const meta = JSON.parse(metaText) as Record<string, unknown>;
       body.code = {
         language: typeof meta.language === 'string' ? meta.language.slice(0, 64) : '',
         path: typeof meta.path === 'string' ? meta.path.slice(0, 1024) : '',
@@ -301,5 +321,15 @@ export function decodeBody(buf: Buffer): MessageBody | undefined {
       return undefined;
     }
   }
+  if (metaLen > 0) body.meta = metaText;
   return body;
+}
+
+function isJsonObject(text: string): boolean {
+  try {
+    const v: unknown = JSON.parse(text);
+    return typeof v === 'object' && v !== null && !Array.isArray(v);
+  } catch {
+    return false;
+  }
 }

@@ -4,7 +4,7 @@ import type { Packet, PacketType } from './codec';
 import { decodeBody, streamDigest } from './codec';
 import { DEDUPE_MEMORY, MAX_BUFFERED_FRAGMENTS, MAX_MESSAGE_BYTES, MAX_PENDING_REASSEMBLIES } from './limits';
 import { StreamAck } from './ackState';
-import type { SessionCore } from './sessionTypes';
+import type { IncomingMessage, SessionCore } from './sessionTypes';
 
 export interface InFrag {
   msgId: number;
@@ -182,7 +182,9 @@ export class ReceiveBuffer {
     if (seen === crc || seen === -1) { this.core.stats.duplicatesDropped++; return; }
     this.rememberDelivered(body.uid, crc);
     this.core.stats.messagesReceived++;
-    this.core.events.message?.({ text: body.text, code: body.code, sentAt: body.sentAt, plain: false, uid: body.uid });
+    const m: IncomingMessage = { text: body.text, code: body.code, sentAt: body.sentAt, plain: false, uid: body.uid };
+    if (body.meta !== undefined) m.meta = body.meta;
+    this.core.events.message?.(m);
   }
 }
 

@@ -1,5 +1,5 @@
 // The send side's queues by stage (queue → outbox → in flight), fragmentation, the window, streams and statuses.
-import { encodeBody, streamDigest } from './codec';
+import { encodeBody, MAX_BODY_META_BYTES, streamDigest } from './codec';
 import { MAX_BUFFERED_FRAGMENTS, MAX_FRAGMENT_PAYLOAD, MAX_MESSAGE_BYTES, MAX_TEXT_BYTES } from './limits';
 import type { OutFrag, OutgoingContent, OutMessage, OutStatus, SessionCore } from './sessionTypes';
 import { MessageTooLargeError } from './sessionTypes';
@@ -45,14 +45,22 @@ export class SendQueue {
   }
 
   /**
-   * The body of a message (MessageTooLargeError when over the limit). `uid`: kept when it is a valid
-   * identity (the same message again after a reload), else `newUid()`.
+   * The body of a message (MessageTooLargeError when the text, the meta or the whole body is over
+   * its limit; RangeError when a code message's meta is not a JSON object). `uid`: kept when it is
+   * a valid identity (the same message again after a reload), else `newUid()`. `content.meta`, when
+   * present, is the body's meta exactly (docs/PROTOCOL.md §8); when absent the body is as before
+   * (the JSON of `code`, or no meta).
    */
   compose(content: OutgoingContent, uid: string | undefined, newUid: () => string): Buffer {
     const textBytes = Buffer.byteLength(content.text, 'utf8');
     if (textBytes > MAX_TEXT_BYTES) throw new MessageTooLargeError(textBytes);
+    if (content.meta !== undefined) {
+      const metaBytes = Buffer.byteLength(content.meta, 'utf8');
+      if (metaBytes > MAX_BODY_META_BYTES) throw new MessageTooLargeError(metaBytes, MAX_BODY_META_BYTES, 'metadata');
+    }
     const id = uid && /^[0-9a-f]{16}$/.test(uid) ? uid : newUid();
-    const body = encodeBody({ text: content.text, code: content.code, sentAt: Date.now(), uid: id });
+    const fields = { text: content.text, code: content.code, sentAt: Date.now(), uid: id };
+    const body = encodeBody(content.meta === undefined ? fields : { ...fields, meta: content.meta });
     if (body.length > MAX_MESSAGE_BYTES) throw new MessageTooLargeError(body.length);
     return body;
   }

@@ -38,6 +38,13 @@ export type Contact = 'unknown' | 'protocol' | 'plain';
 export interface OutgoingContent {
   text: string;
   code?: MessageBody['code'];
+  /**
+   * The body's raw meta (UTF-8 JSON text, at most 65,535 bytes; docs/PROTOCOL.md §8), e.g. a group
+   * envelope (groupEnvelope.ts encodeGroupMeta). When present the body carries exactly this meta
+   * (kind 2 when `code` is set: then it must hold the code keys itself); when absent the meta is
+   * the JSON of `code`, or empty.
+   */
+  meta?: string;
 }
 
 export interface IncomingMessage {
@@ -49,6 +56,8 @@ export interface IncomingMessage {
   plain: boolean;
   /** The sender's message identity (empty for plain text): kept with the history so a restart still knows it. */
   uid: string;
+  /** The body's raw meta text when it had one (a code message's JSON, a group envelope); absent for plain text and an empty meta. */
+  meta?: string;
 }
 
 export interface SessionEvents {
@@ -99,8 +108,11 @@ export const DEFAULT_SESSION_CONFIG: SessionConfig = {
 };
 
 export class MessageTooLargeError extends Error {
-  constructor(readonly bytes: number) {
-    super(`The message is too large: ${bytes} bytes (the limit is ${MAX_TEXT_BYTES} bytes, 1 MiB).`);
+  /** `limit`/`part`: which limit was passed (the text's by default; 'metadata' for a body's meta). */
+  constructor(readonly bytes: number, readonly limit: number = MAX_TEXT_BYTES, part: 'message' | 'metadata' = 'message') {
+    super(part === 'message' && limit === MAX_TEXT_BYTES
+      ? `The message is too large: ${bytes} bytes (the limit is ${MAX_TEXT_BYTES} bytes, 1 MiB).`
+      : `The message's ${part} is too large: ${bytes} bytes (the limit is ${limit} bytes).`);
   }
 }
 

@@ -18,6 +18,12 @@ export interface TrustData {
   people: KnownPerson[];
   /** Contact label (as the user configured the address, e.g. "host:port") → pinned key, base64. */
   pins: Record<string, string>;
+  /**
+   * Blocked people: person ids (16 lowercase hex, identity.ts personId) or "addr:host:port" for a
+   * peer known only by its address (a plain-text peer). Added after version 1 shipped: a store
+   * without it has nobody blocked.
+   */
+  blocked: string[];
 }
 
 export interface TrustStorage {
@@ -32,7 +38,21 @@ export type KeyCheck =
   | { kind: 'changed'; previousKey: Buffer; previous?: KnownPerson };
 
 export function emptyTrust(): TrustData {
-  return { version: 1, people: [], pins: {} };
+  return { version: 1, people: [], pins: {}, blocked: [] };
+}
+
+const PERSON_ID = /^[0-9a-f]{16}$/;
+/** "addr:" then "host:port" as formatAddress writes it (IPv6 as "[ip]:port"). */
+const ADDRESS_ID = /^addr:(?:\[[^\s[\]]+\]|[^\s:[\]]+):(\d{1,5})$/;
+const MAX_ID_LENGTH = 300;
+
+/** True for an id that can be blocked: a person id, or "addr:host:port". */
+export function isBlockableId(id: unknown): id is string {
+  if (typeof id !== 'string' || id.length > MAX_ID_LENGTH) return false;
+  if (PERSON_ID.test(id)) return true;
+  const m = ADDRESS_ID.exec(id);
+  // eslint-disable-next-line no-control-regex
+  return m !== null && Number(m[1]) <= 65535 && !/[\u0000-\u001f\u007f]/.test(id);
 }
 
 /** Storage in memory (tests, and the terminal peer with --no-save). */
@@ -61,16 +81,21 @@ export function parseTrust(value: unknown): TrustData {
   for (const [label, key] of Object.entries(v.pins && typeof v.pins === 'object' ? v.pins : {})) {
     if (typeof key === 'string' && Buffer.from(key, 'base64').length === 32) out.pins[label] = key;
   }
+  for (const id of Array.isArray(v.blocked) ? v.blocked as unknown[] : []) {
+    if (isBlockableId(id) && !out.blocked.includes(id)) out.blocked.push(id);
+  }
   return out;
 }
 
 export class TrustStore {
   private data: TrustData;
   private readonly byKey = new Map<string, KnownPerson>();
+  private readonly blockedIds = new Set<string>();
 
   constructor(private readonly storage: TrustStorage, private readonly now: () => number = Date.now) {
     this.data = parseTrust(storage.load());
     for (const p of this.data.people) this.byKey.set(p.key, p);
+    for (const id of this.data.blocked) this.blockedIds.add(id);
   }
 
   person(key: Buffer): KnownPerson | undefined { return this.byKey.get(key.toString('base64')); }
@@ -125,10 +150,33 @@ export class TrustStore {
     this.save();
   }
 
-  /** Forgets everyone (the user asked, or a test starts clean). */
+  /** Blocked people (person ids, or "addr:host:port"), in the order they were blocked. */
+  get blocked(): readonly string[] { return this.data.blocked; }
+
+  isBlocked(id: string): boolean { return this.blockedIds.has(id); }
+
+  /** Remembers that `id` is blocked (saved). Throws RangeError for an id that is neither a person id nor "addr:host:port". */
+  block(id: string): void {
+    if (!isBlockableId(id)) throw new RangeError(`not a person id: ${JSON.stringify(String(id).slice(0, 80))}`);
+    if (this.blockedIds.has(id)) return;
+    this.blockedIds.add(id);
+    this.data.blocked.push(id);
+    this.save();
+  }
+
+  /** Forgets a block (saved). False when `id` was not blocked. */
+  unblock(id: string): boolean {
+    if (!this.blockedIds.delete(id)) return false;
+    this.data.blocked = this.data.blocked.filter((b) => b !== id);
+    this.save();
+    return true;
+  }
+
+  /** Forgets everyone, blocks included (the user asked, or a test starts clean). */
   clear(): void {
     this.data = emptyTrust();
     this.byKey.clear();
+    this.blockedIds.clear();
     this.save();
   }
 

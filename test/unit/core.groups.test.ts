@@ -89,14 +89,14 @@ describe('core/groupEnvelope: the group envelope in a body\'s meta', () => {
     const meta = encodeGroupMeta(env, code);
     assert.deepEqual(decodeGroupMeta(meta), { env, code });
     const body = encodeRawBody({ sentAt: 123, uid: 'fedcba9876543210', meta, text: 'let x = 1;', code: true });
-    assert.deepEqual(decodeBody(body), { text: 'let x = 1;', sentAt: 123, uid: 'fedcba9876543210', code });
+    assert.deepEqual(decodeBody(body), { text: 'let x = 1;', sentAt: 123, uid: 'fedcba9876543210', code, meta });
     assert.deepEqual(decodeRawBody(body), { kind: 2, sentAt: 123, uid: 'fedcba9876543210', meta, text: 'let x = 1;' });
   });
 
-  it('older code shows a group text message as an ordinary text message (decodeBody ignores text meta)', () => {
+  it('older code shows a group text message as an ordinary text message (decodeBody reads no code from text meta, and gives the meta back raw)', () => {
     const meta = encodeGroupMeta({ type: 'message', id: G, epoch: { n: 1, by: A } });
     const body = encodeRawBody({ sentAt: 5, uid: '00000000000000ff', meta, text: 'hello group' });
-    assert.deepEqual(decodeBody(body), { text: 'hello group', sentAt: 5, uid: '00000000000000ff' });
+    assert.deepEqual(decodeBody(body), { text: 'hello group', sentAt: 5, uid: '00000000000000ff', meta });
     assert.equal(decodeRawBody(body)!.meta, meta);
     for (let cut = 0; cut < 19 + 10; cut++) assert.equal(decodeRawBody(body.subarray(0, cut)), undefined, `cut at ${cut}`);
   });

@@ -62,4 +62,63 @@ describe('core/trust: trust on first use', () => {
     assert.deepEqual(Object.keys(d.pins), ['b']);
     assert.equal(parseTrust({ version: 9 }).people.length, 0);
   });
+
+  it('blocks are remembered through the storage, unblocked, and cleared with everyone', () => {
+    const storage = new MemoryTrustStorage();
+    const t = new TrustStore(storage, () => 5);
+    const k = newIdentity().publicKey;
+    const id = personId(k);
+    const plainPeer = 'addr:192.168.1.20:5000';
+    assert.equal(t.isBlocked(id), false);
+    assert.deepEqual(t.blocked, []);
+    t.block(id);
+    t.block(plainPeer);
+    t.block(id); // twice is once
+    assert.equal(t.isBlocked(id), true);
+    assert.equal(t.isBlocked(plainPeer), true);
+    assert.equal(t.isBlocked('addr:192.168.1.20:5001'), false);
+    assert.deepEqual(t.blocked, [id, plainPeer]);
+    assert.deepEqual(storage.data?.blocked, [id, plainPeer], 'saved');
+    // Another instance (a restart) loads them.
+    const again = new TrustStore(storage);
+    assert.equal(again.isBlocked(id), true);
+    assert.equal(again.isBlocked(plainPeer), true);
+    assert.equal(again.unblock(id), true);
+    assert.equal(again.unblock(id), false, 'not blocked any more');
+    assert.equal(again.unblock('0123456789abcdef'), false);
+    assert.equal(again.isBlocked(id), false);
+    assert.deepEqual(new TrustStore(storage).blocked, [plainPeer], 'the unblock was saved');
+    // IPv6 addresses as formatAddress writes them; ids that are neither are refused.
+    again.block('addr:[fe80::1%eth0]:5000');
+    assert.equal(new TrustStore(storage).isBlocked('addr:[fe80::1%eth0]:5000'), true);
+    for (const bad of ['', 'ABCDEF0123456789', '0123', 'addr:', 'addr:host', 'addr:host:99999', 'addr:a b:1']) {
+      assert.throws(() => again.block(bad), RangeError, bad);
+    }
+    // Blocks stay apart from the people and pins, and clear() forgets them too.
+    again.remember(k, 'Bob', 'bob:5000');
+    assert.equal(again.isBlocked(id), false);
+    again.block(id);
+    again.clear();
+    assert.equal(again.isBlocked(id), false);
+    assert.deepEqual(new TrustStore(storage).blocked, []);
+  });
+
+  it('an old store without blocks loads with nobody blocked; damaged block entries are dropped', () => {
+    const k = newIdentity().publicKey.toString('base64');
+    const old = parseTrust({ version: 1, people: [{ key: k, name: 'Ann' }], pins: { a: k } });
+    assert.deepEqual(old.blocked, []);
+    assert.equal(old.people.length, 1);
+    assert.deepEqual(parseTrust({ version: 1, people: [], pins: {}, blocked: 'aaaaaaaaaaaaaaaa' }).blocked, []);
+    const d = parseTrust({
+      version: 1, people: [], pins: {},
+      blocked: ['aaaaaaaaaaaaaaaa', 7, null, 'AAAAAAAAAAAAAAAA', 'aaaa', 'addr:10.0.0.1:4000', 'addr:nope', 'aaaaaaaaaaaaaaaa', { id: 'bbbbbbbbbbbbbbbb' }, `addr:${'h'.repeat(400)}:1`],
+    });
+    assert.deepEqual(d.blocked, ['aaaaaaaaaaaaaaaa', 'addr:10.0.0.1:4000']);
+    // Through a store: a damaged entry in storage is not blocked, the good ones are.
+    const storage = new MemoryTrustStorage();
+    storage.data = { version: 1, people: [], pins: {}, blocked: ['cccccccccccccccc', 'not an id'] };
+    const t = new TrustStore(storage);
+    assert.deepEqual(t.blocked, ['cccccccccccccccc']);
+    assert.equal(t.isBlocked('not an id'), false);
+  });
 });

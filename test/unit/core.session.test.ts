@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { decode, encode, PacketType } from '../../src/core/codec';
 import { MAX_FRAGMENT_PAYLOAD } from '../../src/core/limits';
 import { MessageTooLargeError } from '../../src/core/session';
+import type { SessionCore } from '../../src/core/sessionTypes';
+import { SendQueue } from '../../src/core/sendQueue';
+import { encodeGroupMeta } from '../../src/core/groupEnvelope';
 import { mulberry32 } from './support/fakeClock';
 import { PERFECT } from './support/link';
 import { lastStatus, makePair, makeSide } from './support/pair';
@@ -303,5 +306,74 @@ describe('core/session', () => {
     clock.advance(1000);
     for (let i = 0; i < 100; i++) a.session.receive(Buffer.from(`later ${i}\n`));
     assert.equal(a.received.length, 250, '50 more after a second');
+  });
+
+  it('carries a message body\'s meta to the peer with its text and code (kind 1 and kind 2); none when there was none', () => {
+    const { clock, a, b } = makePair();
+    a.session.start(); b.session.start();
+    clock.advance(10);
+    const env = { type: 'message' as const, id: '0123456789abcdef', epoch: { n: 3, by: 'aaaaaaaaaaaaaaaa' } };
+    const code = { language: 'ts', path: 'src/a.ts', startLine: 2, endLine: 5 };
+    const textMeta = encodeGroupMeta(env);
+    const codeMeta = encodeGroupMeta(env, code);
+    const ids = [
+      a.session.send({ text: 'hello group', meta: textMeta }),
+      a.session.send({ text: 'let x = 1;', code, meta: codeMeta }),
+      a.session.send({ text: 'just text' }),
+      a.session.send({ text: 'const y = 2;', code }),
+      // A meta of many fragments (just under the u16 limit) arrives whole.
+      a.session.send({ text: 'big', meta: JSON.stringify({ pad: 'p'.repeat(65000) }) }),
+    ];
+    clock.advance(500);
+    assert.deepEqual(ids.map((id) => lastStatus(a, id)), ['delivered', 'delivered', 'delivered', 'delivered', 'delivered']);
+    const got = b.received;
+    assert.deepEqual(got.map((m) => m.text), ['hello group', 'let x = 1;', 'just text', 'const y = 2;', 'big']);
+    assert.equal(got[0].meta, textMeta);
+    assert.equal(got[0].code, undefined);
+    assert.equal(got[1].meta, codeMeta);
+    assert.deepEqual(got[1].code, code, 'a group envelope with code keys still yields code');
+    assert.equal('meta' in got[2], false, 'no meta on a body without one');
+    assert.equal(got[3].meta, JSON.stringify(code), 'an ordinary code message shows its meta (the code JSON)');
+    assert.deepEqual(got[3].code, code);
+    assert.equal(got[4].meta, JSON.stringify({ pad: 'p'.repeat(65000) }));
+    // Plain text carries no meta.
+    const lone = makePair().a;
+    lone.session.start();
+    lone.session.receive(Buffer.from('plain line\n'));
+    assert.deepEqual(lone.received.map((m) => [m.text, m.plain, 'meta' in m]), [['plain line', true, false]]);
+  });
+
+  it('compose: without meta the body bytes are those of before; with meta exactly that meta; meta over 65,535 bytes is too large', () => {
+    const q = new SendQueue(undefined as unknown as SessionCore);
+    const never = (): string => { throw new Error('the given uid is kept'); };
+    // PROTOCOL.md Appendix A body "hi" (uid 0123456789abcdef); sentAt (bytes 1-8) is the clock's.
+    const plain = q.compose({ text: 'hi' }, '0123456789abcdef', never);
+    assert.equal(plain[0], 1);
+    assert.equal(plain.subarray(9).toString('hex'), '0123456789abcdef00006869');
+    const code = { language: 'ts', path: 'a.ts', startLine: 3, endLine: 4 };
+    const codeBody = q.compose({ text: 'x=1', code }, 'ffffffff00000001', never);
+    assert.equal(codeBody[0], 2);
+    assert.equal(codeBody.subarray(9).toString('hex'), 'ffffffff0000000100397b226c616e6775616765223a227473222c2270617468223a22612e7473222c2273746172744c696e65223a332c22656e644c696e65223a347d783d31');
+    const meta = '{"group":{"v":1}}';
+    const withMeta = q.compose({ text: 'hi', meta }, '0123456789abcdef', never);
+    assert.equal(withMeta[0], 1);
+    assert.equal(withMeta.subarray(9).toString('hex'), '0123456789abcdef' + meta.length.toString(16).padStart(4, '0') + Buffer.from(meta + 'hi').toString('hex'));
+    const codeMeta = JSON.stringify({ ...code, group: { v: 1 } });
+    const withCodeMeta = q.compose({ text: 'x=1', code, meta: codeMeta }, 'ffffffff00000001', never);
+    assert.equal(withCodeMeta[0], 2);
+    assert.equal(withCodeMeta.toString('utf8', 19, 19 + withCodeMeta.readUInt16BE(17)), codeMeta);
+    assert.equal(q.compose({ text: '', meta: 'm'.repeat(65535) }, undefined, () => '00000000000000aa').readUInt16BE(17), 65535);
+    assert.throws(() => q.compose({ text: '', meta: 'm'.repeat(65536) }, undefined, () => '00000000000000aa'), (e: unknown) => e instanceof MessageTooLargeError && e.bytes === 65536 && /65535 bytes/.test(e.message));
+  });
+
+  it('a message whose meta is too large is refused with MessageTooLargeError and nothing is queued', () => {
+    const { clock, a, b } = makePair();
+    a.session.start(); b.session.start();
+    clock.advance(10);
+    assert.throws(() => a.session.send({ text: 'x', meta: 'é'.repeat(40000) }), MessageTooLargeError);
+    assert.equal(a.session.pendingCount, 0);
+    a.session.send({ text: 'after' });
+    clock.advance(200);
+    assert.deepEqual(b.received.map((m) => m.text), ['after']);
   });
 });
