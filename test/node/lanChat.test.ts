@@ -196,7 +196,8 @@ describe('LAN chat in the lab: terminal peers discover each other and chat one t
       const lossy = (p: LabPeer) => p.messages({ group: null }).filter((m) => re.test(String(m.text)));
       const allDelivered = (p: LabPeer) => {
         const ids = new Set(p.of('accepted').filter((e) => re.test(String(e.text))).map((e) => e.id));
-        return ids.size === LOSS_MESSAGES && p.of('group-delivery').filter((e) => ids.has(e.id) && e.delivered === 2 && e.total === 2).length >= LOSS_MESSAGES;
+        const done = new Set(p.of('group-delivery').filter((e) => ids.has(e.id) && e.delivered === 2 && e.total === 2).map((e) => e.id));
+        return ids.size === LOSS_MESSAGES && done.size === LOSS_MESSAGES;
       };
       await waitFor(`every member to get ${2 * LOSS_MESSAGES} messages and every sender "2 of 2" for its ${LOSS_MESSAGES}`,
         () => trio.every((p) => new Set(lossy(p).map((m) => m.text)).size === 2 * LOSS_MESSAGES && allDelivered(p)), 100_000, all(), 20);
