@@ -140,8 +140,8 @@ export async function runFlood(opts: { count?: number; strangerSources?: number;
       localAddress: LOCAL, localPort: 0, displayName: 'measured', peer: { host: LOCAL, port: 9, family: 4 },
       events: {
         stranger: () => { strangerEvents++; },
-        message: (m) => { peerMessages++; if (m.text === 'the real message') realAt = performance.now(); },
-        presence: (p) => { if (p === 'online') markOnline(); },
+        message: (_p, m) => { peerMessages++; if (m.text === 'the real message') realAt = performance.now(); },
+        presence: (_p, p) => { if (p === 'online') markOnline(); },
         notice: (_l, t) => { notices++; noticeKinds.set(t.slice(0, 40), (noticeKinds.get(t.slice(0, 40)) ?? 0) + 1); },
       },
     });

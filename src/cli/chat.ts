@@ -76,15 +76,17 @@ export class CliChat {
   }
 
   get runtime(): ChatRuntime | undefined { return this.service.runtime; }
-  get session() { return this.runtime!.session; }
+  /** The configured peer's session (with --peer). */
+  get session() { return this.runtime!.contact!.session; }
   get isEnding(): boolean { return this.ending !== undefined; }
   get summary(): Summary { return this.service.summary(); }
 
   /** What the peer calls itself now, or its address. */
   peerName(): string {
     const rt = this.runtime;
-    if (rt?.session.remoteName) return rt.session.remoteName;
-    return rt ? formatAddress(rt.peerEndpoint.address, rt.peerEndpoint.port) : 'peer';
+    const c = rt?.contact;
+    if (c?.session.remoteName) return c.session.remoteName;
+    return c ? formatAddress(c.address.address, c.address.port) : 'peer';
   }
 
   /** Queued, in flight, or sent as text to a peer that has not answered yet (including lines held back). */

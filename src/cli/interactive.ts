@@ -155,16 +155,16 @@ export async function runInteractive(options: CliOptions, input: NodeJS.Readable
         case '/status': {
           const s = chat.session;
           const rt = chat.runtime!;
-          say(`* peer ${s.remoteName ? `${s.remoteName} ` : ''}at ${info.peer}: ${s.presence}${s.plainPeer ? ' (plain text, unencrypted)' : rt.encrypted ? ' (encrypted)' : ''}; local ${rt.localText}`);
-          say(`* your key ${rt.ownFingerprint}${rt.safetyNumber ? `; safety number ${rt.safetyNumber}${rt.peerVerified ? ' (verified)' : ''}` : ''}${rt.keyChangePending ? '; KEY CHANGE WAITING (/accept-key)' : ''}`);
+          const pp = chat.service.peer;
+          say(`* peer ${s.remoteName ? `${s.remoteName} ` : ''}at ${info.peer}: ${s.presence}${s.plainPeer ? ' (plain text, unencrypted)' : pp?.encrypted ? ' (encrypted)' : ''}; local ${rt.localText}`);
+          say(`* your key ${rt.ownFingerprint}${pp?.safetyNumber ? `; safety number ${pp.safetyNumber}${pp.verified ? ' (verified)' : ''}` : ''}${pp?.keyChangePending ? '; KEY CHANGE WAITING (/accept-key)' : ''}`);
           say(`* ${chat.summary.sent} sent, ${chat.summary.delivered} delivered, ${chat.pending} pending, ${chat.failedIds().length} failed, ${chat.summary.received} received`);
           say(`* rto ${Math.round(s.rto)} ms, srtt ${s.srtt === undefined ? '-' : `${Math.round(s.srtt)} ms`}, ${s.stats.retransmissions} retransmissions (${s.stats.fastRetransmits} fast), ${s.stats.timeouts} timeouts, ${s.stats.datagramsSent} datagrams sent, ${s.stats.datagramsReceived} received`);
           break;
         }
         case '/verify': {
-          const rt = chat.runtime!;
           if (!chat.verify()) { say('* no peer key yet: the encrypted session is not set up'); break; }
-          say(`* marked as verified: safety number ${rt.safetyNumber}`);
+          say(`* marked as verified: safety number ${chat.service.peer?.safetyNumber ?? ''}`);
           break;
         }
         case '/accept-key':

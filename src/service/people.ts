@@ -3,7 +3,7 @@
 // only real changes are reported, and moved to the key's id when the key becomes known.
 import type { Person } from './types';
 
-const FIELDS: ReadonlyArray<keyof Person> = ['id', 'name', 'address', 'presence', 'plain', 'encrypted', 'safetyNumber', 'verified', 'keyChangePending'];
+const FIELDS: ReadonlyArray<keyof Person> = ['id', 'name', 'address', 'presence', 'plain', 'encrypted', 'safetyNumber', 'verified', 'keyChangePending', 'discovered', 'request', 'configured'];
 
 export function samePerson(a: Person, b: Person): boolean {
   return FIELDS.every((f) => a[f] === b[f]);
@@ -11,7 +11,7 @@ export function samePerson(a: Person, b: Person): boolean {
 
 /** Nothing known yet about someone at `address`. */
 export function newPerson(id: string, address: string): Person {
-  return { id, name: '', address, presence: 'unknown', plain: false, encrypted: false, safetyNumber: '', verified: false, keyChangePending: false };
+  return { id, name: '', address, presence: 'unknown', plain: false, encrypted: false, safetyNumber: '', verified: false, keyChangePending: false, discovered: false, request: false, configured: false };
 }
 
 /** What is left of a person's view when the session with them ends: who they were, nothing live. */

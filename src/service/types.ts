@@ -4,7 +4,8 @@ import type { PeerAddress } from '../core/address';
 import type { Identity } from '../core/identity';
 import type { IncomingMessage, OutgoingContent, OutStatus, Presence, SessionConfig, SessionStats } from '../core/session';
 import type { TrustStore } from '../core/trust';
-import type { KeyChange } from '../net/chatRuntime';
+import type { KeyChange, Reach } from '../net/chatRuntime';
+import type { DiscoveryEvents, DiscoveryOptions, DiscoveryStatus } from '../net/discovery';
 import type { Endpoint } from '../net/udpEndpoint';
 
 export type { IncomingMessage, OutgoingContent, OutStatus, Presence } from '../core/session';
@@ -32,6 +33,59 @@ export interface Person {
   verified: boolean;
   /** They answered with another key than the remembered one: nothing flows until it is accepted. */
   keyChangePending: boolean;
+  /** Announced on the LAN now (mDNS; not said goodbye). Presence still comes from heartbeats. */
+  discovered: boolean;
+  /** A stranger under reach 'known': their messages wait as a request until accepted or blocked. */
+  request: boolean;
+  /** The configured peer (udpChat.peer, --peer). */
+  configured: boolean;
+}
+
+/** A group as the front ends show it. */
+export interface GroupInfo {
+  id: string;
+  name: string;
+  /** Every member, us included (our own entry has our id). */
+  members: Array<{ id: string; name: string }>;
+  /** We are a member (false once we left or were removed). */
+  active: boolean;
+}
+
+export interface GroupChange {
+  op: 'create' | 'update' | 'leave';
+  /** Who made the change (a person id; ours when we did). */
+  by: string;
+  added: string[];
+  removed: string[];
+  renamed: boolean;
+  wasMember: boolean;
+  isMember: boolean;
+}
+
+/** Per-member delivery of one of our group messages. */
+export interface GroupDelivery {
+  /** "delivered to 3 of 4" (", 1 failed" when some failed). */
+  label: string;
+  /** "Delivered: Ann, Bob\nWaiting: Cid" (for a hover). */
+  tooltip: string;
+  delivered: number;
+  total: number;
+  perMember: Array<{ id: string; name: string; status: 'pending' | 'delivered' | 'failed' }>;
+}
+
+export type GroupSendResult =
+  | { ok: true; id: string; uid: string; delivery: GroupDelivery }
+  | { ok: false; code: 'ENOTRUNNING' | 'ENOGROUP' | 'EMSGSIZE'; message: string };
+
+/** Where the groups are kept between runs (the extension's globalState, the terminal peer's file). */
+export interface GroupStorage { load(): string | undefined; save(data: string): void }
+
+/** What LAN discovery needs (src/net/discovery.ts LanDiscovery has it; tests pass fakes). */
+export interface DiscoveryLike {
+  on<E extends keyof DiscoveryEvents>(event: E, f: (...args: DiscoveryEvents[E]) => void): unknown;
+  start(opts: DiscoveryOptions): Promise<DiscoveryStatus>;
+  setName(name: string): void;
+  stop(): Promise<void>;
 }
 
 /** The id of a person known only by an address. */
@@ -85,8 +139,14 @@ export type SendResult =
 export interface ServiceStartOptions {
   localAddress: string;
   localPort: number;
-  /** The configured peer: the person we chat with first. */
-  peer: PeerAddress;
+  /** The configured peer: the person we chat with first (none in LAN mode). */
+  peer?: PeerAddress;
+  /** Be discoverable and find people on the LAN (mDNS); absent: neither. */
+  discovery?: { interface?: string; ipv6?: boolean; create?(): DiscoveryLike };
+  /** Who may start a conversation: default 'contact' with a configured peer and no discovery, else 'anyone'. */
+  reach?: Reach;
+  /** Where groups are kept; in memory when absent. */
+  groupStorage?: GroupStorage;
   displayName: string;
   plainMode?: boolean;
   /** Pre-shared key from the passphrase. */
@@ -117,8 +177,20 @@ export type NoticeLevel = 'info' | 'warning' | 'error';
  * `person` is the person's view at the time of the event (after the change it reports).
  */
 export interface ChatServiceListener {
-  /** A message from a person. */
+  /** A message from a person (never a group message: see groupMessage). */
   message?(person: Person, m: IncomingMessage): void;
+  /** A person appeared on the LAN (or came back online after being lost). */
+  discovered?(person: Person): void;
+  /** A person found on the LAN left: said goodbye (mDNS) or went silent (heartbeats). */
+  lost?(person: Person, reason: 'goodbye' | 'offline'): void;
+  /** A stranger started a conversation under reach 'known': it waits for acceptRequest() or block(). Once per person. */
+  request?(person: Person): void;
+  /** The user blocked a person: nothing of theirs is shown again. */
+  blocked?(id: string, person: Person | undefined): void;
+  groupChanged?(group: GroupInfo, change: GroupChange): void;
+  groupMessage?(group: GroupInfo, from: { id: string; name: string }, m: IncomingMessage): void;
+  /** One of our group messages: a member's copy changed status. */
+  groupStatus?(groupId: string, id: string, delivery: GroupDelivery): void;
   /** One of our messages was accepted (before the session sees it; status events follow). */
   accepted?(personId: string, m: OwnMessage): void;
   /** One of our messages changed status. */
@@ -134,7 +206,8 @@ export interface ChatServiceListener {
   presence?(person: Person, presence: Presence, detail: { name: string; plain: boolean; reason: string }): void;
   /** The person became known as a plain-text peer, or stopped being one. */
   plainPeer?(person: Person, plain: boolean): void;
-  notice?(level: NoticeLevel, text: string): void;
+  /** `person`: the conversation it is about, when it is about one. */
+  notice?(level: NoticeLevel, text: string, person?: Person): void;
   /** For the log only: what unauthenticated datagrams caused while the peer's keys work. */
   diagnostic?(text: string): void;
   /** Encrypted and authenticated with the person's key; both sides show `safetyNumber`. */

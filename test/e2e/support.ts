@@ -60,9 +60,9 @@ export class TestPeer {
       displayName: this.name,
       identity: this.identity,
       events: {
-        message: (m) => { this.received.push(m.text); },
-        presence: (p) => { this.presence = p; },
-        status: (id, s) => { this.statuses.set(id, s); },
+        message: (_p, m) => { this.received.push(m.text); },
+        presence: (_p, p) => { this.presence = p; },
+        status: (_p, id, s) => { this.statuses.set(id, s); },
       },
     });
   }

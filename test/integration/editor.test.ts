@@ -22,7 +22,7 @@ describe('editor features', function () {
     await vscode.commands.executeCommand('udpChat.start');
     const extPort = a.controller.currentRuntime!.local.port;
     const got: IncomingMessage[] = [];
-    peer = await ChatRuntime.start({ localAddress: '127.0.0.1', localPort: peerPort, peer: { host: '127.0.0.1', port: extPort, family: 4 }, displayName: 'coder', events: { message: (m) => got.push(m) } });
+    peer = await ChatRuntime.start({ localAddress: '127.0.0.1', localPort: peerPort, peer: { host: '127.0.0.1', port: extPort, family: 4 }, displayName: 'coder', events: { message: (_p, m) => got.push(m) } });
     await waitFor('online', () => a.controller.header().presence === 'online');
     return { a, got };
   }

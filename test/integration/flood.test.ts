@@ -38,7 +38,7 @@ describe('a flood against the extension host', function () {
     const rt = a.controller.currentRuntime!;
     const extPort = rt.local.port;
     const got: IncomingMessage[] = [];
-    peer = await ChatRuntime.start({ localAddress: '127.0.0.1', localPort: peerPort, peer: { host: '127.0.0.1', port: extPort, family: 4 }, displayName: 'burst', events: { message: (m) => got.push(m) } });
+    peer = await ChatRuntime.start({ localAddress: '127.0.0.1', localPort: peerPort, peer: { host: '127.0.0.1', port: extPort, family: 4 }, displayName: 'burst', events: { message: (_p, m) => got.push(m) } });
     await waitFor('online', () => a.controller.header().presence === 'online');
 
     const script = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'udp-chat-flood-')), 'flooder.js');

@@ -17,7 +17,7 @@ describe('identity keys in the extension host: encrypted by default, pinned, ver
   async function startPeer(port: number, extPort: number, identity: Identity, got: IncomingMessage[] = []) {
     const rt = await ChatRuntime.start({
       identity, localAddress: '127.0.0.1', localPort: port, peer: { host: '127.0.0.1', port: extPort, family: 4 }, displayName: 'keyed-peer',
-      events: { message: (m) => got.push(m) },
+      events: { message: (_p, m) => got.push(m) },
     });
     peers.push(rt);
     return rt;

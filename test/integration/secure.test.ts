@@ -29,7 +29,7 @@ describe('encrypted sessions with a passphrase', function () {
     peer = await ChatRuntime.start({
       localAddress: '127.0.0.1', localPort: peerPort, peer: { host: '127.0.0.1', port: extPort, family: 4 }, displayName: 'secret-peer',
       psk: peerPass === undefined ? undefined : derivePsk(peerPass),
-      events: { message: (m) => got.push(m), notice: (_l, t) => notices.push(t), secured: (f) => { fp = f; } },
+      events: { message: (_p, m) => got.push(m), notice: (_l, t) => notices.push(t), secured: (_p, f) => { fp = f; } },
     });
     peer.endpoint.onDatagram((m) => wire.push(Buffer.from(m)));
     return { a, got, notices, wire, fp: () => fp };

@@ -14,7 +14,7 @@ async function startPeer(port: number, extPort: number, name = 'tester', identit
   const rt = await ChatRuntime.start({
     identity,
     localAddress: '127.0.0.1', localPort: port, peer: { host: '127.0.0.1', port: extPort, family: 4 }, displayName: name,
-    events: { message: (m) => got.push(m), presence: (p) => presence.push(p) },
+    events: { message: (_p, m) => got.push(m), presence: (_p, p) => presence.push(p) },
   });
   return { rt, got, presence, identity };
 }

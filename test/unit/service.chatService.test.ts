@@ -4,9 +4,10 @@ import { newIdentity, personId } from '../../src/core/identity';
 import type { OutgoingContent } from '../../src/core/session';
 import { newStats } from '../../src/core/sessionTypes';
 import { MemoryTrustStorage, TrustStore } from '../../src/core/trust';
-import type { RuntimeEvents, RuntimeOptions } from '../../src/net/chatRuntime';
+import type { PeerOrigin, RuntimeEvents, RuntimeOptions } from '../../src/net/chatRuntime';
 import { contactLabel } from '../../src/net/chatRuntime';
-import type { ServiceRuntime, ServiceSession } from '../../src/service/chatService';
+import type { RuntimePeer, ServiceRuntime, ServiceSession } from '../../src/service/chatService';
+import type { Peer } from '../../src/core/peer';
 import { ChatService } from '../../src/service/chatService';
 import type { ChatServiceListener, Person } from '../../src/service/types';
 import { freeUdpPort } from '../support/udp';
@@ -35,35 +36,66 @@ class FakeSession implements ServiceSession {
   setDisplayName(name: string): void { this.name = name; }
 }
 
-class FakeRuntime implements ServiceRuntime {
+class FakePeer implements RuntimePeer {
   session = new FakeSession();
-  peer: PeerAddress;
-  peerEndpoint: { address: string; port: number };
+  key?: Buffer;
+  established = false;
+  held?: unknown;
+  safetyNumber = '';
+  constructor(public address: { address: string; port: number }) {}
+}
+
+/** Its events take core Peers; the service only reads what RuntimePeer has. */
+const P = (p: FakePeer | undefined) => p as unknown as Peer;
+
+class FakeRuntime implements ServiceRuntime {
+  contact?: FakePeer;
+  peer?: PeerAddress;
+  peers: FakePeer[] = [];
   local = { address: '127.0.0.1', port: 40000 };
   localText = '127.0.0.1:40000';
   trust: TrustStore;
-  safetyNumber = '';
-  peerVerified = false;
-  encrypted = false;
-  keyChangePending = false;
+  ownId = personId(newIdentity().publicKey);
+  ownFingerprint = 'ffff';
+  verifiedPeers = new Set<RuntimePeer>();
+  requests = new Set<RuntimePeer>();
   events: RuntimeEvents;
   stopped?: string;
   constructor(opts: RuntimeOptions) {
     this.peer = opts.peer;
-    this.peerEndpoint = { address: opts.peer.host, port: opts.peer.port };
+    if (opts.peer) this.contact = this.addPeer({ address: opts.peer.host, port: opts.peer.port });
     this.trust = opts.trust ?? new TrustStore(new MemoryTrustStorage());
+    if (opts.peer) this.contact!.key = this.trust.pinnedKey(contactLabel(opts.peer));
     this.events = opts.events;
   }
-  setVerified(v: boolean): boolean { if (!this.safetyNumber) return false; this.peerVerified = v; return true; }
-  acceptKeyChange(): boolean { const was = this.keyChangePending; this.keyChangePending = false; return was; }
-  rejectKeyChange(): boolean { return this.acceptKeyChange(); }
-  async changePeer(peer: PeerAddress): Promise<void> {
-    this.session.isRunning = false;
-    this.peer = peer;
-    this.peerEndpoint = { address: peer.host, port: peer.port };
-    this.session = new FakeSession();
+  origin(p: RuntimePeer): PeerOrigin { return p === this.contact ? 'contact' : 'added'; }
+  isRequest(p: RuntimePeer): boolean { return this.requests.has(p); }
+  verified(p: RuntimePeer): boolean { return this.verifiedPeers.has(p); }
+  addPeer(to: { address: string; port: number }): FakePeer { const p = new FakePeer(to); this.peers.push(p); return p; }
+  async resolve(peer: PeerAddress) { return { address: peer.host, port: peer.port }; }
+  removePeer(p: RuntimePeer): void { (p as FakePeer).session.isRunning = false; this.peers = this.peers.filter((x) => x !== p); }
+  acceptRequest(p: RuntimePeer): boolean { return this.requests.delete(p); }
+  remember(): void { /* nothing to remember in the fake */ }
+  block(p: RuntimePeer): string {
+    const id = p.key ? personId(p.key) : `addr:${p.address.address}:${p.address.port}`;
+    this.trust.block(id);
+    if (p !== this.contact) this.removePeer(p);
+    return id;
   }
-  async stop(reason?: string): Promise<void> { this.stopped = reason; this.session.isRunning = false; }
+  setVerified(p: RuntimePeer, v: boolean): boolean {
+    if (!p.safetyNumber) return false;
+    if (v) this.verifiedPeers.add(p); else this.verifiedPeers.delete(p);
+    return true;
+  }
+  acceptKeyChange(p: RuntimePeer): boolean { const f = p as FakePeer; const was = f.held !== undefined; f.held = undefined; return was; }
+  rejectKeyChange(p: RuntimePeer): boolean { return this.acceptKeyChange(p); }
+  async changePeer(peer: PeerAddress): Promise<void> {
+    if (this.contact) this.removePeer(this.contact);
+    this.peer = peer;
+    this.contact = this.addPeer({ address: peer.host, port: peer.port });
+  }
+  async stop(reason?: string): Promise<void> { this.stopped = reason; for (const p of this.peers) p.session.isRunning = false; }
+  get session(): FakeSession { return this.contact!.session; }
 }
 
 const PEER: PeerAddress = { host: '127.0.0.1', port: 6000, family: 4 };
@@ -83,7 +115,7 @@ function setup() {
   };
   service.on(listener);
   const start = async (trust?: TrustStore) => {
-    const person = await service.start({ localAddress: '127.0.0.1', localPort: 0, peer: PEER, displayName: 'me', trust });
+    const person = (await service.start({ localAddress: '127.0.0.1', localPort: 0, peer: PEER, displayName: 'me', trust }))!;
     return { person, rt };
   };
   return { service, log, changes, start, rt: () => rt };
@@ -112,17 +144,19 @@ describe('service/chatService: people, conversations and sending over the driver
     const { rt } = await start();
     const sent = service.send('addr:127.0.0.1:6000', { text: 'hello' });
     assert.ok(sent.ok);
-    const id = personId(newIdentity().publicKey);
-    rt.encrypted = true;
-    rt.safetyNumber = '11111 22222';
-    rt.events.secured!('11111 22222', { verified: false, firstContact: true, personId: id });
+    const key = newIdentity().publicKey;
+    const id = personId(key);
+    rt.contact!.key = key;
+    rt.contact!.established = true;
+    rt.contact!.safetyNumber = '11111 22222';
+    rt.events.secured!(P(rt.contact), '11111 22222', { verified: false, firstContact: true, personId: id });
     assert.equal(service.peer?.id, id);
     assert.deepEqual(service.people().map((p) => p.id), [id]);
     const moved = changes.find((c) => c.previousId !== undefined)!;
     assert.deepEqual([moved.previousId, moved.person.id, moved.person.encrypted], ['addr:127.0.0.1:6000', id, true]);
     assert.equal(service.pending(id), 1);
     assert.equal(service.pending('addr:127.0.0.1:6000'), 0);
-    rt.events.status!(sent.ok ? sent.id : '', 'delivered');
+    rt.events.status!(P(rt.contact), sent.ok ? sent.id : '', 'delivered');
     assert.ok(log.includes(`delivered m1 @${id}`), log.join('\n'));
     assert.equal(service.summary(id).delivered, 1);
     assert.equal(service.send('addr:127.0.0.1:6000', { text: 'old id' }).ok, false, 'the old id is nobody now');
@@ -132,7 +166,7 @@ describe('service/chatService: people, conversations and sending over the driver
     const { service, log, start } = setup();
     const { rt } = await start();
     rt.session.remoteName = 'ann';
-    rt.events.message!({ text: 'hi', sentAt: 1, plain: false, uid: 'x' });
+    rt.events.message!(P(rt.contact), { text: 'hi', sentAt: 1, plain: false, uid: 'x' });
     assert.deepEqual(log, ['message hi from addr:127.0.0.1:6000 (ann)']);
     assert.equal(service.summary().received, 1);
   });
@@ -147,7 +181,7 @@ describe('service/chatService: people, conversations and sending over the driver
     assert.deepEqual(rt.session.sent, []);
     rt.session.full = false;
     rt.session.presence = 'online';
-    rt.events.presence!('online', { name: '', plain: false, reason: '' });
+    rt.events.presence!(P(rt.contact), 'online', { name: '', plain: false, reason: '' });
     assert.ok(log.includes('presence online online'), 'the person is online when the event is reported');
     assert.deepEqual(rt.session.sent, [], 'not inside the event');
     await tick();
@@ -157,8 +191,8 @@ describe('service/chatService: people, conversations and sending over the driver
   it('stop without drain lets the driver go at once; the person stays with nothing live; ended reports the counters', async () => {
     const { service, log, start } = setup();
     const { rt } = await start();
-    rt.encrypted = true;
-    rt.safetyNumber = '1';
+    rt.contact!.established = true;
+    rt.contact!.safetyNumber = '1';
     rt.session.presence = 'online';
     service.send(service.peer!.id, { text: 'pending' });
     const done = service.stop('bye now');
@@ -185,7 +219,7 @@ describe('service/chatService: people, conversations and sending over the driver
     await new Promise((r) => setTimeout(r, 80));
     assert.equal(stopped, false, 'still draining');
     assert.ok(service.running, 'the session runs while draining');
-    rt.events.status!('m1', 'delivered');
+    rt.events.status!(P(rt.contact), 'm1', 'delivered');
     await done;
     assert.equal(rt.stopped, 'quit');
 
@@ -209,26 +243,26 @@ describe('service/chatService: people, conversations and sending over the driver
     const { rt } = await start();
     const pid = service.peer!.id;
     assert.equal(service.verify(pid), false, 'no key yet');
-    rt.safetyNumber = '12345';
+    rt.contact!.safetyNumber = '12345';
     assert.equal(service.verify('someone else'), false);
     assert.equal(service.verify(pid), true);
     assert.equal(service.peer!.verified, true);
     assert.equal(changes.at(-1)!.person.verified, true);
-    rt.keyChangePending = true;
-    rt.events.keyChanged!({ newFingerprint: 'n', oldFingerprint: 'o', from: { address: '127.0.0.1', port: 6000 } });
+    rt.contact!.held = {};
+    rt.events.keyChanged!(P(rt.contact), { newFingerprint: 'n', oldFingerprint: 'o', from: { address: '127.0.0.1', port: 6000 } });
     assert.equal(service.peer!.keyChangePending, true);
     assert.equal(service.acceptKey(pid), true);
     assert.equal(changes.at(-1)!.person.keyChangePending, false, 'reported as a change at once');
     assert.equal(service.peer!.keyChangePending, false);
     assert.equal(service.acceptKey(pid), false);
-    rt.keyChangePending = true;
+    rt.contact!.held = {};
     assert.equal(service.rejectKey(pid), true);
     assert.equal(changes.at(-1)!.person.keyChangePending, false);
-    rt.keyChangePending = true;
-    rt.events.keyChanged!({ newFingerprint: 'n', oldFingerprint: 'o', from: { address: '127.0.0.1', port: 6000 } });
+    rt.contact!.held = {};
+    rt.events.keyChanged!(P(rt.contact), { newFingerprint: 'n', oldFingerprint: 'o', from: { address: '127.0.0.1', port: 6000 } });
     assert.equal(changes.at(-1)!.person.keyChangePending, true);
-    rt.keyChangePending = false;
-    rt.events.keyChangeCleared!();
+    rt.contact!.held = undefined;
+    rt.events.keyChangeCleared!(P(rt.contact));
     assert.equal(changes.at(-1)!.person.keyChangePending, false, 'the remembered key spoke again');
   });
 
