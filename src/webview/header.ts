@@ -5,6 +5,7 @@
 import type { HeaderInfo } from '../shared/protocol';
 import { button, el, icon, setIcon } from './dom';
 import { memberCount, memberList } from './roster';
+import { INITIAL_HEADER } from './viewState';
 import { headingText, isRunning, localLines, normalPresence, PRESENCE_LOOK, requestText, sessionLook } from './texts';
 import { post } from './vscodeApi';
 
@@ -92,7 +93,7 @@ export function createHeader(announce: (text: string) => void): HeaderView {
   header.append(heading, row1, row2, localEl, requestEl, keyChangeEl, plainPeerEl, encryptionEl, actions);
 
   /** The header shown last (the request and group buttons act on its conversation). */
-  let current: HeaderInfo = { state: 'idle', local: '', localAddresses: [], peer: '', peerName: '', presence: 'unknown', plainPeer: false, encrypted: false, fingerprint: '', verified: false, keyChanged: false, passphrase: false };
+  let current: HeaderInfo = INITIAL_HEADER;
 
   /** The addresses last rendered, so a header update that does not change them keeps the buttons (and their focus). */
   let shownKey = '';

@@ -24,12 +24,15 @@ export interface RosterRow {
   /** The badge's name, e.g. "3 unread". */
   unreadText: string;
   encrypted: boolean;
+  plain: boolean;
   request: boolean;
+  /** Groups: the members as one line ('' for people). */
+  members: string;
   /** The conversation shown. */
   selected: boolean;
   /** Tooltip: groups list their members. */
   title: string;
-  /** The row's accessible name: name, presence, marks, unread, detail. */
+  /** The row's accessible name: name, presence, detail, marks, unread, members. */
   label: string;
 }
 
@@ -42,7 +45,7 @@ export interface RosterModel {
   requests: number;
   /** The list starts open: more than one conversation, or something waiting in another one. */
   autoOpen: boolean;
-  /** The collapsed bar's line, e.g. "3 · 2 unread · 1 request". */
+  /** The bar's line while the list is closed, e.g. "3 · 2 unread · 1 request" (open: the count). */
   summary: string;
 }
 
@@ -78,15 +81,16 @@ export function rosterRow(item: RosterItem, shown: string): RosterRow {
   const icon = kind === 'group' ? 'organization' : PRESENCE_LOOK[presence].icon;
   const iconText = kind === 'group' ? `group of ${plural(memberCount(item.members), 'member')}` : PRESENCE_LOOK[presence].text;
   const unreadText = unread > 0 ? `${unread} unread` : '';
+  // In the order the row shows them (rosterView.ts names the option by its content, in this order).
   const parts = [name, iconText];
-  if (encrypted) parts.push('encrypted');
   if (item.plain === true) parts.push('plain text');
+  if (detail) parts.push(detail);
+  if (encrypted) parts.push('encrypted');
   if (request) parts.push('request');
   if (unreadText) parts.push(unreadText);
-  if (detail) parts.push(detail);
   if (kind === 'group' && members) parts.push(`members: ${members}`);
   return {
-    id: item.id, kind, name, detail, presence, icon, iconText, badge: unreadBadge(unread), unreadText, encrypted, request,
+    id: item.id, kind, name, detail, presence, icon, iconText, badge: unreadBadge(unread), unreadText, encrypted, request, plain: item.plain === true, members,
     selected: item.id === shown,
     title: kind === 'group' ? (members ? `${name}: ${members}` : name) : detail ? `${name} (${detail})` : name,
     label: parts.join(', '),

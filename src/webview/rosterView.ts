@@ -55,7 +55,8 @@ export function createRosterView(): RosterView {
     const open = rosterOpen(model, state.rosterOpen);
     toggle.setAttribute('aria-expanded', String(open));
     setIcon(chevron, open ? 'chevron-down' : 'chevron-right');
-    summary.textContent = model.summary;
+    // Open, the list says the rest; closed, the bar says what waits.
+    summary.textContent = open ? String(model.total) : model.summary;
     nav.dataset.open = String(open);
     lists.hidden = !open;
     people.render(model.people);
@@ -98,7 +99,10 @@ function section(title: string, className: string, emptyText: string) {
 
   list.addEventListener('click', (event) => {
     const option = event.target instanceof Element ? event.target.closest<HTMLElement>('[role="option"]') : null;
-    if (option) open(option);
+    if (!option) return;
+    // The clicked option becomes the list's Tab stop.
+    for (const o of optionsInOrder()) o.tabIndex = o === option ? 0 : -1;
+    open(option);
   });
   list.addEventListener('keydown', (event) => {
     const option = event.target instanceof Element ? event.target.closest<HTMLElement>('[role="option"]') : null;
@@ -145,26 +149,36 @@ function section(title: string, className: string, emptyText: string) {
   return { element, render };
 }
 
+/**
+ * The option is named by its content (not aria-label: the visible words must be part of the name):
+ * the icon's meaning and the lock's are visually hidden words, in the order of RosterRow.label.
+ */
 function fillOption(node: HTMLElement, row: RosterRow): void {
   node.className = `roster-item roster-${row.kind} presence-${row.presence}`;
   node.setAttribute('aria-selected', String(row.selected));
-  node.setAttribute('aria-label', row.label);
   node.title = row.title;
   node.dataset.kind = row.kind;
   node.dataset.presence = row.presence;
   node.dataset.request = String(row.request);
+  const hidden = (text: string) => el('span', 'visually-hidden', text);
   const text = el('span', 'roster-text');
-  const name = el('bdi', 'roster-name', row.name);
-  text.appendChild(name);
-  if (row.detail) text.appendChild(el('bdi', 'roster-detail', row.detail));
+  const first = el('span', 'roster-line');
+  first.append(el('bdi', 'roster-name', row.name), hidden(`, ${row.iconText}${row.plain ? ', plain text' : ''}`));
+  text.appendChild(first);
+  if (row.detail) {
+    const second = el('span', 'roster-line');
+    second.append(hidden(', '), el('bdi', 'roster-detail', row.detail));
+    text.appendChild(second);
+  }
   const parts: Node[] = [icon(row.icon, row.kind === 'group' ? 'roster-icon group-icon' : 'roster-icon presence-dot'), text];
-  if (row.encrypted) parts.push(icon('lock', 'roster-icon roster-lock'));
-  if (row.request) parts.push(el('span', 'roster-tag', 'request'));
+  if (row.encrypted) parts.push(icon('lock', 'roster-icon roster-lock'), hidden(', encrypted'));
+  if (row.request) parts.push(hidden(', '), el('span', 'roster-tag', 'request'));
   if (row.badge) {
     const badge = el('span', 'roster-badge', row.badge);
     badge.setAttribute('role', 'img');
     badge.setAttribute('aria-label', row.unreadText);
-    parts.push(badge);
+    parts.push(hidden(', '), badge);
   }
+  if (row.members) parts.push(hidden(`, members: ${row.members}`));
   node.replaceChildren(...parts);
 }

@@ -20,7 +20,7 @@ describe('webview roster: the list of conversations as rows with labels', () => 
     assert.equal(r.badge, '3');
     assert.equal(r.unreadText, '3 unread');
     assert.equal(r.selected, false);
-    assert.equal(r.label, 'Ann, online, encrypted, 3 unread, 10.0.0.2:50505');
+    assert.equal(r.label, 'Ann, online, 10.0.0.2:50505, encrypted, 3 unread');
     assert.equal(r.title, 'Ann (10.0.0.2:50505)');
   });
 
@@ -39,7 +39,7 @@ describe('webview roster: the list of conversations as rows with labels', () => 
   it('a request is tagged and said', () => {
     const r = rosterRow(person({ name: 'Stranger', request: true, encrypted: false, detail: 'wants to chat', unread: 1 }), '');
     assert.equal(r.request, true);
-    assert.equal(r.label, 'Stranger, online, request, 1 unread, wants to chat');
+    assert.equal(r.label, 'Stranger, online, wants to chat, request, 1 unread');
   });
 
   it('a group: its icon, member count in words, members on hover and in the label', () => {
@@ -48,7 +48,7 @@ describe('webview roster: the list of conversations as rows with labels', () => 
     assert.equal(r.iconText, 'group of 3 members');
     assert.equal(r.selected, true);
     assert.equal(r.title, 'Team: Ann, Bob and Cy');
-    assert.equal(r.label, 'Team, group of 3 members, encrypted, 3 members, members: Ann, Bob and Cy');
+    assert.equal(r.label, 'Team, group of 3 members, 3 members, encrypted, members: Ann, Bob and Cy');
     assert.equal(rosterRow(group({ members: ['Ann'] }), '').iconText, 'group of 1 member');
   });
 
