@@ -25,8 +25,11 @@ export interface CliOptions {
   passphrasePrompt: boolean;
   /** Pre-shared key derived from the passphrase (set by main, not by the parser). */
   psk?: Buffer;
-  /** Who may start a conversation: anyone, or only people already known (strangers wait as requests). */
-  reach: 'anyone' | 'known';
+  /**
+   * --reach: who may start a conversation: anyone, or only people already known (strangers wait as
+   * requests). Absent: the service's default (anyone in LAN mode; with --peer only that peer, as before).
+   */
+  reach?: 'anyone' | 'known';
   /**
    * Announce ourselves and browse the LAN (mDNS). On by default in LAN mode (no --peer); off with
    * --no-discovery; with --peer only when --discover is given. Set by parseArgs from the flags.
@@ -108,7 +111,7 @@ const FLAGS: readonly FlagSpec[] = [
     apply: (o, v) => { if (v.trim() === '') return '--identity: give a file name.'; o.identityPath = v; return undefined; },
   },
   {
-    long: 'reach', value: 'WHO', help: 'Who may start a conversation: anyone (default) or known (a stranger\'s first message waits as a request).',
+    long: 'reach', value: 'WHO', help: 'Who may start a conversation: anyone (LAN mode default) or known (a stranger\'s first message waits as a request until /accept). With --peer and no --reach: that peer only.',
     apply: (o, v) => {
       const r = v.trim().toLowerCase();
       if (r !== 'anyone' && r !== 'known') return `--reach: use "anyone" or "known" (got "${v}").`;
@@ -138,7 +141,7 @@ const FLAGS: readonly FlagSpec[] = [
 export function defaultOptions(defaultName: string): CliOptions {
   return {
     localAddress: '', localPort: DEFAULT_PORT, displayName: defaultName, plain: false, json: false, help: false, version: false, passphrasePrompt: false,
-    reach: 'anyone', discovery: false, noDiscovery: false, discover: false,
+    discovery: false, noDiscovery: false, discover: false,
   };
 }
 
@@ -189,7 +192,7 @@ export function parseArgs(argv: readonly string[], defaultName = 'me'): ArgsResu
   if (o.discover && o.noDiscovery) return { ok: false, error: 'Give either --discover or --no-discovery, not both.' };
   if (o.plain && !o.peer) return { ok: false, error: '--plain needs --peer HOST:PORT: a plain-text peer (nc -u) cannot be discovered. Without --plain, no --peer means LAN mode.' };
   if (o.plain && o.discover) return { ok: false, error: '--plain cannot --discover: discovery announces an identity key, and plain-text mode has none.' };
-  if (o.plain && o.reach !== 'anyone') return { ok: false, error: '--reach known needs identity keys: it cannot be used with --plain.' };
+  if (o.plain && o.reach === 'known') return { ok: false, error: '--reach known needs identity keys: it cannot be used with --plain.' };
   o.discovery = o.peer ? o.discover : !o.noDiscovery;
   if (o.discoveryInterface !== undefined && !o.discovery) {
     return { ok: false, error: o.noDiscovery ? '--interface is for discovery: it cannot be used with --no-discovery.' : '--interface is for discovery: with --peer, add --discover to use it.' };
@@ -230,8 +233,9 @@ export function usage(): string {
     '  LAN mode: /who (people), /msg NAME text, /group NAME a,b (create it, or set its members),',
     '  /g NAME text (to a group), /groups, /leave NAME, /accept NAME (a request), /block NAME,',
     '  /add HOST:PORT (someone discovery cannot see). NAME is a name, an id (or its first 4+ hex',
-    '  digits), or "a quoted name". In LAN mode a line without a command goes to the last person',
-    '  or group you wrote to or heard from.',
+    '  digits), or "a quoted name". In LAN mode a line without a command goes to the person or group',
+    '  of your last /msg or /g (at first: to the first one who writes to you); quit words only end',
+    '  the session there.',
     '',
     'JSON mode (--json):',
     '  Each stdin line is a message; a line holding a JSON object {"text": "..."} is sent as its',
@@ -271,6 +275,9 @@ export function usage(): string {
     '    {"event":"group-changed","group":"...","groupId":"...","members":[{"id","name"}],"op":"...","by":"...","isMember":true}',
     '    {"event":"request","id":"...","name":"..."}   {"event":"blocked","id":"...","name":"..."}',
     '    {"event":"people","people":[...]}   {"event":"groups","groups":[...]}',
+    '    {"event":"person-added","id":"addr:HOST:PORT","name":"...","address":"..."}  (after "add")',
+    '    {"event":"request-accepted","id":"...","name":"..."}   peer-online/peer-offline carry "id"',
+    '    errors: ENOPEER, ENOPERSON, EAMBIGUOUS (with "candidates"), ENOGROUP, EGROUP, EINPUT',
     '  Diagnostics go to stderr; nothing else is written to stdout.',
     '',
     'Identity and encryption:',

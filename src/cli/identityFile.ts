@@ -24,6 +24,11 @@ export function trustPathFor(identityPath: string): string {
   return `${identityPath.replace(/\.json$/i, '')}.known-people.json`;
 }
 
+/** Groups live beside the identity too (the group book of spec section 2: members are person ids of keys). */
+export function groupsPathFor(identityPath: string): string {
+  return `${identityPath.replace(/\.json$/i, '')}.groups.json`;
+}
+
 export interface LoadedIdentity { identity: Identity; created: boolean; path: string; warning?: string }
 
 /**
@@ -93,6 +98,34 @@ export class FileTrustStorage implements TrustStorage {
     mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
     const tmp = `${this.path}.${process.pid}.tmp`;
     writeFileSync(tmp, `${JSON.stringify(data, null, 1)}\n`, { mode: 0o600 });
+    renameSync(tmp, this.path);
+  }
+}
+
+/**
+ * The groups in a file only its owner can read (0600): written whole to a temporary file, then
+ * renamed over the old one, so a crash leaves either the old or the new file, never half of one.
+ */
+export class FileGroupStorage {
+  warning?: string;
+  constructor(readonly path: string) {}
+
+  load(): string | undefined {
+    try {
+      return readFileSync(this.path, 'utf8');
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') this.warning = `cannot read the groups file ${this.path} (${code ?? (e as Error).message}); starting without groups, and it is not overwritten until a group changes.`;
+      return undefined;
+    }
+  }
+
+  save(data: string): void {
+    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
+    const tmp = `${this.path}.${process.pid}.tmp`;
+    try { unlinkSync(tmp); } catch { /* none left over */ }
+    writeFileSync(tmp, data.endsWith('\n') ? data : `${data}\n`, { mode: 0o600, flag: 'wx' });
+    if (process.platform !== 'win32') chmodSync(tmp, 0o600); // a umask cannot widen it, but be explicit
     renameSync(tmp, this.path);
   }
 }

@@ -3,8 +3,10 @@
 import * as readline from 'node:readline';
 import { isQuitWord } from '../core/plain';
 import type { CliOptions } from './args';
-import type { CliView, Summary } from './chat';
-import { CliChat } from './chat';
+import type { GroupStorage } from '../service/types';
+import type { CliView, GroupChange, GroupInfo, Person, PersonRef, Summary, Target } from './chat';
+import { CliChat, personName } from './chat';
+import { LAN_SLASH_USAGE, parseLanSlash } from './lanCommands';
 import { BoundedLineReader, MAX_TYPED_LINE_BYTES, tooLongLine } from './lineReader';
 import { visible } from './terminalText';
 
@@ -14,6 +16,9 @@ const COMMANDS_HELP = [
   '  /verify  mark the peer\'s key as verified (after comparing the safety number)',
   '  /accept-key  accept the peer\'s new key after a key-change warning (/reject-key refuses it)',
   '  /quit    end the session (so do quit, exit, bye bye, Ctrl-D and Ctrl-C)',
+  ...Object.values(LAN_SLASH_USAGE).map((u) => `  ${u}`),
+  '  In LAN mode a line without a command goes to the person or group of your last /msg or /g',
+  '  (at first: to the first one who writes to you). NAME: a name, an id (4+ first hex digits) or "a quoted name".',
   '  /help    this list',
   '  A line ending with \\ continues on the next line; start a line with // to send a leading /.',
 ];
@@ -34,6 +39,38 @@ function snippet(text: string): string {
   return one.length > 40 ? `${one.slice(0, 39)}…` : one;
 }
 
+/** A name as the user would type it in a command: quoted when it has spaces. */
+export function nameArg(name: string): string { return /\s/.test(name) ? `"${name}"` : name; }
+
+/** A short form of a person id for display. */
+function shortId(id: string): string { return /^[0-9a-f]{16}$/.test(id) ? id.slice(0, 8) : id; }
+
+/** One line of /who. */
+export function personLine(p: Person): string {
+  const tags = [p.presence, p.encrypted ? 'encrypted' : p.plain ? 'plain text' : '', p.discovered ? 'on the LAN' : '', p.configured ? '--peer' : '',
+    p.request ? 'REQUEST (/accept or /block)' : '', p.keyChangePending ? 'KEY CHANGED' : ''].filter((t) => t !== '');
+  return `  ${p.name || '(no name yet)'}  ${p.id}  ${p.address}  ${tags.join(', ')}`;
+}
+
+/** One line of /groups. */
+export function groupLine(g: GroupInfo): string {
+  return `  [${g.name}] ${g.members.map((m) => m.name || shortId(m.id)).join(', ')}${g.active ? '' : ' (you left)'}  id ${g.id}`;
+}
+
+/** A readable line for a group change. */
+export function groupChangeLine(g: GroupInfo, c: GroupChange, byName: string, nameOf: (id: string) => string): string {
+  const members = `members: ${g.members.map((m) => m.name || shortId(m.id)).join(', ')}`;
+  const head = `* [${g.name}]`;
+  if (c.wasMember && !c.isMember) return byName === 'you' ? `${head} you left` : `${head} ${byName} removed you`;
+  if (!c.wasMember && c.isMember) return byName === 'you' ? `${head} created; ${members}` : `${head} ${byName} added you; ${members}`;
+  if (c.op === 'leave') return `${head} ${c.removed.map(nameOf).join(', ') || byName} left; ${members}`;
+  const parts: string[] = [];
+  if (c.added.length) parts.push(`added ${c.added.map(nameOf).join(', ')}`);
+  if (c.removed.length) parts.push(`removed ${c.removed.map(nameOf).join(', ')}`);
+  if (c.renamed) parts.push('renamed it');
+  return `${head} ${byName} ${parts.length ? parts.join(', ') : 'changed it'}; ${members}`;
+}
+
 function summaryLine(s: Summary): string {
   const parts = [`${s.sent} sent`, `${s.delivered} delivered`];
   if (s.unconfirmed) parts.push(`${s.unconfirmed} sent as plain text (unconfirmed)`);
@@ -43,7 +80,7 @@ function summaryLine(s: Summary): string {
   return parts.join(', ');
 }
 
-export async function runInteractive(options: CliOptions, input: NodeJS.ReadableStream, output: NodeJS.WriteStream, errOut: NodeJS.WritableStream): Promise<number> {
+export async function runInteractive(options: CliOptions, input: NodeJS.ReadableStream, output: NodeJS.WriteStream, errOut: NodeJS.WritableStream, groupStorage?: GroupStorage): Promise<number> {
   const tty = Boolean((input as NodeJS.ReadStream).isTTY && output.isTTY);
   let rl: readline.Interface | undefined;
   /** Prints a line above the prompt and redraws the prompt with the user's unfinished input. */
@@ -61,12 +98,26 @@ export async function runInteractive(options: CliOptions, input: NodeJS.Readable
   };
   let queuedHintShown = false;
   let plainHintShown = false;
+  const lan = options.peer === undefined;
+  /** LAN mode: where a line without a command goes. */
+  let current: Target | undefined;
+  const setCurrent = (t: Target | undefined) => {
+    if (!t) return;
+    current = t;
+    rl?.setPrompt(visible(`${t.kind === 'group' ? `[${t.name}]` : t.name}> `));
+  };
+  const nameOf = (id: string) => { const p = chat.service.person(id); return p ? personName(p) : shortId(id); };
+  const who = (p: PersonRef) => `${p.name} (${shortId(p.id)}${p.address && p.address !== p.name ? `, ${p.address}` : ''})`;
   const view: CliView = {
-    message: (from, m) => say(formatIncoming(clock(), from, m.text)),
-    status: (_id, status, text) => {
+    message: (from, m, s) => {
+      say(formatIncoming(clock(), s.group !== undefined ? `[${s.group}] ${from}` : from, m.text));
+      if (lan && !current) setCurrent(s.groupId !== undefined ? { kind: 'group', id: s.groupId, name: s.group ?? '' } : { kind: 'person', id: s.fromId, name: from });
+    },
+    status: (_id, status, text, to) => {
+      const toName = lan && to.to !== undefined ? ` to ${nameOf(to.to)}` : '';
       switch (status) {
-        case 'delivered': say(`  ✓ delivered: ${snippet(text)}`); break;
-        case 'failed': say(`  ✗ failed: ${snippet(text)} — type /retry to resend`); break;
+        case 'delivered': say(`  ✓ delivered${toName}: ${snippet(text)}`); break;
+        case 'failed': say(`  ✗ failed${toName}: ${snippet(text)} — type /retry to resend`); break;
         case 'queued':
           if (!queuedHintShown) { queuedHintShown = true; say('  … queued until the peer answers'); }
           break;
@@ -86,16 +137,38 @@ export async function runInteractive(options: CliOptions, input: NodeJS.Readable
     },
     plainPeer: (plain) => say(plain ? '* the peer speaks plain text (like nc -u): unencrypted, delivery not confirmed' : '* the peer speaks the UDP Chat protocol'),
     notice: (level, text) => say(`${level === 'info' ? '*' : level === 'warning' ? '! warning:' : '! error:'} ${text}`),
-    secured: (fp, i) => say(`* encrypted and authenticated session${i.firstContact ? ' (first contact: key remembered)' : ''}; safety number ${fp}${i.verified ? ' (verified)' : ' — compare it with your peer, then /verify'}`),
+    secured: (fp, i) => say(lan
+      ? `* encrypted and authenticated session with ${i.name}${i.firstContact ? ' (first contact: key remembered)' : ''}; safety number ${fp}${i.verified ? ' (verified)' : ''}`
+      : `* encrypted and authenticated session${i.firstContact ? ' (first contact: key remembered)' : ''}; safety number ${fp}${i.verified ? ' (verified)' : ' — compare it with your peer, then /verify'}`),
     keyChanged: (c) => {
       say(`! WARNING: the peer at ${c.from} answered with a different identity key (${c.newKey}; remembered: ${c.oldKey}).`);
       say('! It may have reinstalled UDP Chat, or someone else is answering. Nothing goes to the new key, and nothing from it is shown, until you accept it: ask them (another way) and compare safety numbers, then /accept-key, or /reject-key to refuse it.');
     },
     stranger: (from, bytes, preview) => say(`* ignored ${bytes} bytes from ${from} (not the peer): ${preview}`),
-    error: (_code, message) => say(`! ${message}`),
+    error: (_code, message, _id, extra) => {
+      const c = extra?.candidates as PersonRef[] | undefined;
+      say(`! ${message}${c ? ` Candidates: ${c.map((x) => `${x.name} (${x.id})`).join(', ')}` : ''}`);
+    },
+    discovered: (p) => say(`* ${who(p)} is on the LAN`),
+    lost: (p, reason) => say(reason === 'goodbye' ? `* ${p.name} left the LAN` : `* ${p.name} went silent (offline)`),
+    added: (p) => say(`* reaching ${p.address ?? p.name}; /who shows them once they answer`),
+    request: (p) => say(`* ${who(p)} wants to chat: /accept ${nameArg(p.name)} shows their messages, /block ${nameArg(p.name)} refuses them`),
+    requestAccepted: (p) => say(`* accepted ${p.name}: their messages show from now on`),
+    blocked: (p) => say(`* blocked ${p.name}: nothing of theirs is shown again`),
+    groupChanged: (g, c, byName) => say(groupChangeLine(g, c, byName, nameOf)),
+    memberStatus: (_id, status, member, group, text) => { if (status === 'failed') say(`  ✗ [${group.name}] not delivered to ${member.name}: ${snippet(text)}`); },
+    groupDelivery: (_id, group, d, text) => say(`  ${d.delivered === d.total ? '✓' : '·'} [${group.name}] ${d.label}: ${snippet(text)}`),
+    people: (list) => {
+      if (list.length === 0) say(`* nobody yet${options.discovery ? ' (people on the LAN show up as they are discovered)' : ''}; /add HOST:PORT reaches someone`);
+      for (const p of list) say(personLine(p));
+    },
+    groups: (list) => {
+      if (list.length === 0) say('* no groups yet: /group NAME a,b creates one');
+      for (const g of list) say(groupLine(g));
+    },
     ended: (reason, s) => say(`* session ended (${reason}): ${summaryLine(s)}`),
   };
-  const chat = new CliChat(options, view);
+  const chat = new CliChat(options, view, groupStorage);
   let info;
   try {
     info = await chat.start();
@@ -103,8 +176,11 @@ export async function runInteractive(options: CliOptions, input: NodeJS.Readable
     errOut.write(`udp-chat: ${(e as Error).message ?? String(e)}\n`);
     return 1;
   }
-  say(`Listening on ${info.local}, chatting with ${info.peer}${options.plain ? ' in plain-text mode' : ''} as ${info.name}.`);
-  say(options.plain
+  if (lan) {
+    say(`Listening on ${info.local} as ${info.name} (id ${info.id}), LAN mode${info.discovery ? ': discoverable, looking for people' : ' without discovery (/add HOST:PORT reaches someone)'}${options.reach === 'known' ? '; strangers wait as requests' : ''}.`);
+    say('Type /who for people, /msg NAME text to write, /group NAME a,b for a group, /help for commands, quit to leave.');
+  } else say(`Listening on ${info.local}, chatting with ${info.peer}${options.plain ? ' in plain-text mode' : ''} as ${info.name}.`);
+  if (!lan) say(options.plain
     ? 'Lines go out as plain UTF-8 datagrams (up to 1024 bytes each). Type /help for commands.'
     : 'Messages typed before the peer answers go out as text after a second, and reliably once it shows it runs UDP Chat. Type /help for commands, quit to leave.');
 
@@ -139,13 +215,23 @@ export async function runInteractive(options: CliOptions, input: NodeJS.Readable
       if (!wasContinued && text.startsWith('/') && !text.startsWith('//')) {
         command(text.trim());
       } else if (text.trim() !== '') {
-        chat.submit(text.startsWith('//') ? text.slice(1) : text);
-        if (!wasContinued && isQuitWord(text)) { end(`you said "${text.trim()}"`, true); return; }
+        const body = text.startsWith('//') ? text.slice(1) : text;
+        const quit = !wasContinued && isQuitWord(text);
+        if (!lan) chat.submit(body);
+        else if (quit) { /* LAN mode: a quit word only ends the session */ } else if (current) chat.sendTo(current, body);
+        else say('! say whom to write to: /msg NAME text or /g GROUP text (/who lists people, /groups your groups)');
+        if (quit) { end(`you said "${text.trim()}"`, true); return; }
       }
       rl?.prompt();
     });
     const command = (cmd: string) => {
       const word = cmd.split(/\s+/)[0].toLowerCase();
+      const lanCmd = parseLanSlash(cmd);
+      if (lanCmd) {
+        if (!lanCmd.ok) say(`! ${lanCmd.error}`);
+        else setCurrent(chat.run(lanCmd.command));
+        return;
+      }
       switch (word) {
         case '/retry': {
           const n = chat.retry('all');
@@ -155,6 +241,13 @@ export async function runInteractive(options: CliOptions, input: NodeJS.Readable
         case '/status': {
           const s = chat.session;
           const rt = chat.runtime!;
+          if (!s) {
+            const people = chat.service.people();
+            say(`* LAN mode as ${info.name} (id ${info.id}) on ${rt.localText}; discovery ${info.discovery ? 'on' : 'off'}; ${people.filter((p) => p.presence === 'online').length} of ${people.length} people online, ${chat.service.groups().filter((g) => g.active).length} groups`);
+            say(`* your key ${rt.ownFingerprint}; writing to ${current ? `${current.kind === 'group' ? `[${current.name}]` : current.name}` : 'nobody yet (/msg NAME text)'}`);
+            say(`* ${chat.summary.sent} sent, ${chat.summary.delivered} delivered, ${chat.pending} pending, ${chat.failedIds().length} failed, ${chat.summary.received} received`);
+            break;
+          }
           const pp = chat.service.peer;
           say(`* peer ${s.remoteName ? `${s.remoteName} ` : ''}at ${info.peer}: ${s.presence}${s.plainPeer ? ' (plain text, unencrypted)' : pp?.encrypted ? ' (encrypted)' : ''}; local ${rt.localText}`);
           say(`* your key ${rt.ownFingerprint}${pp?.safetyNumber ? `; safety number ${pp.safetyNumber}${pp.verified ? ' (verified)' : ''}` : ''}${pp?.keyChangePending ? '; KEY CHANGE WAITING (/accept-key)' : ''}`);

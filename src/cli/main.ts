@@ -5,7 +5,7 @@ import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { derivePskAsync } from '../core/noise';
 import { TrustStore } from '../core/trust';
-import { defaultIdentityPath, FileTrustStorage, loadOrCreateIdentity, trustPathFor } from './identityFile';
+import { defaultIdentityPath, FileGroupStorage, FileTrustStorage, groupsPathFor, loadOrCreateIdentity, trustPathFor } from './identityFile';
 import type { CliOptions } from './args';
 import { parseArgs, usage } from './args';
 import { runInteractive } from './interactive';
@@ -115,14 +115,6 @@ async function main(): Promise<void> {
   const o = parsed.options;
   if (o.help) { process.stdout.write(`${usage()}\n`); exit(0); return; }
   if (o.version) { process.stdout.write(`udp-chat ${version()}\n`); exit(0); return; }
-  if (!o.peer) {
-    // LAN mode needs the multi-person chat service (spec section 1); until it lands, say so clearly.
-    const message = 'LAN mode (no --peer) is not available in this build yet: give --peer HOST:PORT.';
-    if (json) emit({ event: 'error', code: 'EUSAGE', message });
-    process.stderr.write(`udp-chat: ${message}\n`);
-    exit(2);
-    return;
-  }
   const pass = await readPassphrase(o);
   if (!pass.ok) {
     if (json) emit({ event: 'error', code: 'EPASSPHRASE', message: pass.error });
@@ -131,6 +123,7 @@ async function main(): Promise<void> {
     return;
   }
   if (pass.passphrase !== undefined) o.psk = await derivePskAsync(pass.passphrase);
+  let groups: FileGroupStorage | undefined;
   if (!o.plain) {
     const path = o.identityPath ?? defaultIdentityPath();
     try {
@@ -138,6 +131,7 @@ async function main(): Promise<void> {
       o.identity = loaded.identity;
       const storage = new FileTrustStorage(trustPathFor(path));
       o.trust = new TrustStore(storage);
+      groups = new FileGroupStorage(groupsPathFor(path));
       for (const w of [loaded.warning, storage.warning]) if (w) process.stderr.write(`udp-chat: warning: ${w}\n`);
     } catch (e) {
       const message = (e as Error).message;
@@ -147,9 +141,18 @@ async function main(): Promise<void> {
       return;
     }
   }
+  // The groups file is read when the service starts; a warning about it is known only then.
+  const groupStorage = groups && {
+    load: () => {
+      const text = groups.load();
+      if (groups.warning) process.stderr.write(`udp-chat: warning: ${groups.warning}\n`);
+      return text;
+    },
+    save: (data: string) => groups.save(data),
+  };
   const code = o.json
-    ? await runJson(o, process.stdin, emit, (l) => process.stderr.write(`${l}\n`))
-    : await runInteractive(o, process.stdin, process.stdout, process.stderr);
+    ? await runJson(o, process.stdin, emit, (l) => process.stderr.write(`${l}\n`), groupStorage)
+    : await runInteractive(o, process.stdin, process.stdout, process.stderr, groupStorage);
   exit(code);
 }
 

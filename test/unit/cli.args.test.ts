@@ -129,11 +129,12 @@ describe('cli/args: LAN mode', () => {
     return r.ok ? '' : r.error;
   };
 
-  it('without --peer: LAN mode with discovery, reach anyone', () => {
+  it('without --peer: LAN mode with discovery, reach left to the service (anyone)', () => {
     const o = ok();
     assert.equal(o.peer, undefined);
     assert.equal(o.discovery, true);
-    assert.equal(o.reach, 'anyone');
+    assert.equal(o.reach, undefined);
+    assert.equal(ok('-P', '127.0.0.1:5').reach, undefined, 'with --peer the service keeps its default (the contact only)');
     assert.equal(o.discoveryInterface, undefined);
     assert.equal(ok('--json', '-p', '0').discovery, true);
   });
