@@ -9,7 +9,7 @@
 // execs the command, so the child's pid is the node process).
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -231,18 +231,27 @@ export async function waitFor<T>(what: string, check: () => T | undefined | fals
   }
 }
 
-/** Kills the peers (SIGKILL), waits briefly for them, removes their homes. */
+/**
+ * Kills the peers (SIGKILL), waits briefly for them, removes their homes. With UCL_LAB_DUMP=DIR,
+ * first writes each peer's events (JSON lines with `at`) and stderr to DIR/<name>.jsonl, for reading a run afterwards.
+ */
 export async function stopPeers(peers: readonly LabPeer[]): Promise<void> {
+  const dump = process.env.UCL_LAB_DUMP;
+  if (dump) {
+    mkdirSync(dump, { recursive: true });
+    for (const p of peers) writeFileSync(join(dump, `${p.name}.jsonl`), `${p.events.map((e) => JSON.stringify(e)).join('\n')}\n${JSON.stringify({ stderr: p.stderr })}\n`);
+  }
   for (const p of peers) p.kill();
   await Promise.race([Promise.all(peers.map((p) => p.exited)), sleep(3000)]);
   for (const p of peers) rmSync(p.home, { recursive: true, force: true });
 }
 
-/** Ends the peers gracefully (stdin closed: they say goodbye), then kills what is left. */
+/** Ends the peers gracefully (stdin closed: they say goodbye), then kills what is left. Keeps their homes (a restart may reuse one). */
 export async function endPeers(peers: readonly LabPeer[], graceMs = 3000): Promise<void> {
   for (const p of peers) if (p.running) p.child.stdin.end();
   await Promise.race([Promise.all(peers.map((p) => p.exited)), sleep(graceMs)]);
-  await stopPeers(peers);
+  for (const p of peers) p.kill();
+  await Promise.race([Promise.all(peers.map((p) => p.exited)), sleep(2000)]);
 }
 
 /** `avahi-browse -rpt` resolved lines (`=;eth0;IPv4;name;type;domain;host;address;port;"k=v" …`). */

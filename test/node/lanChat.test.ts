@@ -239,7 +239,9 @@ describe('LAN chat in the lab: terminal peers discover each other and chat one t
     await waitFor('the next message', () => dee.messages({ from: ada }).some((m) => m.text === 'second message'), 10_000, all());
     await sleep(300);
     assert.deepEqual(dee.messages({ from: ada }).map((m) => m.text), ['knock knock', 'second message'], dee.describe());
-    assert.equal(dee.of('request').length, 1, `one request per person\n${dee.describe()}`);
+    assert.equal(dee.of('request').filter((e) => e.id === ada.id).length, 1, `one request per person\n${dee.describe()}`);
+    // Bob and Cyd found Dee on the LAN and shook hands, but wrote nothing: no request from them.
+    assert.deepEqual(dee.of('request').filter((e) => e.id !== ada.id).map((e) => e.name), [], `a request comes with a first message, not with a handshake\n${dee.describe()}`);
     const firstMessage = dee.events.findIndex((e) => e.event === 'message');
     assert.ok(dee.events.findIndex((e) => e.event === 'request') < firstMessage, 'the request comes before any message');
   });

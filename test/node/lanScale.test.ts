@@ -28,6 +28,8 @@ describe(`LAN scale in the lab: ${N} terminal peers in one group (measured, not 
   const lab = new Lab('ls');
   let cli = '';
   const peers: LabPeer[] = [];
+  /** CPU time of all peers together so far (ms). */
+  const cpuSum = () => peers.reduce((sum, p) => sum + (p.stats()?.cpuMs ?? 0), 0);
 
   before(async function () {
     this.timeout(600_000);
@@ -62,7 +64,9 @@ describe(`LAN scale in the lab: ${N} terminal peers in one group (measured, not 
       b.id = String([...ids][0]);
     }
     const afterStart = new Map(peers.map((p) => [p, p.stats()]));
+    const pairMs = peers.flatMap((a) => peers.filter((b) => b !== a).map((b) => a.discovered(b)!.at - Math.max(a.ready()!.at, b.ready()!.at)));
     console.log(`      ${N} peers: all ready ${lastReady - t0} ms after the first spawn; everyone discovered everyone ${allDiscovered - lastReady} ms after the last ready`);
+    console.log(`      discovery per pair (${pairMs.length} pairs, ms after the later one's ready): ${stat3(pairMs, (x) => `${Math.max(0, x)}`)}; ${pairMs.filter((x) => x >= 2000).length} pairs took 2 s or more`);
 
     // One group with everyone, created by p1 with the others' names.
     const [creator] = peers;
@@ -101,13 +105,21 @@ describe(`LAN scale in the lab: ${N} terminal peers in one group (measured, not 
     }
 
     // A burst: every peer sends one group message at the same time (N × (N-1) deliveries).
+    const beforeBurst = cpuSum();
     const burstAt = Date.now();
     for (const p of peers) p.send({ group: GROUP, text: `burst from ${p.name}` });
     await waitFor('every burst message to reach every other member', () => peers.every((p) => peers.every((q) => q === p
       || p.messages({ group: GROUP }).some((m) => m.text === `burst from ${q.name}`))), SLOW, peers, 10);
     const burstDone = Date.now() - burstAt;
+    const burstCpu = cpuSum() - beforeBurst;
+    const burstEach = peers.map((q) => Math.max(...peers.filter((p) => p !== q).map((p) => p.messages({ group: GROUP }).find((m) => m.text === `burst from ${q.name}`)!.at)) - burstAt);
     await sleep(500); // duplicates would show by now
     const end = new Map(peers.map((p) => [p, p.stats()]));
+    // Idle again, once everything has settled.
+    const idle1Start = Date.now();
+    await sleep(IDLE_MS);
+    const idle1Ms = Date.now() - idle1Start;
+    const idleCpuEnd = peers.map((p) => ((p.stats()?.cpuMs ?? NaN) - (end.get(p)?.cpuMs ?? NaN)) / idle1Ms * 100);
 
     // Correctness: exactly once, from the right sender, in the group, and not back to the sender.
     const expected: [LabPeer, string][] = [...timedTexts, ...peers.map((p) => [p, `burst from ${p.name}`] as [LabPeer, string])];
@@ -135,10 +147,11 @@ describe(`LAN scale in the lab: ${N} terminal peers in one group (measured, not 
     const peak = peers.map((p) => end.get(p)?.peakRssKb ?? NaN);
     console.log(`      per peer, at the end (CPU = user + system since start):\n${rows.join('\n')}`);
     console.log(`      CPU per peer: ${stat3(cpu, (x) => `${Math.round(x)} ms`)}; RSS: ${stat3(rss, (x) => `${mb(x)} MB`)}; peak RSS: ${stat3(peak, (x) => `${mb(x)} MB`)}`);
-    console.log(`      idle CPU per peer over ${idleMs} ms (${N} peers in one group): ${stat3(idleCpu, (x) => `${x.toFixed(2)} %`)}`);
+    console.log(`      idle CPU per peer (${N} peers in one group): ${stat3(idleCpu, (x) => `${x.toFixed(2)} %`)} over ${idleMs} ms right after the group formed;`
+      + ` ${stat3(idleCpuEnd, (x) => `${x.toFixed(2)} %`)} over ${idle1Ms} ms at the end`);
     console.log(`      group message to all ${N - 1} others (${TIMED} messages, one at a time): median ${median(fanOut)} ms from the stdin line`
       + ` (${fanOut.join(', ')}), median ${median(fromAccepted)} ms from "accepted"`);
-    console.log(`      burst: ${N} group messages at once (${N * (N - 1)} deliveries) all shown in ${burstDone} ms`);
+    console.log(`      burst: ${N} group messages at once (${N * (N - 1)} deliveries) all shown in ${burstDone} ms; one message at all ${N - 1} others: ${stat3(burstEach, (x) => `${x} ms`)}; CPU of all peers meanwhile ${Math.round(burstCpu)} ms`);
     console.log(`      machine: ${cpus().length} CPUs; this test ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   });
 });
