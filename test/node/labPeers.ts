@@ -112,7 +112,23 @@ export class Lab {
     return undefined;
   }
 
+  /** Labs of this tag left behind by a test process that is gone (killed before its after hook): removed. */
+  private sweepStale(): void {
+    const tag = this.prefix.slice(0, this.prefix.length - String(process.pid).length);
+    const stale = new Set<string>();
+    for (const ns of this.run('ip', ['netns', 'list']).out.split('\n').map((l) => l.split(' ')[0])) {
+      const m = new RegExp(`^(${tag}(\\d+))-(br|h\\d+)$`).exec(ns);
+      if (!m || Number(m[2]) === process.pid) continue;
+      try { process.kill(Number(m[2]), 0); } catch (e) { if ((e as NodeJS.ErrnoException).code === 'ESRCH') stale.add(m[1]); }
+    }
+    for (const prefix of stale) {
+      console.log(`      removing the stale lab ${prefix} (its test process is gone)`);
+      spawnSync('bash', [LAN, 'down'], { env: { ...this.env, UCL_LAB_PREFIX: prefix }, encoding: 'utf8', timeout: 60_000 });
+    }
+  }
+
   up(hosts: number): void {
+    this.sweepStale();
     this.isUp = true;
     process.once('exit', this.onExit);
     const r = this.run('bash', [LAN, 'up', String(hosts)], 120_000);
