@@ -336,7 +336,8 @@ export async function runExtensionTests({
   let timer;
   let code;
   try {
-    server = await startServer({ workspace, userDataDir, env, colorTheme, settings });
+    // Tests never announce on the machine's real network (mDNS): only the lab's namespaces may.
+    server = await startServer({ workspace, userDataDir, env, colorTheme, settings: { 'udpChat.discoverable': false, ...settings } });
     browser = await launchBrowser();
     const context = await browser.newContext();
     let settle;

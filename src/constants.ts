@@ -13,6 +13,10 @@ export const Commands = {
   verifyPeer: 'udpChat.verifyPeer',
   /** After a key-change warning: accept the peer's new identity key. */
   acceptPeerKey: 'udpChat.acceptPeerKey',
+  /** Start a conversation with an address (a person not found on the LAN, a plain-text program). */
+  addPeer: 'udpChat.addPeer',
+  /** Create a group from people in the list. */
+  newGroup: 'udpChat.newGroup',
   /** VS Code's own command for the view (there is no "Open Chat" of ours: it duplicated it). */
   focusView: 'udpChat.chatView.focus',
 } as const;
@@ -34,6 +38,9 @@ export const Settings = {
   displayName: 'displayName',
   notifications: 'notifications',
   historyLimit: 'historyLimit',
+  discoverable: 'discoverable',
+  whoCanReachMe: 'whoCanReachMe',
+  discoveryInterface: 'discoveryInterface',
 } as const;
 
 export const SECRET_PASSPHRASE = 'udpChat.passphrase';

@@ -31,6 +31,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<UdpCha
     psk: () => passphrase.psk(),
     identity: () => identities.load(),
     trust: () => identities.trust(),
+  }, {
+    storageDir: storageDir.scheme === 'file' ? storageDir.fsPath : undefined,
+    memo: {
+      get: () => context.workspaceState.get<Record<string, { name: string }>>('udpChat.conversations', {}),
+      set: (v) => void context.workspaceState.update('udpChat.conversations', v),
+    },
+    // Groups belong to this installation's identity (like the known people): global state.
+    groups: {
+      load: () => context.globalState.get<string>('udpChat.groups'),
+      save: (data) => void context.globalState.update('udpChat.groups', data),
+    },
   });
   controller = ctl;
   ctl.sessionMemory = {
@@ -40,6 +51,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<UdpCha
   ctl.drafts = {
     get: () => context.workspaceState.get<string>('udpChat.draft', ''),
     set: (text) => void context.workspaceState.update('udpChat.draft', text),
+  };
+  ctl.lanDrafts = {
+    get: () => context.workspaceState.get<Record<string, string>>('udpChat.drafts', {}),
+    set: (v) => void context.workspaceState.update('udpChat.drafts', v),
   };
   const view = new ChatViewProvider(context.extensionUri, {
     getSnapshot: () => ctl.snapshot(),

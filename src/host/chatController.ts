@@ -11,8 +11,13 @@
 //   addresses.ts         where a peer can reach us; same-peer comparison
 //   statusBar.ts         the status bar item
 //   commands.ts          the palette commands
+//   lanChats.ts          the other conversations: people on the LAN, added by hand, groups; the roster
 import * as vscode from 'vscode';
-import type { ChatEntry, CodeBlock, HeaderInfo, SessionState, WebviewToHost } from '../shared/protocol';
+import { parsePeerAddress } from '../core/address';
+import type { GroupStorage } from '../service/types';
+import type { ChatEntry, CodeBlock, ConversationId, HeaderInfo, RosterItem, SessionState, WebviewToHost } from '../shared/protocol';
+import { SINGLE_CONVERSATION } from '../shared/protocol';
+import { displayName as personName, groupConversation, LanChats, personConversation } from './lanChats';
 import type { ChatViewProvider } from './chatViewProvider';
 import { CodeLinks } from './codeLinks';
 import type { Conversation } from './conversation';
@@ -20,7 +25,7 @@ import { Notifications } from './notifications';
 import { Outbox } from './outbox';
 import type { SecurityProvider, StartOptions } from './sessionLifecycle';
 import { SessionLifecycle } from './sessionLifecycle';
-import { onSettingsChanged } from './settings';
+import { configuredPeerText, onSettingsChanged } from './settings';
 import { ChatStatusBar } from './statusBar';
 import type { WebviewActions } from './viewBridge';
 import { ViewBridge } from './viewBridge';
@@ -32,6 +37,9 @@ export class ChatController implements vscode.Disposable {
   view?: ChatViewProvider;
   /** Where the unsent input text is kept between reloads (workspace state). */
   drafts?: { get(): string; set(text: string): void };
+  /** The LAN conversations' drafts (workspace state), by conversation id. */
+  lanDrafts?: { get(): Record<string, string>; set(v: Record<string, string>): void };
+  readonly lan: LanChats;
   private readonly notifications: Notifications;
   private readonly bridge: ViewBridge;
   private readonly statusBar: ChatStatusBar;
@@ -46,6 +54,12 @@ export class ChatController implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
     readonly conversation: Conversation,
     private readonly security?: SecurityProvider,
+    store: {
+      /** Folder of the LAN conversations' journals (local disk), else in memory. */
+      storageDir?: string;
+      memo?: { get(): Record<string, { name: string }>; set(v: Record<string, { name: string }>): void };
+      groups?: GroupStorage;
+    } = {},
   ) {
     const view = () => this.view;
     this.statusBar = new ChatStatusBar();
@@ -53,12 +67,25 @@ export class ChatController implements vscode.Disposable {
     this.notifications = new Notifications(log, view, () => this.updateStatusBar());
     const show = this.notifications.show;
     this.bridge = new ViewBridge(log, conversation, view);
+    this.lan = new LanChats({
+      log, notifications: this.notifications, storageDir: store.storageDir, memo: store.memo,
+      post: (m) => this.view?.post(m),
+      service: () => (this.session.running ? this.session.chat : undefined),
+      workspaceHas: (p) => this.codeLinks.workspaceHas(p),
+      active: () => this.bridge.conversationId,
+      open: (id) => void this.openConversation(id),
+      rosterChanged: () => this.scheduleRoster(),
+      headerChanged: () => this.pushHeader(),
+      sessionHeader: () => this.session.header(),
+    });
     this.codeLinks = new CodeLinks(conversation, view, show, (text, code) => this.sendText(text, code));
     this.session = new SessionLifecycle({
       log, conversation, security, notifications: this.notifications, bridge: this.bridge, view,
       workspaceHas: (path) => this.codeLinks.workspaceHas(path),
-      headerChanged: () => this.pushHeader(),
+      headerChanged: () => { this.pushHeader(); this.scheduleRoster(); },
       resendPending: () => this.outbox.resendPending(),
+      lan: this.lan,
+      groupStorage: store.groups,
     });
     this.outbox = new Outbox(conversation, this.session, this.bridge, view, show);
     this.actions = {
@@ -73,6 +100,15 @@ export class ChatController implements vscode.Disposable {
       saveDraft: (text) => this.drafts?.set(text),
       verifyPeer: () => this.verifyPeer(),
       acceptPeerKey: () => this.acceptPeerKey(),
+      sendTo: (conv, text) => (conv === SINGLE_CONVERSATION ? this.sendText(text) : this.lan.send(conv, text)),
+      saveDraftFor: (conv, text) => this.saveDraft(conv, text),
+      openConversation: (conv) => this.openConversation(conv),
+      addPeer: () => this.addPeer().then(() => undefined),
+      createGroup: () => this.newGroup().then(() => undefined),
+      editGroup: (conv) => this.editGroup(conv),
+      leaveGroup: (conv) => this.leaveGroup(conv),
+      acceptRequest: (conv) => { this.lan.acceptRequest(conv); },
+      blockPerson: (conv) => this.blockPerson(conv),
     };
     this.disposables.push(onSettingsChanged({
       peer: () => void this.session.onPeerSettingChanged(),
@@ -83,10 +119,151 @@ export class ChatController implements vscode.Disposable {
 
   // ------------------------------------------------------------------ state (the view, tests)
 
-  header(): HeaderInfo { return this.session.header(); }
+  /** The header of the conversation shown. */
+  header(): HeaderInfo {
+    const id = this.bridge.conversationId;
+    return id === SINGLE_CONVERSATION ? { ...this.session.header(), conversation: id } : this.lan.header(id);
+  }
 
-  snapshot(): { header: HeaderInfo; entries: ChatEntry[]; draft: string } {
-    return { header: this.header(), entries: this.conversation.all(), draft: this.drafts?.get() ?? '' };
+  /** The conversation shown (the view asks when it loads); the roster follows. */
+  snapshot(): { header: HeaderInfo; entries: ChatEntry[]; draft: string; conversation: ConversationId } {
+    const id = this.bridge.conversationId;
+    queueMicrotask(() => this.postRoster());
+    if (id !== SINGLE_CONVERSATION) {
+      return { conversation: id, header: this.lan.header(id), entries: this.lan.loadedEntries(id), draft: this.lanDrafts?.get()[id] ?? '' };
+    }
+    return { conversation: id, header: this.header(), entries: this.conversation.all(), draft: this.drafts?.get() ?? '' };
+  }
+
+  /** The people and groups to list: the configured peer first. */
+  roster(): RosterItem[] {
+    const items: RosterItem[] = [];
+    const p = this.session.running ? this.session.chat.peer : undefined;
+    const configured = configuredPeerText();
+    if (p || configured) {
+      items.push({
+        id: SINGLE_CONVERSATION, kind: 'person', name: p ? personName(p) : configured, detail: p?.address ?? configured,
+        presence: p?.presence ?? 'unknown', unread: 0, encrypted: p?.encrypted ?? false, plain: p?.plain ?? false,
+        request: false, configured: true,
+      });
+    }
+    return [...items, ...this.lan.roster()];
+  }
+
+  private rosterTimer?: NodeJS.Timeout;
+  /** Roster changes come in bursts (a LAN full of people appearing): one post per 50 ms. */
+  private scheduleRoster(): void {
+    if (this.rosterTimer) return;
+    this.rosterTimer = setTimeout(() => { this.rosterTimer = undefined; this.postRoster(); }, 50);
+  }
+
+  private postRoster(): void {
+    this.view?.post({ type: 'didChangeRoster', roster: this.roster(), active: this.bridge.conversationId });
+  }
+
+  /** Shows a conversation: its snapshot, and the roster with it active. */
+  async openConversation(id: ConversationId): Promise<void> {
+    this.bridge.conversationId = id;
+    if (id === SINGLE_CONVERSATION) {
+      const s = this.snapshot();
+      this.view?.post({ type: 'didSnapshot', conversation: id, header: s.header, entries: s.entries, sentAt: Date.now(), ...(s.draft ? { draft: s.draft } : {}) });
+    } else {
+      const s = await this.lan.snapshot(id);
+      if (this.bridge.conversationId !== id) return; // another was opened meanwhile
+      const draft = this.lanDrafts?.get()[id];
+      this.view?.post({ type: 'didSnapshot', conversation: id, header: s.header, entries: s.entries, sentAt: Date.now(), ...(draft ? { draft } : {}) });
+    }
+    this.postRoster();
+    this.updateStatusBar();
+  }
+
+  private saveDraft(id: ConversationId, text: string): void {
+    if (id === SINGLE_CONVERSATION) { this.drafts?.set(text); return; }
+    if (!this.lanDrafts) return;
+    const all = { ...this.lanDrafts.get() };
+    if (text) all[id] = text; else delete all[id];
+    this.lanDrafts.set(all);
+  }
+
+  /** UDP Chat: Add Peer… — a conversation with an address (a person not found on the LAN, or a plain-text program). */
+  async addPeer(given?: string): Promise<string | undefined> {
+    const text = given ?? await vscode.window.showInputBox({
+      title: 'UDP Chat: Add Peer', prompt: 'Address of the person to chat with (host:port, [IPv6]:port or a hostname)', placeHolder: '192.0.2.7:50505',
+      validateInput: (v) => { const r = parsePeerAddress(v.trim()); return r.ok ? undefined : r.error; },
+    });
+    if (!text) return undefined;
+    const parsed = parsePeerAddress(text.trim());
+    if (!parsed.ok) { this.notifications.show('error', `UDP Chat: "${text}" is not an address: ${parsed.error}`); return undefined; }
+    if (!this.session.running && !(await this.start())) return undefined;
+    try {
+      const person = await this.session.chat.addPeer(parsed.value);
+      const id = person.configured ? SINGLE_CONVERSATION : personConversation(person.id);
+      await this.openConversation(id);
+      return id;
+    } catch (e) {
+      this.notifications.show('error', `UDP Chat: cannot add ${text}: ${e instanceof Error ? e.message : String(e)}`);
+      return undefined;
+    }
+  }
+
+  /** UDP Chat: New Group… — members picked from the people with keys, then a name. Tests pass both. */
+  async newGroup(given?: { name: string; members: string[] }): Promise<string | undefined> {
+    if (!this.session.running) { this.notifications.show('warning', 'UDP Chat: start the chat first: groups are made of the people it finds.'); return undefined; }
+    const chat = this.session.chat;
+    let members = given?.members;
+    if (!members) {
+      const people = chat.people().filter((p) => /^[0-9a-f]{16}$/.test(p.id) && !p.request);
+      if (people.length === 0) { this.notifications.show('info', 'UDP Chat: nobody to make a group with yet. People appear in the list when they are found on the LAN or added by address (they need UDP Chat: plain-text programs cannot take part in groups).'); return undefined; }
+      const picks = await vscode.window.showQuickPick(people.map((p) => ({ label: personName(p), description: p.address, detail: p.presence === 'online' ? 'online' : p.presence, id: p.id })), { canPickMany: true, title: 'UDP Chat: New Group — members' });
+      if (!picks || picks.length === 0) return undefined;
+      members = picks.map((x) => x.id);
+    }
+    const name = given?.name ?? await vscode.window.showInputBox({ title: 'UDP Chat: New Group — name', prompt: 'Name of the group', validateInput: (v) => (v.trim() ? undefined : 'A group needs a name.') });
+    if (!name) return undefined;
+    try {
+      const g = chat.createGroup(name.trim(), members);
+      const id = groupConversation(g.id);
+      await this.openConversation(id);
+      return id;
+    } catch (e) {
+      this.notifications.show('error', `UDP Chat: cannot create the group: ${e instanceof Error ? e.message : String(e)}`);
+      return undefined;
+    }
+  }
+
+  private async editGroup(conv: ConversationId): Promise<void> {
+    const chat = this.session.running ? this.session.chat : undefined;
+    const g = chat?.group(conv.slice(2));
+    if (!chat || !g) { this.notifications.show('warning', 'UDP Chat: start the chat to change the group.'); return; }
+    const inGroup = new Set(g.members.map((m) => m.id));
+    const people = chat.people().filter((p) => /^[0-9a-f]{16}$/.test(p.id));
+    const items = people.map((p) => ({ label: personName(p), description: p.address, id: p.id, picked: inGroup.has(p.id) }));
+    // Members not here now stay pickable.
+    for (const m of g.members) if (m.id !== chat.ownId && !people.some((p) => p.id === m.id)) items.push({ label: m.name, description: 'not here now', id: m.id, picked: true });
+    const picks = await vscode.window.showQuickPick(items, { canPickMany: true, title: `UDP Chat: members of ${g.name}` });
+    if (!picks) return;
+    try {
+      chat.setGroupMembers(g.id, picks.map((x) => x.id));
+    } catch (e) {
+      this.notifications.show('error', `UDP Chat: cannot change the group: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  private async leaveGroup(conv: ConversationId): Promise<void> {
+    const chat = this.session.running ? this.session.chat : undefined;
+    const g = chat?.group(conv.slice(2));
+    if (!chat || !g) return;
+    try {
+      chat.leaveGroup(g.id);
+      await this.openConversation(SINGLE_CONVERSATION);
+    } catch (e) {
+      this.notifications.show('error', `UDP Chat: cannot leave the group: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  private async blockPerson(conv: ConversationId): Promise<void> {
+    if (!this.lan.block(conv)) return;
+    if (this.bridge.conversationId === conv) await this.openConversation(SINGLE_CONVERSATION);
   }
 
   /** Whether a session was running when the window closed (workspace state): it is resumed. */
@@ -127,9 +304,15 @@ export class ChatController implements vscode.Disposable {
   verifyPeer(answer?: 'verified' | 'not verified'): Promise<boolean> { return this.session.verifyPeer(answer); }
   /** UDP Chat: Accept the Peer's New Key (tests pass the answer). */
   acceptPeerKey(answer?: boolean | 'refuse'): Promise<boolean> { return this.session.acceptPeerKey(answer); }
-  /** Sends what the user typed. Never loses it: on failure it stays in the input or shows as unsent. */
-  sendText(text: string, code?: CodeBlock): Promise<void> { return this.outbox.sendText(text, code); }
-  retry(id: string): void { this.outbox.retry(id); }
+  /** Sends what the user typed to the conversation shown. Never loses it: on failure it stays in the input or shows as unsent. */
+  sendText(text: string, code?: CodeBlock): Promise<void> {
+    const id = this.bridge.conversationId;
+    return id === SINGLE_CONVERSATION ? this.outbox.sendText(text, code) : this.lan.send(id, text, code);
+  }
+  retry(id: string): void {
+    const conv = this.bridge.conversationId;
+    if (conv === SINGLE_CONVERSATION) this.outbox.retry(id); else this.lan.retry(conv, id);
+  }
   /** UDP Chat: Send Selection. */
   sendSelection(): Promise<void> { return this.codeLinks.sendSelection(); }
 
@@ -169,9 +352,12 @@ export class ChatController implements vscode.Disposable {
   private async disposeOnce(): Promise<void> {
     // First, while there is time: a reloading window does not wait for asynchronous work.
     this.conversation.flushSync();
+    this.lan.flushSync();
     this.notifications.dispose();
+    if (this.rosterTimer) clearTimeout(this.rosterTimer);
     await this.session.dispose();
     await this.conversation.flush();
+    await this.lan.flush();
     for (const d of this.disposables.splice(0)) d.dispose();
   }
 }

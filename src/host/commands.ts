@@ -38,6 +38,8 @@ export function registerCommands(
     })),
     vscode.commands.registerCommand(Commands.verifyPeer, guard(() => ctl.verifyPeer())),
     vscode.commands.registerCommand(Commands.acceptPeerKey, guard(() => ctl.acceptPeerKey())),
+    vscode.commands.registerCommand(Commands.addPeer, (arg?: unknown) => guard(() => ctl.addPeer(typeof arg === 'string' ? arg : undefined))()),
+    vscode.commands.registerCommand(Commands.newGroup, guard(() => ctl.newGroup())),
     vscode.commands.registerCommand(Commands.setPassphrase, (arg?: unknown) => guard(async () => {
       if (await passphrase.set(typeof arg === 'string' ? arg : undefined)) ctl.securityChanged('set');
     })()),

@@ -85,8 +85,17 @@ export class Conversation {
 
   setTo(id: string, to: string): void { this.update(id, 'to', to); }
 
+  /** A group message's delivery summary and the status it amounts to. */
+  setDelivery(id: string, status: DeliveryStatus, delivery: NonNullable<ChatEntry['delivery']>): boolean {
+    const e = this.byId.get(id);
+    if (!e) return false;
+    const changed = this.update(id, 'status', status);
+    if (e.delivery?.label === delivery.label && e.delivery.tooltip === delivery.tooltip) return changed;
+    return this.update(id, 'delivery', delivery) || changed;
+  }
+
   /** Changes one field of an entry and journals the change (one small record). */
-  private update<K extends 'status' | 'uid' | 'to'>(id: string, key: K, value: NonNullable<ChatEntry[K]>): boolean {
+  private update<K extends 'status' | 'uid' | 'to' | 'delivery'>(id: string, key: K, value: NonNullable<ChatEntry[K]>): boolean {
     const e = this.byId.get(id);
     if (!e || e[key] === value) return false;
     e[key] = value;

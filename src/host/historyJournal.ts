@@ -20,7 +20,7 @@ export const LEGACY_FILE = 'history.json';
 
 export type HistoryRecord =
   | { add: ChatEntry }
-  | { set: { id: string; status?: DeliveryStatus; uid?: string; to?: string } }
+  | { set: { id: string; status?: DeliveryStatus; uid?: string; to?: string; delivery?: { label: string; tooltip: string } } }
   | { clear: true };
 
 export interface LoadResult {
@@ -59,6 +59,8 @@ function apply(entries: Map<string, ChatEntry>, rec: unknown): boolean {
     if (typeof s.status === 'string' && STATUSES.has(s.status)) e.status = s.status as DeliveryStatus;
     if (typeof s.uid === 'string') e.uid = s.uid;
     if (typeof s.to === 'string') e.to = s.to;
+    const d = s.delivery as { label?: unknown; tooltip?: unknown } | undefined;
+    if (d && typeof d === 'object' && typeof d.label === 'string' && typeof d.tooltip === 'string') e.delivery = { label: d.label.slice(0, 200), tooltip: d.tooltip.slice(0, 4000) };
     return true;
   }
   if (r.clear === true) { entries.clear(); return true; }

@@ -27,6 +27,8 @@ export class Notifications implements vscode.Disposable {
   private unnotified = 0;
   private lastFrom = '';
   private lastPreview = '';
+  /** Opens the conversation of the last message announced (a LAN conversation); absent: the configured peer's. */
+  private lastOpen?: () => void;
 
   constructor(
     private readonly log: vscode.LogOutputChannel,
@@ -58,8 +60,9 @@ export class Notifications implements vscode.Disposable {
   };
 
   /** A peer message arrived: counted and announced unless the view is showing it. */
-  incoming(entry: ChatEntry): void {
+  incoming(entry: ChatEntry, open?: () => void): void {
     if (this.view()?.visible) return;
+    this.lastOpen = open;
     this.unread++;
     this.view()?.setBadge(this.unread);
     this.unreadChanged();
@@ -83,8 +86,10 @@ export class Notifications implements vscode.Disposable {
     const text = n === 1
       ? `UDP Chat — ${who}: ${this.lastPreview.length > 80 ? `${this.lastPreview.slice(0, 80)}…` : this.lastPreview}`.replace(/\s+/g, ' ')
       : `UDP Chat: ${n} new messages from ${who}`;
+    const open = this.lastOpen;
     this.show('info', text, ['Open Chat'], async () => {
       await this.view()?.reveal(false);
+      open?.();
       this.view()?.focusInput();
     });
   }

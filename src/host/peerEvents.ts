@@ -126,3 +126,32 @@ export class PeerEvents implements ChatServiceListener {
     }
   }
 }
+
+/**
+ * The configured peer's events only (the other people's go to lanChats.ts): events about a person
+ * pass when the person is the configured one; events about nobody in particular always pass.
+ */
+export function onlyTheContact(l: ChatServiceListener, contactId: () => string | undefined): ChatServiceListener {
+  const mine = (p: Person) => p.configured;
+  const mineId = (id: string) => id === contactId();
+  return {
+    message: (p, m) => { if (mine(p)) l.message?.(p, m); },
+    accepted: (id, m) => { if (mineId(id)) l.accepted?.(id, m); },
+    status: (id, msg, s, m) => { if (mineId(id)) l.status?.(id, msg, s, m); },
+    sendError: (id, msg, code, text) => { if (mineId(id)) l.sendError?.(id, msg, code, text); },
+    personChanged: (p, prev) => { if (mine(p)) l.personChanged?.(p, prev); },
+    presence: (p, pr, d) => { if (mine(p)) l.presence?.(p, pr, d); },
+    plainPeer: (p, plain) => { if (mine(p)) l.plainPeer?.(p, plain); },
+    notice: (level, text, p) => { if (!p || mine(p)) l.notice?.(level, text, p); },
+    diagnostic: (text) => l.diagnostic?.(text),
+    secured: (p, sn, info) => { if (mine(p)) l.secured?.(p, sn, info); },
+    keyChanged: (p, c) => { if (mine(p)) l.keyChanged?.(p, c); },
+    keyChangeCleared: (p) => { if (mine(p)) l.keyChangeCleared?.(p); },
+    roamed: (p, to) => { if (mine(p)) l.roamed?.(p, to); },
+    peerElsewhere: (p, from) => { if (mine(p)) l.peerElsewhere?.(p, from); },
+    stranger: (from, bytes, preview) => l.stranger?.(from, bytes, preview),
+    rateLimited: (from, n, stranger) => l.rateLimited?.(from, n, stranger),
+    socketError: (err) => l.socketError?.(err),
+    ended: (info) => l.ended?.(info),
+  };
+}

@@ -10,13 +10,13 @@ import type { Identity } from '../core/identity';
 import type { TrustStore } from '../core/trust';
 import type { ChatRuntime } from '../net/chatRuntime';
 import { ChatService } from '../service/chatService';
-import type { Person } from '../service/types';
+import type { ChatServiceListener, GroupStorage, Person } from '../service/types';
 import type { ChatEntry, CodeBlock, HeaderInfo, SessionState } from '../shared/protocol';
 import { reachableAddresses } from './addresses';
 import type { ChatViewProvider } from './chatViewProvider';
 import type { Conversation } from './conversation';
 import type { Notifications } from './notifications';
-import { PeerEvents } from './peerEvents';
+import { onlyTheContact, PeerEvents } from './peerEvents';
 import * as settings from './settings';
 import type { StartOptions } from './startErrors';
 import { explainStartError, startErrorCode } from './startErrors';
@@ -48,6 +48,10 @@ export interface SessionParts {
   headerChanged(): void;
   /** A session (re)started or moved to another peer: the messages waiting for it go out. */
   resendPending(): void;
+  /** What the service reports about everyone but the configured peer (lanChats.ts). */
+  lan?: ChatServiceListener;
+  /** Where groups are kept between windows. */
+  groupStorage?: GroupStorage;
 }
 
 export class SessionLifecycle {
@@ -76,8 +80,12 @@ export class SessionLifecycle {
       acceptKey: () => this.acceptPeerKey(),
       verify: () => this.verifyPeer(),
     });
-    this.service.on(this.peer);
+    this.service.on(onlyTheContact(this.peer, () => this.service.peer?.id));
+    if (parts.lan) this.service.on(parts.lan);
   }
+
+  /** The chat service (people, groups, sending) for the LAN conversations. */
+  get chat(): ChatService { return this.service; }
 
   private get show() { return this.parts.notifications.show; }
   private notice(level: 'info' | 'warning' | 'error', text: string): void { this.parts.bridge.notice(level, text); }
@@ -188,7 +196,7 @@ export class SessionLifecycle {
   async start(opts: StartOptions = {}): Promise<boolean> {
     // No peer yet: ask first, while the keyboard focus is still where the user was (revealing the
     // view first moved the focus into it, and the address typed in the input box went nowhere).
-    if (!opts.restore && !this.running && !this.starting && !settings.configuredPeerText()) {
+    if (!opts.restore && !this.running && !this.starting && !settings.configuredPeerText() && !settings.discoverable()) {
       if (!(await this.setPeer())) {
         // Cancelled: the view still opens, with its guidance, without a session.
         await this.parts.view()?.reveal(false);
@@ -211,8 +219,9 @@ export class SessionLifecycle {
 
   private async startInner(opts: StartOptions): Promise<boolean> {
     let peerText = settings.configuredPeerText();
-    if (!peerText && opts.restore) return false;
-    if (!peerText) {
+    const lanMode = !peerText && settings.discoverable();
+    if (!peerText && opts.restore && !lanMode) return false;
+    if (!peerText && !lanMode) {
       const set = await this.setPeer();
       if (!set) {
         this.show('warning', 'UDP Chat needs a peer address to start. Run "UDP Chat: Set Peer Address".');
@@ -220,8 +229,8 @@ export class SessionLifecycle {
       }
       peerText = set;
     }
-    const parsed = parsePeerAddress(peerText);
-    if (!parsed.ok) {
+    const parsed = lanMode ? undefined : parsePeerAddress(peerText);
+    if (parsed && !parsed.ok) {
       this.setState('error');
       this.show('error', `UDP Chat: the peer address "${peerText}" is invalid: ${parsed.error}`, ['Set Peer Address'], async () => {
         if (await this.setPeer()) await this.start(opts);
@@ -245,8 +254,11 @@ export class SessionLifecycle {
         trust: this.parts.security?.trust?.(),
         localAddress,
         localPort: port,
-        peer: parsed.value,
+        peer: parsed?.value,
         displayName: settings.displayName(),
+        discovery: settings.discoverable() ? { interface: settings.discoveryInterface() || undefined } : undefined,
+        reach: settings.whoCanReachMe(),
+        groupStorage: this.parts.groupStorage,
         psk,
         shownUids: () => this.parts.conversation.peerUids(),
       });
@@ -258,11 +270,13 @@ export class SessionLifecycle {
     const local = this.service.local!;
     this.localText = this.service.localText;
     this.setState('active');
-    this.parts.log.info(`Session started: local ${this.localText}, peer ${formatAddress(parsed.value.host, parsed.value.port)} (${this.service.peerEndpoint?.address})`);
+    this.parts.log.info(`Session started: local ${this.localText}, ${parsed ? `peer ${formatAddress(parsed.value.host, parsed.value.port)} (${this.service.peerEndpoint?.address})` : 'no configured peer (LAN)'}${settings.discoverable() ? ', discoverable on the LAN' : ''}`);
     const reach = reachableAddresses(local);
     if (!this.startExplained) {
       this.startExplained = true;
-      this.notice('info', `Listening on ${reach[0] ?? this.localText}. Waiting for ${settings.configuredPeerText()} to answer; what you type goes out when it does (to a plain-text program such as nc -u, after a second).`);
+      this.notice('info', parsed
+        ? `Listening on ${reach[0] ?? this.localText}. Waiting for ${settings.configuredPeerText()} to answer; what you type goes out when it does (to a plain-text program such as nc -u, after a second).`
+        : `Listening on ${reach[0] ?? this.localText}, and finding UDP Chat users on the local network: they appear in the list above. To chat with a fixed address, run "UDP Chat: Set Peer Address" or "Add Peer…".`);
     }
     const wanted = settings.localPort();
     if (opts.anyPort && local.port !== wanted) {
@@ -275,7 +289,7 @@ export class SessionLifecycle {
     this.memory?.set(true);
     // The peer setting may have changed while the session was starting.
     const now = parsePeerAddress(settings.configuredPeerText());
-    if (now.ok && (now.value.host !== parsed.value.host || now.value.port !== parsed.value.port)) void this.onPeerSettingChanged();
+    if (parsed && now.ok && (now.value.host !== parsed.value.host || now.value.port !== parsed.value.port)) void this.onPeerSettingChanged();
     // Keyboard users go from the palette straight to typing.
     if (!opts.restore) this.parts.view()?.focusInput();
     return true;
@@ -358,14 +372,15 @@ export class SessionLifecycle {
     this.parts.headerChanged();
     const rt = this.service.runtime;
     const before = this.service.peerAddress;
-    if (!rt || !before) return;
+    if (!rt) return;
     const text = settings.configuredPeerText();
+    if (!text && !before) return;
     const parsed = parsePeerAddress(text);
     if (!parsed.ok) {
-      this.show('error', `UDP Chat: the new peer address "${text}" is invalid (${parsed.error}); still chatting with ${formatAddress(before.host, before.port)}.`);
+      this.show('error', `UDP Chat: the new peer address "${text}" is invalid (${parsed.error})${before ? `; still chatting with ${formatAddress(before.host, before.port)}` : ''}.`);
       return;
     }
-    if (parsed.value.host === before.host && parsed.value.port === before.port) return;
+    if (before && parsed.value.host === before.host && parsed.value.port === before.port) return;
     try {
       await this.service.changePeer(parsed.value);
       if (this.service.runtime !== rt) return; // ended meanwhile
@@ -377,7 +392,7 @@ export class SessionLifecycle {
     } catch (e) {
       if (this.service.runtime !== rt) return;
       const still = this.service.peerAddress ?? before;
-      this.show('error', `UDP Chat: ${e instanceof Error ? e.message : String(e)} Still chatting with ${formatAddress(still.host, still.port)}.`);
+      this.show('error', `UDP Chat: ${e instanceof Error ? e.message : String(e)}${still ? ` Still chatting with ${formatAddress(still.host, still.port)}.` : ''}`);
     }
   }
 

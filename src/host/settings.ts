@@ -30,6 +30,21 @@ export function localPort(): number {
   return vscode.workspace.getConfiguration(Settings.section).get<number>(Settings.localPort) ?? DEFAULT_PORT;
 }
 
+/** Announce us and find people on the LAN (mDNS). */
+export function discoverable(): boolean {
+  return vscode.workspace.getConfiguration(Settings.section).get<boolean>(Settings.discoverable, true);
+}
+
+/** The interface to announce and browse on ('' = all). */
+export function discoveryInterface(): string {
+  return (vscode.workspace.getConfiguration(Settings.section).get<string>(Settings.discoveryInterface) ?? '').trim();
+}
+
+/** Who may start a conversation: anyone on the LAN, or people we know (a stranger's first message is a request). */
+export function whoCanReachMe(): 'anyone' | 'known' {
+  return vscode.workspace.getConfiguration(Settings.section).get<string>(Settings.whoCanReachMe, 'anyone') === 'knownPeople' ? 'known' : 'anyone';
+}
+
 export function isValidPort(port: number): boolean {
   return Number.isInteger(port) && port >= 0 && port <= 65535;
 }

@@ -108,7 +108,8 @@ export async function openVsCode(opts: OpenOptions = {}): Promise<VsCode> {
   }
   const theme: ThemeKind = opts.theme ?? 'dark';
   const server = await host.startServer({
-    workspace, userDataDir, env: opts.env, colorTheme: theme, settings: opts.userSettings,
+    // Tests never announce on the machine's real network (mDNS): only the lab's namespaces may.
+    workspace, userDataDir, env: opts.env, colorTheme: theme, settings: { 'udpChat.discoverable': false, ...opts.userSettings },
   });
   let browser: Browser | undefined;
   try {
