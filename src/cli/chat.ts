@@ -79,6 +79,8 @@ export class CliChat {
   /** Our group messages: group, text, and each member's last reported status. */
   private readonly ownGroup = new Map<string, { group: { id: string; name: string }; text: string; seen: Map<string, string> }>();
   private nextGroupMsg = 0;
+  /** People reported lost and not discovered again since. */
+  private readonly lostIds = new Set<string>();
   /** Requests reported before the stranger said their name (it comes in their hello, just after): id → fallback timer. */
   private readonly unnamedRequests = new Map<string, ReturnType<typeof setTimeout>>();
 
@@ -106,8 +108,9 @@ export class CliChat {
       rateLimited: (from, dropped, stranger) => v.notice?.('warning', `Dropped ${dropped} datagrams from ${stranger ? 'stranger ' : 'the peer at '}${from} (rate limit).`),
       socketError: (err) => v.notice?.('warning', `Socket: ${err.message}`),
       ended: (i) => v.ended?.(i.reason, i.summary, i.stats),
-      discovered: (p) => v.discovered?.(ref(p)),
-      lost: (p, reason) => v.lost?.(ref(p), reason),
+      discovered: (p) => { this.lostIds.delete(p.id); v.discovered?.(ref(p)); },
+      // Silence and a goodbye may both report one departure: one person-lost until they are back.
+      lost: (p, reason) => { if (!this.lostIds.has(p.id)) { this.lostIds.add(p.id); v.lost?.(ref(p), reason); } },
       request: (p) => this.onRequest(p),
       personChanged: (p, previousId) => this.onPersonChanged(p, previousId),
       blocked: (id, p) => v.blocked?.({ id, name: p ? personName(p) : id, ...(p?.address ? { address: p.address } : {}) }),
