@@ -301,9 +301,16 @@ export class ChatController implements vscode.Disposable {
   /** The passphrase was set or cleared: it applies from the next session. */
   securityChanged(what: 'set' | 'cleared'): void { this.session.securityChanged(what); }
   /** UDP Chat: Verify Safety Number (tests pass the answer instead of clicking the modal). */
-  verifyPeer(answer?: 'verified' | 'not verified'): Promise<boolean> { return this.session.verifyPeer(answer); }
+  verifyPeer(answer?: 'verified' | 'not verified'): Promise<boolean> { return this.session.verifyPeer(answer, this.otherPerson()); }
   /** UDP Chat: Accept the Peer's New Key (tests pass the answer). */
-  acceptPeerKey(answer?: boolean | 'refuse'): Promise<boolean> { return this.session.acceptPeerKey(answer); }
+  acceptPeerKey(answer?: boolean | 'refuse'): Promise<boolean> { return this.session.acceptPeerKey(answer, this.otherPerson()); }
+
+  /** The person of the LAN conversation shown (Verify and Accept New Key apply to them), if one is shown. */
+  private otherPerson() {
+    const id = this.bridge.conversationId;
+    if (id === SINGLE_CONVERSATION || !id.startsWith('p:')) return undefined;
+    return { personId: id.slice(2), notice: (level: 'info' | 'warning', text: string) => { this.lan.note(id, level, text); this.pushHeader(); } };
+  }
   /** Sends what the user typed to the conversation shown. Never loses it: on failure it stays in the input or shows as unsent. */
   sendText(text: string, code?: CodeBlock): Promise<void> {
     const id = this.bridge.conversationId;

@@ -190,8 +190,11 @@ export class LanChats implements ChatServiceListener {
     const c = this.loaded(id);
     const e = c?.get(entryId);
     if (!s?.running || !c || !e || e.kind !== 'own') return;
-    if (id.startsWith('p:') && e.status === 'failed' && s.retry(id.slice(2), entryId) > 0) return;
-    this.parts.notifications.show('info', 'UDP Chat: write the message again to resend it in this conversation.');
+    if (e.status === 'failed') {
+      const n = id.startsWith('g:') ? s.retryGroup(id.slice(2), entryId) : s.retry(id.slice(2), entryId);
+      if (n > 0) return;
+    }
+    this.parts.notifications.show('info', 'UDP Chat: this message is not known to the running session any more (it was written before a restart): write it again to resend it.');
   }
 
   // ------------------------------------------------------------------ what the service reports
@@ -315,6 +318,16 @@ export class LanChats implements ChatServiceListener {
     if (this.parts.active() === id) this.parts.headerChanged();
   }
 
+  keyChanged(person: Person, c: { newFingerprint: string; oldFingerprint: string }): void {
+    if (person.configured) return;
+    const id = personConversation(person.id);
+    const text = `Warning: ${displayName(person)} answered with a different identity key (new ${c.newFingerprint}, known ${c.oldFingerprint}). Nothing goes to the new key, and nothing from it is shown, until you accept it ("Accept the Peer's New Key" with this conversation open); ask them another way first.`;
+    this.parts.log.warn(text);
+    this.add(id, { kind: 'notice', level: 'error', text, time: Date.now() });
+    this.parts.notifications.show('warning', `UDP Chat: ${text}`, ['Open'], () => this.parts.open(id));
+    this.presence(person);
+  }
+
   presence(person: Person): void {
     if (person.configured) return;
     this.parts.rosterChanged();
@@ -334,6 +347,11 @@ export class LanChats implements ChatServiceListener {
     if (!person || person.configured) return;
     this.parts.log.appendLine(`[${level}] ${displayName(person)}: ${text}`);
     this.add(personConversation(person.id), { kind: 'notice', level, text, time: Date.now() });
+  }
+
+  /** A notice in a conversation (the user verified a key there, ...). */
+  note(id: ConversationId, level: NoticeLevel, text: string): void {
+    this.add(id, { kind: 'notice', level, text, time: Date.now() });
   }
 
   /** Flushes every conversation's history (the window closes). */

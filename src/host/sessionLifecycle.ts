@@ -34,6 +34,9 @@ export interface SecurityProvider {
 
 export type { StartOptions } from './startErrors';
 
+/** Someone other than the configured peer (a LAN conversation): who, and where its notices go. */
+export interface OtherPerson { personId: string; notice(level: 'info' | 'warning', text: string): void }
+
 /** What the session works with; the last two are the controller's and the outbox's. */
 export interface SessionParts {
   log: vscode.LogOutputChannel;
@@ -122,49 +125,51 @@ export class SessionLifecycle {
   private whoIs(p: Person): string { return p.name || this.peerInUse(); }
 
   /** UDP Chat: Verify Safety Number. Shows the number to compare; "Mark as Verified" remembers the key. */
-  async verifyPeer(answer?: 'verified' | 'not verified'): Promise<boolean> {
-    const p = this.service.peer;
+  async verifyPeer(answer?: 'verified' | 'not verified', other?: OtherPerson): Promise<boolean> {
+    const p = other ? this.service.person(other.personId) : this.service.peer;
+    const notice = other?.notice ?? ((level: 'info' | 'warning', text: string) => this.notice(level, text));
     if (!this.running || !p?.safetyNumber) {
       this.show('info', 'UDP Chat: there is no encrypted session with a UDP Chat peer yet, so there is no safety number to compare.');
       return false;
     }
-    const who = this.whoIs(p);
+    const who = other ? p.name || p.address : this.whoIs(p);
     const pick = answer ?? await vscode.window.showInformationMessage(
       `Safety number with ${who}:\n\n${p.safetyNumber}\n\nCompare it with the number ${who} sees (in person, or over a channel you trust). If they match, nobody is between you.`,
       { modal: true }, 'Mark as Verified', 'Numbers Differ');
     const verified = pick === 'Mark as Verified' || pick === 'verified';
     if (pick === 'Numbers Differ' || pick === 'not verified') {
       this.service.verify(p.id, false);
-      this.notice('warning', `The safety numbers differ: someone may be between you and ${who}. Do not send anything sensitive; end the session and check the peer address.`);
+      notice('warning', `The safety numbers differ: someone may be between you and ${who}. Do not send anything sensitive; end the session and check the peer address.`);
     } else if (verified) {
       this.service.verify(p.id, true);
-      this.notice('info', `${who} is verified: the safety number ${p.safetyNumber} matched. A different key later will be pointed out.`);
+      notice('info', `${who} is verified: the safety number ${p.safetyNumber} matched. A different key later will be pointed out.`);
     }
     this.parts.headerChanged();
     return verified;
   }
 
   /** UDP Chat: Accept the Peer's New Key, after a key-change warning (or refuse it: `answer` 'refuse'). */
-  async acceptPeerKey(answer?: boolean | 'refuse'): Promise<boolean> {
-    const p = this.service.peer;
+  async acceptPeerKey(answer?: boolean | 'refuse', other?: OtherPerson): Promise<boolean> {
+    const p = other ? this.service.person(other.personId) : this.service.peer;
+    const notice = other?.notice ?? ((level: 'info' | 'warning', text: string) => this.notice(level, text));
     if (!this.running || !p?.keyChangePending) {
       this.show('info', 'UDP Chat: no key change is waiting.');
       return false;
     }
-    const who = this.whoIs(p);
+    const who = other ? p.name || p.address : this.whoIs(p);
     const pick = answer ?? await vscode.window.showWarningMessage(
       `Accept the new identity key of ${who}?\n\nOnly if you know why it changed (a reinstall, a new computer). Otherwise someone else may be answering at that address: refuse it, and the remembered key can go on talking.`,
       { modal: true }, 'Accept New Key', 'Refuse New Key');
     if (pick === 'refuse' || pick === 'Refuse New Key') {
-      this.service.rejectKey(this.service.peer?.id ?? p.id);
-      this.notice('info', `Refused the new key at ${who}'s address. It is not let in; the remembered key still is.`);
+      this.service.rejectKey(other ? p.id : this.service.peer?.id ?? p.id);
+      notice('info', `Refused the new key at ${who}'s address. It is not let in; the remembered key still is.`);
       this.parts.headerChanged();
       return false;
     }
     const ok = pick === true || pick === 'Accept New Key';
     if (!ok) return false;
-    this.service.acceptKey(this.service.peer?.id ?? p.id);
-    this.notice('info', `Accepted the new key of ${who}. Compare the safety number again when the session is up.`);
+    this.service.acceptKey(other ? p.id : this.service.peer?.id ?? p.id);
+    notice('info', `Accepted the new key of ${who}. Compare the safety number again when the session is up.`);
     this.parts.headerChanged();
     return true;
   }

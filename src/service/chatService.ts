@@ -303,6 +303,18 @@ export class ChatService<R extends ServiceRuntime = ChatRuntime> {
     return this.groupChats.send(groupId, content, opts);
   }
 
+  /** Resends the copies of a group message that failed (members who were away too long). Returns how many went again. */
+  retryGroup(groupId: string, id: string): number {
+    const g = this.groupChats;
+    if (!this.rt || !g || !g.group(groupId)) return 0;
+    let n = 0;
+    for (const member of g.failedMembers(id)) {
+      const r = this.retry(member, id);
+      if (r > 0) { n += r; g.onStatus(member, id, 'sending'); }
+    }
+    return n;
+  }
+
   private groups_(): GroupChats {
     if (!this.groupChats || !this.rt) throw new GroupError('The session is not running.');
     return this.groupChats;

@@ -131,6 +131,11 @@ export class GroupChats {
     for (const w of list) this.submit(w.req, w.id);
   }
 
+  /** Members whose copy of one of our group messages failed. */
+  failedMembers(id: string): string[] {
+    return this.deliveryOf(id)?.perMember.filter((m) => m.status === 'failed').map((m) => m.id) ?? [];
+  }
+
   /** Delivery of one of our group messages now. */
   deliveryOf(id: string): GroupDelivery | undefined {
     const o = this.ours.get(id);

@@ -56,8 +56,8 @@ describe('service: people on the LAN, requests, blocks and groups (real loopback
   const running: ChatService[] = [];
   afterEach(async () => { await Promise.all(running.splice(0).map((s) => s.stop())); });
 
-  async function peer(lan: FakeLan | undefined, name: string, opts: { reach?: 'anyone' | 'known'; trust?: TrustStore; groups?: { data?: string } } = {}) {
-    const identity = newIdentity();
+  async function peer(lan: FakeLan | undefined, name: string, opts: { reach?: 'anyone' | 'known'; trust?: TrustStore; groups?: { data?: string }; identity?: ReturnType<typeof newIdentity>; port?: number; budgetMs?: number } = {}) {
+    const identity = opts.identity ?? newIdentity();
     const service = new ChatService();
     const seen: Seen = { messages: [], group: [], changes: [], deliveries: new Map(), discovered: [], lost: [], requests: [] };
     service.on({
@@ -69,12 +69,12 @@ describe('service: people on the LAN, requests, blocks and groups (real loopback
       lost: (p, reason) => seen.lost.push({ id: p.id, reason }),
       request: (p) => seen.requests.push(p.id),
     });
-    const port = await freeUdpPort();
+    const port = opts.port ?? await freeUdpPort();
     const storage = opts.groups ? { load: () => opts.groups!.data, save: (d: string) => { opts.groups!.data = d; } } : undefined;
     await service.start({
       localAddress: '127.0.0.1', localPort: port, displayName: name, identity, reach: opts.reach, trust: opts.trust,
       discovery: lan ? { create: () => new FakeDiscovery(lan) } : undefined, groupStorage: storage,
-      config: { heartbeatIntervalMs: 200, offlineAfterMs: 1000 },
+      config: { heartbeatIntervalMs: 200, offlineAfterMs: 1000, ...(opts.budgetMs ? { retryBudgetMs: opts.budgetMs } : {}) },
     });
     running.push(service);
     return { service, seen, id: personId(identity.publicKey), port, name, identity };
@@ -219,5 +219,27 @@ describe('service: people on the LAN, requests, blocks and groups (real loopback
     await until(() => d.seen.messages.some((m) => m.text === 'hi dee'), 'the answer');
     assert.equal(d.seen.messages.find((m) => m.text === 'hi dee')!.request, false, 'someone we wrote to is no request');
     assert.deepEqual(d.seen.requests, [f.id]);
+  });
+
+  it('a member who is away gets the group message when back, exactly once; delivery shows who is waiting meanwhile', async () => {
+    const lan = new FakeLan();
+    const a = await peer(lan, 'ann');
+    const b = await peer(lan, 'bob');
+    const c = await peer(lan, 'cid');
+    for (const x of [a, b, c]) await until(() => x.service.people().filter((p) => p.encrypted).length === 2, `${x.name} secured with both`);
+    const g = a.service.createGroup('team', [b.id, c.id]);
+    await until(() => c.service.groups().length === 1 && b.service.groups().length === 1, 'the invitations');
+    await c.service.stop();
+    await until(() => a.service.person(c.id)?.presence === 'offline', 'cid offline');
+    const r = a.service.sendGroup(g.id, { text: 'while cid is away' });
+    assert.ok(r.ok);
+    if (!r.ok) return;
+    await until(() => a.seen.deliveries.get(r.id)?.label === 'delivered to 1 of 2', 'bob has it');
+    assert.match(a.seen.deliveries.get(r.id)!.tooltip, /Waiting: cid/);
+    assert.equal(a.service.retryGroup(g.id, r.id), 0, 'nothing failed: nothing to retry');
+    const c2 = await peer(lan, 'cid', { identity: c.identity, port: c.port });
+    await until(() => a.seen.deliveries.get(r.id)?.label === 'delivered to 2 of 2', 'delivered to both', 15_000);
+    await new Promise((res) => setTimeout(res, 300));
+    assert.deepEqual(c2.seen.group.map((m) => m.text), ['while cid is away'], 'exactly once');
   });
 });
