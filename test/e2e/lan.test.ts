@@ -52,6 +52,8 @@ function outsideSuite(this: Mocha.Suite): void {
       this.skip();
     }
     fs.rmSync(resultsFile, { force: true });
+    // If this process ends first, loopns.sh stops everything in the namespace and deletes it.
+    process.once('exit', stopInner);
     const mocha = require.resolve('mocha/bin/mocha.js');
     inner = spawn('bash', [LOOPNS, 'run', ns, '--', process.execPath, mocha, '--no-config', '--exit', '--timeout', '180000', __filename], {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -64,9 +66,14 @@ function outsideSuite(this: Mocha.Suite): void {
     try { results = JSON.parse(fs.readFileSync(resultsFile, 'utf8')) as typeof results; } catch { results = {}; }
   });
 
+  function stopInner(): void {
+    if (inner && inner.exitCode === null && inner.signalCode === null) inner.kill('SIGTERM');
+  }
+
   after(function () {
     this.timeout(30_000);
-    if (inner && inner.exitCode === null && inner.signalCode === null) inner.kill('SIGTERM');
+    stopInner();
+    process.removeListener('exit', stopInner);
     // loopns.sh removes the namespace itself; this is for a run that was interrupted.
     spawnSync('bash', [LOOPNS, 'down', ns], { stdio: 'ignore', env: { ...process.env, PATH: `${process.env.PATH ?? ''}:/usr/sbin:/sbin` } });
     fs.rmSync(resultsFile, { force: true });

@@ -57,8 +57,11 @@ case "${1:-}" in
     trap 'down "$ns"' EXIT
     trap 'exit 130' INT
     trap 'exit 143' TERM
+    # In the background with wait: a signal interrupts wait (it would not interrupt a foreground
+    # command), and the EXIT trap then stops everything inside the namespace.
     set +e
-    ip netns exec "$ns" "$@"
+    ip netns exec "$ns" "$@" &
+    wait "$!"
     status=$?
     set -e
     exit "$status"
