@@ -199,8 +199,24 @@ describe('LAN chat in the lab: terminal peers discover each other and chat one t
         const done = new Set(p.of('group-delivery').filter((e) => ids.has(e.id) && e.delivered === 2 && e.total === 2).map((e) => e.id));
         return ids.size === LOSS_MESSAGES && done.size === LOSS_MESSAGES;
       };
-      await waitFor(`every member to get ${2 * LOSS_MESSAGES} messages and every sender "2 of 2" for its ${LOSS_MESSAGES}`,
-        () => trio.every((p) => new Set(lossy(p).map((m) => m.text)).size === 2 * LOSS_MESSAGES && allDelivered(p)), 100_000, all(), 20);
+      /** Who got what, and what each sender knows: the missing numbers per pair, for a failure message. */
+      const summary = () => trio.map((p) => {
+        const got = trio.filter((q) => q !== p).map((q) => {
+          const have = new Set(lossy(p).filter((m) => m.fromId === q.id).map((m) => Number(re.exec(String(m.text))![2])));
+          const missing = Array.from({ length: LOSS_MESSAGES }, (_, i) => i + 1).filter((n) => !have.has(n));
+          return `from ${q.name} ${have.size}/${LOSS_MESSAGES}${missing.length ? ` (missing ${missing.join(',')})` : ''}`;
+        });
+        const mine = p.of('accepted').filter((e) => re.test(String(e.text)));
+        const perMember = trio.filter((q) => q !== p).map((q) => `${q.name} ${mine.filter((a) => p.of('delivered').some((d) => d.id === a.id && d.to === q.id)).length}`);
+        const states = p.events.filter((e) => /^(peer-|person-lost|notice|error|failed)/.test(e.event) && e.at >= t0).map((e) => `${e.event}${e.name ? ` ${String(e.name)}` : ''}${e.reason ? ` (${String(e.reason)})` : ''}${e.text ? `: ${String(e.text)}` : ''} @+${e.at - t0} ms`);
+        return `${p.name}: ${got.join('; ')}; its ${mine.length} accepted, delivered per member: ${perMember.join(', ')}${states.length ? `\n  ${states.join('\n  ')}` : ''}`;
+      }).join('\n');
+      try {
+        await waitFor(`every member to get ${2 * LOSS_MESSAGES} messages and every sender "2 of 2" for its ${LOSS_MESSAGES}`,
+          () => trio.every((p) => new Set(lossy(p).map((m) => m.text)).size === 2 * LOSS_MESSAGES && allDelivered(p)), 60_000, all(), 20);
+      } catch (e) {
+        throw new Error(`${(e as Error).message.split('\n')[0]}\n${summary()}\n${(e as Error).message.split('\n').slice(1).join('\n')}`);
+      }
       const took = Date.now() - t0;
       await sleep(500);
       const wire = lab.run('ip', ['netns', 'exec', `${lab.prefix}-br`, 'nft', 'list', 'table', 'bridge', 'ucl_loss']).out;
