@@ -148,6 +148,9 @@ function insideSuite(this: Mocha.Suite): void {
     await rosterOption(fa, 'Bob').waitFor({ timeout: 30_000 }).catch((e) => failWith(alice!, 'Alice\'s roster never showed Bob', e));
     await rosterOption(fb, 'Alice').waitFor({ timeout: 30_000 }).catch((e) => failWith(bob!, 'Bob\'s roster never showed Alice', e));
     await openRoster(fa);
+    // Found by mDNS, then online by the chat's own heartbeats; the detail is the address it was found at.
+    await rosterOption(fa, 'Bob').and(fa.locator('[data-presence="online"]')).waitFor({ timeout: 20_000 });
+    assert.match(await rosterOption(fa, 'Bob').locator('.roster-detail').innerText(), /^10\.80\.0\.1:\d+$/);
     await rosterOption(fa, 'Bob').click();
     await fa.locator('.chat-header .peer', { hasText: 'Bob' }).first().waitFor({ timeout: 10_000 });
     // Selected; with a single conversation the list may close itself (the header names Bob).
@@ -220,6 +223,7 @@ function insideSuite(this: Mocha.Suite): void {
     await nameBox.press('Enter');
     await rosterOption(f, group, 'group').waitFor({ timeout: 15_000 }).catch((e) => failWith(v, 'the new group is not in the roster', e));
     await f.locator('.chat-header', { hasText: group }).waitFor({ timeout: 10_000 });
+    assert.match(await rosterOption(f, group, 'group').getAttribute('title') ?? '', new RegExp(`^${group}: (Carol and Dave|Dave and Carol)$`), 'the group\'s tooltip lists its members');
     for (const p of [carol, dave]) await p.waitEvent(`joined ${group}`, (e) => e.event === 'group-changed' && e.group === group && e.isMember === true);
 
     const toGroup = 'Hello team, from the editor';
