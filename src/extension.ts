@@ -6,6 +6,7 @@ import { ChatViewProvider } from './host/chatViewProvider';
 import { registerCommands } from './host/commands';
 import { Conversation, DEFAULT_HISTORY_LIMIT } from './host/conversation';
 import { historyStore } from './host/historyStorage';
+import type { ConversationMemo } from './host/lanChats';
 import { IdentityStore } from './host/identityStore';
 import { PassphraseStore } from './host/passphrase';
 
@@ -34,7 +35,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<UdpCha
   }, {
     storageDir: storageDir.scheme === 'file' ? storageDir.fsPath : undefined,
     memo: {
-      get: () => context.workspaceState.get<Record<string, { name: string }>>('udpChat.conversations', {}),
+      get: () => context.workspaceState.get<Record<string, ConversationMemo>>('udpChat.conversations', {}),
       set: (v) => void context.workspaceState.update('udpChat.conversations', v),
     },
     // Groups belong to this installation's identity (like the known people): global state.

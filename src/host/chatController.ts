@@ -17,6 +17,7 @@ import { parsePeerAddress } from '../core/address';
 import type { GroupStorage } from '../service/types';
 import type { ChatEntry, CodeBlock, ConversationId, HeaderInfo, RosterItem, SessionState, WebviewToHost } from '../shared/protocol';
 import { SINGLE_CONVERSATION } from '../shared/protocol';
+import type { ConversationMemo } from './lanChats';
 import { displayName as personName, groupConversation, LanChats, personConversation } from './lanChats';
 import type { ChatViewProvider } from './chatViewProvider';
 import { CodeLinks } from './codeLinks';
@@ -57,7 +58,7 @@ export class ChatController implements vscode.Disposable {
     store: {
       /** Folder of the LAN conversations' journals (local disk), else in memory. */
       storageDir?: string;
-      memo?: { get(): Record<string, { name: string }>; set(v: Record<string, { name: string }>): void };
+      memo?: { get(): Record<string, ConversationMemo>; set(v: Record<string, ConversationMemo>): void };
       groups?: GroupStorage;
     } = {},
   ) {

@@ -21,7 +21,7 @@ export interface LanChatParts {
   /** Folder for the conversations' journals (a local disk), or undefined: kept in memory. */
   storageDir?: string;
   /** What is remembered of each conversation between windows (names, kinds). */
-  memo?: { get(): Record<string, { name: string }>; set(v: Record<string, { name: string }>): void };
+  memo?: { get(): Record<string, ConversationMemo>; set(v: Record<string, ConversationMemo>): void };
   workspaceHas(path: string): boolean;
   /** The conversation the view shows. */
   active(): ConversationId;
@@ -34,6 +34,9 @@ export interface LanChatParts {
   /** The session fields of every header (state, local addresses, passphrase). */
   sessionHeader(): HeaderInfo;
 }
+
+/** What is remembered of a conversation: its name, and the folder of its journal when it is not named after the id. */
+export interface ConversationMemo { name: string; dir?: string }
 
 export const personConversation = (personId: string): ConversationId => `p:${personId}`;
 export const groupConversation = (groupId: string): ConversationId => `g:${groupId}`;
@@ -56,7 +59,8 @@ export class LanChats implements ChatServiceListener {
     let c = this.conversations.get(id);
     if (c) return c;
     const dir = this.parts.storageDir;
-    c = new Conversation(dir ? new HistoryJournal(path.join(dir, 'conversations', safeName(id))) : undefined, undefined, (e) => this.parts.log.error(`History of ${id}: ${e instanceof Error ? e.message : String(e)}`));
+    const folder = this.parts.memo?.get()[id]?.dir ?? safeName(id);
+    c = new Conversation(dir ? new HistoryJournal(path.join(dir, 'conversations', folder)) : undefined, undefined, (e) => this.parts.log.error(`History of ${id}: ${e instanceof Error ? e.message : String(e)}`));
     this.conversations.set(id, c);
     const problem = await c.load();
     if (problem) this.parts.log.warn(`History of ${id}: ${problem}`);
@@ -83,7 +87,7 @@ export class LanChats implements ChatServiceListener {
     if (!memo || !name) return;
     const all = { ...memo.get() };
     if (all[id]?.name === name) return;
-    all[id] = { name };
+    all[id] = { ...all[id], name };
     memo.set(all);
   }
 
@@ -107,7 +111,8 @@ export class LanChats implements ChatServiceListener {
       return {
         ...base, conversation: id, kind: 'group', peer: '', peerName: g?.name ?? memo?.name ?? 'Group',
         presence: 'unknown', plainPeer: false, encrypted: g !== undefined, fingerprint: '', verified: false, keyChanged: false,
-        members: g ? g.members.filter((m) => m.id !== s?.ownId).map((m) => m.name) : [],
+        // Every member, you first: the header's count is the group's size, as in the list.
+        members: g ? ['you', ...g.members.filter((m) => m.id !== s?.ownId).map((m) => m.name)] : [],
       };
     }
     const p = s?.person(id.slice(2));
@@ -253,7 +258,18 @@ export class LanChats implements ChatServiceListener {
       const from = personConversation(previousId);
       const to = personConversation(person.id);
       const c = this.conversations.get(from);
-      if (c && !this.conversations.has(to)) { this.conversations.delete(from); this.conversations.set(to, c); }
+      if (c && !this.conversations.has(to)) {
+        this.conversations.delete(from);
+        this.conversations.set(to, c);
+        // Its journal stays where it is: remembered under the new id, so a reload finds it.
+        const memo = this.parts.memo;
+        if (memo) {
+          const all = { ...memo.get() };
+          all[to] = { name: displayName(person), dir: all[from]?.dir ?? safeName(from) };
+          delete all[from];
+          memo.set(all);
+        }
+      }
       const n = this.unread.get(from);
       if (n) { this.unread.delete(from); this.unread.set(to, n); }
       if (this.parts.active() === from) this.parts.open(to);

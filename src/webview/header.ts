@@ -2,6 +2,7 @@
 // shown (a peer and whether it was heard from, or a group and its members), this machine's
 // addresses to tell the peer (each with Copy), a stranger's request (Accept / Block), the plain-peer
 // and encryption marks, and the Start / Set Peer / End actions (a group: Edit Group… / Leave Group).
+import { SINGLE_CONVERSATION } from '../shared/protocol';
 import type { HeaderInfo } from '../shared/protocol';
 import { button, el, icon, setIcon } from './dom';
 import { memberCount, memberList } from './roster';
@@ -209,7 +210,8 @@ export function createHeader(announce: (text: string) => void): HeaderView {
     const running = isRunning(h);
     startBtn.hidden = running;
     endBtn.hidden = !running;
-    setPeerBtn.hidden = h.state === 'starting' || group;
+    // Set Peer changes the configured peer: offered in its conversation, not in another person's.
+    setPeerBtn.hidden = h.state === 'starting' || group || (h.conversation !== undefined && h.conversation !== SINGLE_CONVERSATION);
     editGroupBtn.hidden = !group;
     leaveGroupBtn.hidden = !group;
     // Without a peer, Set Peer is the next step: it gets the primary look.

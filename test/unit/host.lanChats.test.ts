@@ -6,7 +6,11 @@ import { MemoryTrustStorage, TrustStore } from '../../src/core/trust';
 import { ChatService } from '../../src/service/chatService';
 import type { ConversationId, HeaderInfo, HostToWebview } from '../../src/shared/protocol';
 import { SINGLE_CONVERSATION } from '../../src/shared/protocol';
+import type { ConversationMemo } from '../../src/host/lanChats';
 import { LanChats, personConversation } from '../../src/host/lanChats';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { Notifications } from '../../src/host/notifications';
 import { freeUdpPort } from '../support/udp';
 
@@ -37,7 +41,7 @@ describe('host/lanChats: the conversations beside the configured peer', function
     return { s, port, id: personId(identity.publicKey) };
   }
 
-  function host(s: ChatService) {
+  function host(s: ChatService, store: { storageDir?: string; memo?: { get(): Record<string, ConversationMemo>; set(v: Record<string, ConversationMemo>): void } } = {}) {
     const posted: HostToWebview[] = [];
     const shown: Array<{ text: string; actions: string[] }> = [];
     const incoming: string[] = [];
@@ -49,7 +53,7 @@ describe('host/lanChats: the conversations beside the configured peer', function
     } as unknown as Notifications;
     const log = { appendLine: () => undefined, warn: () => undefined, error: () => undefined, info: () => undefined } as never;
     const lan = new LanChats({
-      log, notifications, post: (m) => posted.push(m), service: () => s, workspaceHas: () => false,
+      log, notifications, post: (m) => posted.push(m), service: () => s, workspaceHas: () => false, ...store,
       active: () => active, open: (id) => { active = id; }, rosterChanged: () => { rosterChanges++; }, headerChanged: () => undefined,
       sessionHeader: () => HEADER,
     });
@@ -124,5 +128,30 @@ describe('host/lanChats: the conversations beside the configured peer', function
     assert.equal(h.lan.header(conv).request, true);
     assert.ok(h.lan.block(conv));
     assert.equal(h.lan.roster().find((r) => r.id === conv), undefined, 'gone from the list');
+  });
+
+  it('a conversation started by address keeps its history when the person takes their key\'s id, also after a reload', async () => {
+    const a = await service('ann');
+    const b = await service('bob');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'udp-chat-lan-'));
+    let memo: Record<string, ConversationMemo> = {};
+    const store = { storageDir: dir, memo: { get: () => memo, set: (v: Record<string, ConversationMemo>) => { memo = v; } } };
+    try {
+      const h = host(a.s, store);
+      const p = await a.s.addPeer({ host: '127.0.0.1', port: b.port, family: 4 });
+      const byAddress = personConversation(p.id);
+      assert.match(byAddress, /^p:addr:/);
+      h.setActive(byAddress);
+      await h.lan.snapshot(byAddress);
+      await h.lan.send(byAddress, 'written before the key was known');
+      const byKey = personConversation(b.id);
+      await until(() => h.lan.roster().some((r) => r.id === byKey), 'the person took their key\'s id');
+      await h.lan.flush();
+      const again = new LanChats({ ...h.lan['parts'], ...store, service: () => undefined });
+      const snap = await again.snapshot(byKey);
+      assert.deepEqual(snap.entries.filter((e) => e.kind === 'own').map((e) => e.text), ['written before the key was known']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
