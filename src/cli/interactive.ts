@@ -23,6 +23,9 @@ const COMMANDS_HELP = [
   '  A line ending with \\ continues on the next line; start a line with // to send a leading /.',
 ];
 
+/** LAN mode: how long a stranger's datagram waits for its sender to become a person before it is shown. */
+export const STRANGER_GRACE_MS = 3000;
+
 export function clock(d = new Date()): string {
   return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
 }
@@ -144,7 +147,16 @@ export async function runInteractive(options: CliOptions, input: NodeJS.Readable
       say(`! WARNING: the peer at ${c.from} answered with a different identity key (${c.newKey}; remembered: ${c.oldKey}).`);
       say('! It may have reinstalled UDP Chat, or someone else is answering. Nothing goes to the new key, and nothing from it is shown, until you accept it: ask them (another way) and compare safety numbers, then /accept-key, or /reject-key to refuse it.');
     },
-    stranger: (from, bytes, preview) => say(`* ignored ${bytes} bytes from ${from} (not the peer): ${preview}`),
+    stranger: (from, bytes, preview) => {
+      if (!lan) { say(`* ignored ${bytes} bytes from ${from} (not the peer): ${preview}`); return; }
+      // LAN mode: a UDP Chat that starts a conversation first sends a readable line (for nc users)
+      // that arrives as a stranger's; its handshake follows at once. Only a source that does not
+      // become a person is worth a line.
+      const t = setTimeout(() => {
+        if (!chat.isEnding && !chat.service.people().some((p) => p.address === from)) say(`* ignored ${bytes} bytes from ${from} (not a UDP Chat conversation): ${preview}`);
+      }, STRANGER_GRACE_MS);
+      t.unref?.();
+    },
     error: (_code, message, _id, extra) => {
       const c = extra?.candidates as PersonRef[] | undefined;
       say(`! ${message}${c ? ` Candidates: ${c.map((x) => `${x.name} (${x.id})`).join(', ')}` : ''}`);

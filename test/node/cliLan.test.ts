@@ -7,7 +7,8 @@ import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Proc } from './cliHarness';
-import { buildCli, freePort, Procs, STACK_TRACE } from './cliHarness';
+import { STRANGER_GRACE_MS } from '../../src/cli/interactive';
+import { buildCli, freePort, Procs, sleep, STACK_TRACE } from './cliHarness';
 
 const WAIT = 30_000;
 
@@ -288,6 +289,11 @@ describe('terminal peer, LAN mode on loopback (real processes, --no-discovery, a
     ada.write(`/add 127.0.0.1:${bob.port}\n`);
     await procs.waitFor('bob to see ada', () => bob.p.of('peer-online').some((e) => e.name === 'ada'), WAIT);
     await procs.waitFor('ada to see bob online', () => /\* bob is online/.test(ada.stdout), WAIT);
+    // Bob writes first to a new ada too (its opening line for nc users comes as a stranger's): not shown as ignored.
+    const eve = await peer('eve');
+    const eveAddedAt = Date.now();
+    send(eve, { command: 'add', address: `127.0.0.1:${port}` });
+    await procs.waitFor('ada to see eve online', () => /\* eve is online/.test(ada.stdout), WAIT);
     ada.write('/msg bob hello from the terminal\n');
     ada.write('and a plain line to the same person\n');
     await procs.waitFor('bob to get both', () => messages(bob, 'hello from the terminal').length === 1 && messages(bob, 'and a plain line to the same person').length === 1, WAIT);
@@ -312,6 +318,8 @@ describe('terminal peer, LAN mode on loopback (real processes, --no-discovery, a
     await procs.waitFor('the /groups line', () => /  \[crew\] (you|ada), bob|  \[crew\] bob, (you|ada)/.test(ada.stdout), WAIT);
     ada.write('/msg nobody hi\n/g\n');
     await procs.waitFor('the errors', () => /! Nobody called "nobody"/.test(ada.stdout) && /! \/g: give a group/.test(ada.stdout), WAIT);
+    await sleep(Math.max(0, eveAddedAt + STRANGER_GRACE_MS + 500 - Date.now())); // the line would be out by now
+    assert.doesNotMatch(ada.stdout, /ignored \d+ bytes/, 'a peer starting a conversation is no stranger');
     ada.write('/block bob\n');
     await procs.waitFor('the block line', () => /\* blocked bob/.test(ada.stdout), WAIT);
     ada.end();
