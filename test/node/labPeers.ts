@@ -180,7 +180,8 @@ export class LabPeer {
 
   constructor(readonly lab: Lab, readonly index: number, readonly name: string, cli: string, extraArgs: string[] = [], home?: string) {
     this.home = home ?? mkdtempSync(join(tmpdir(), 'udp-chat-lab-home-'));
-    const args = ['netns', 'exec', lab.host(index), process.execPath, cli, '--json', '--interface', 'eth0', '--name', name, '--port', '50505', ...extraArgs];
+    const iface = extraArgs.includes('--no-discovery') ? [] : ['--interface', 'eth0'];
+    const args = ['netns', 'exec', lab.host(index), process.execPath, cli, '--json', ...iface, '--name', name, '--port', '50505', ...extraArgs];
     this.child = spawn('ip', args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...lab.env, NO_COLOR: '1', UDP_CHAT_HOME: this.home, UDP_CHAT_PASSPHRASE: '' } });
     createInterface({ input: this.child.stdout }).on('line', (l) => {
       const at = Date.now();

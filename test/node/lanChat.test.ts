@@ -44,7 +44,7 @@ describe('LAN chat in the lab: terminal peers discover each other and chat one t
       this.skip();
     }
     cli = await buildCli();
-    lab.up(4);
+    lab.up(5);
     // avahi shares host 3 with a terminal peer, as on a Linux desktop (both use port 5353).
     lab.avahiStart(3);
   });
@@ -238,28 +238,47 @@ describe('LAN chat in the lab: terminal peers discover each other and chat one t
     }
   });
 
-  it('--reach known: a stranger\'s first message is a request, shown only after accept', async function () {
+  it('--reach known: a stranger\'s first message comes as a request, never as a plain message before accept; people on the LAN are known', async function () {
     this.timeout(60_000);
     assert.ok(ada?.id, 'the discovery test ran first');
+    // Dee accepts only known people. Eve is a stranger: not announced (--no-discovery), she reaches
+    // Dee by address. People found on the LAN (Ada) are known people (README, "Who can reach you").
     const dee = start(4, 'Dee', ['--reach', 'known']);
-    await waitFor('Dee to be ready and to see Ada (and Ada to see Dee)', () => dee.ready() && dee.discovered(ada) && ada.discovered(dee), 10_000, all());
-    dee.id = String(ada.discovered(dee)!.id);
-    ada.send({ to: 'Dee', text: 'knock knock' });
-    const request = await waitFor('Dee to report a request from Ada', () => dee.of('request').find((e) => e.id === ada.id), 10_000, all());
-    assert.equal(request.name, 'Ada');
-    await sleep(1000); // a message event would have come with the request
-    assert.deepEqual(dee.messages({ group: null }), [], `no message before accept\n${dee.describe()}`);
-    dee.send({ command: 'accept', person: 'Ada' });
-    await waitFor('the held message to show after accept', () => dee.messages({ from: ada }).some((m) => m.text === 'knock knock'), 10_000, all());
-    ada.send({ to: 'Dee', text: 'second message' });
-    await waitFor('the next message', () => dee.messages({ from: ada }).some((m) => m.text === 'second message'), 10_000, all());
+    const eve = start(5, 'Eve', ['--no-discovery']);
+    await waitFor('Dee and Eve to be ready, Dee and Ada to see each other', () => dee.ready() && eve.ready() && dee.discovered(ada) && ada.discovered(dee), 10_000, all());
+    dee.id = String(dee.ready()!.id ?? ada.discovered(dee)!.id);
+    eve.id = String(eve.ready()!.id ?? '');
+    eve.send({ command: 'add', address: '10.79.0.4:50505' });
+    await waitFor('Eve to set up the session with Dee', () => eve.of('secured').length > 0 || eve.of('peer-online').some((e) => e.id === dee.id), 10_000, all());
+    eve.send({ to: dee.id, text: 'knock knock' });
+    const request = await waitFor('Dee to report a request from Eve', () => dee.of('request').find((e) => e.id === eve.id || e.name === 'Eve'), 10_000, all());
+    if (!eve.id) eve.id = String(request.id);
+    assert.equal(request.name, 'Eve', dee.describe());
+    await waitFor('Eve\'s message to reach Dee (delivered)', () => {
+      const acc = eve.of('accepted').find((e) => e.text === 'knock knock');
+      return acc && eve.of('delivered').some((e) => e.id === acc.id);
+    }, 10_000, all());
+    await sleep(500);
+    // Before accept: nothing of Eve's may show as a plain message (held, or marked as a request).
+    const fromEve = () => dee.messages({ from: eve, group: null });
+    assert.deepEqual(fromEve().filter((m) => m.request !== true), [], `a stranger's message is not a plain message before accept\n${dee.describe()}`);
+    const beforeAccept = fromEve().length;
+    dee.send({ command: 'accept', person: 'Eve' });
+    if (beforeAccept === 0) await waitFor('the held message to show after accept', () => fromEve().some((m) => m.text === 'knock knock'), 10_000, all());
+    eve.send({ to: dee.id, text: 'second message' });
+    await waitFor('Eve\'s next message', () => fromEve().some((m) => m.text === 'second message'), 10_000, all());
     await sleep(300);
-    assert.deepEqual(dee.messages({ from: ada }).map((m) => m.text), ['knock knock', 'second message'], dee.describe());
-    assert.equal(dee.of('request').filter((e) => e.id === ada.id).length, 1, `one request per person\n${dee.describe()}`);
-    // Bob and Cyd found Dee on the LAN and shook hands, but wrote nothing: no request from them.
-    assert.deepEqual(dee.of('request').filter((e) => e.id !== ada.id).map((e) => e.name), [], `a request comes with a first message, not with a handshake\n${dee.describe()}`);
-    const firstMessage = dee.events.findIndex((e) => e.event === 'message');
-    assert.ok(dee.events.findIndex((e) => e.event === 'request') < firstMessage, 'the request comes before any message');
+    assert.deepEqual(fromEve().map((m) => m.text), ['knock knock', 'second message'], `each once, in order\n${dee.describe()}`);
+    assert.notEqual(fromEve()[1].request, true, 'accepted: no longer a request');
+    assert.equal(dee.of('request').filter((e) => e.id === eve.id).length, 1, `one request per person\n${dee.describe()}`);
+    const firstFromEve = dee.events.findIndex((e) => e.event === 'message' && e.fromId === eve.id);
+    assert.ok(dee.events.findIndex((e) => e.event === 'request' && e.id === eve.id) < firstFromEve, 'the request comes before any message');
+
+    // Ada is on the LAN: a known person for Dee, no request; her message shows as usual.
+    ada.send({ to: 'Dee', text: 'hello from the LAN' });
+    await waitFor('Ada\'s message to Dee', () => dee.messages({ from: ada }).some((m) => m.text === 'hello from the LAN'), 10_000, all());
+    const lanRequests = dee.of('request').filter((e) => e.id !== eve.id).map((e) => e.name);
+    assert.deepEqual(lanRequests, [], `people found on the LAN are known people, never requests (README "Who can reach you")\n${dee.describe()}`);
   });
 
   it('a blocked person\'s messages never show, one to one or in a group, even after a restart', async function () {
