@@ -4,6 +4,8 @@
 // asserts, what it costs: CPU time and RSS per peer (from /proc), idle CPU, and how long a group
 // message takes to reach all 19 others (median of several). Speed is a measurement here, not a
 // requirement: a slow machine must not fail this test. Needs root: prints SKIPPED otherwise.
+// UCL_SCALE_PEERS=N changes the number of peers (default 20, at most 250); UCL_LAB_DUMP=DIR keeps
+// every peer's events for reading afterwards.
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { cpus } from 'node:os';
