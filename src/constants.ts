@@ -17,6 +17,9 @@ export const Commands = {
   addPeer: 'udpChat.addPeer',
   /** Create a group from people in the list. */
   newGroup: 'udpChat.newGroup',
+  /** Block a person: nothing of theirs reaches us again (remembered). */
+  block: 'udpChat.block',
+  unblock: 'udpChat.unblock',
   /** VS Code's own command for the view (there is no "Open Chat" of ours: it duplicated it). */
   focusView: 'udpChat.chatView.focus',
 } as const;

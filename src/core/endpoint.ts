@@ -32,6 +32,8 @@ export interface EndpointEvents {
   keyChangeCleared?(peer: Peer): void;
   /** The peer moved to another address (port change, DHCP, NAT rebinding, IPv4 ↔ IPv6). */
   roamed?(peer: Peer, from: Address): void;
+  /** A keyless peer at the address `into` moved to was the same person: it is gone, `into` goes on. */
+  merged?(gone: Peer, into: Peer): void;
   /** A handshake problem worth a notice (passphrase mismatch, no answer, refused). */
   handshakeProblem?(at: Address, peer: Peer | undefined, kind: 'noAnswer' | 'ownKey' | RejectReason): void;
   /** Our magic with a version we do not speak (an older or newer UDP Chat). */
@@ -344,6 +346,7 @@ export class Endpoint implements HandshakeHost {
       // there) is this person: one conversation, not two.
       there.session.end('merged into the conversation with the same person');
       this.removePeer(there);
+      this.opts.events.merged?.(there, peer);
     }
     peer.address = from;
     if (!this.byAddress.has(addressKey(from)) || this.byAddress.get(addressKey(from)) === there) this.byAddress.set(addressKey(from), peer);

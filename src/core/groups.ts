@@ -156,6 +156,15 @@ export class GroupBook {
     return this.change(rec, rec.state.name, next, 'update');
   }
 
+  /** The whole new member list (we stay in: use leave to go), as one change. */
+  setMembers(id: string, ids: string[]): SendRequest[] {
+    const rec = this.activeRec(id);
+    const next = this.checkMembers([...ids, this.self]);
+    const same = next.length === rec.state.members.length && next.every((m, i) => m === rec.state.members[i]);
+    if (same) return [];
+    return this.change(rec, rec.state.name, next, 'update');
+  }
+
   /** Removes members (not ourselves: use leave). */
   removeMembers(id: string, ids: string[]): SendRequest[] {
     const rec = this.activeRec(id);

@@ -68,6 +68,7 @@ export class ChatController implements vscode.Disposable {
     this.notifications = new Notifications(log, view, () => this.updateStatusBar());
     const show = this.notifications.show;
     this.bridge = new ViewBridge(log, conversation, view);
+    this.bridge.onUnseen = () => this.scheduleRoster();
     this.lan = new LanChats({
       log, notifications: this.notifications, storageDir: store.storageDir, memo: store.memo,
       post: (m) => this.view?.post(m),
@@ -84,7 +85,7 @@ export class ChatController implements vscode.Disposable {
       log, conversation, security, notifications: this.notifications, bridge: this.bridge, view,
       workspaceHas: (path) => this.codeLinks.workspaceHas(path),
       headerChanged: () => { this.pushHeader(); this.scheduleRoster(); },
-      resendPending: () => this.outbox.resendPending(),
+      resendPending: () => { this.outbox.resendPending(); this.lan.sessionStarted(); },
       lan: this.lan,
       groupStorage: store.groups,
     });
@@ -144,7 +145,7 @@ export class ChatController implements vscode.Disposable {
     if (p || configured) {
       items.push({
         id: SINGLE_CONVERSATION, kind: 'person', name: p ? personName(p) : configured, detail: p?.address ?? configured,
-        presence: p?.presence ?? 'unknown', unread: 0, encrypted: p?.encrypted ?? false, plain: p?.plain ?? false,
+        presence: p?.presence ?? 'unknown', unread: this.bridge.unseen, encrypted: p?.encrypted ?? false, plain: p?.plain ?? false,
         request: false, configured: true,
       });
     }
@@ -166,6 +167,7 @@ export class ChatController implements vscode.Disposable {
   async openConversation(id: ConversationId): Promise<void> {
     this.bridge.conversationId = id;
     if (id === SINGLE_CONVERSATION) {
+      this.bridge.unseen = 0;
       const s = this.snapshot();
       this.view?.post({ type: 'didSnapshot', conversation: id, header: s.header, entries: s.entries, sentAt: Date.now(), ...(s.draft ? { draft: s.draft } : {}) });
     } else {
@@ -236,18 +238,59 @@ export class ChatController implements vscode.Disposable {
     const chat = this.session.running ? this.session.chat : undefined;
     const g = chat?.group(conv.slice(2));
     if (!chat || !g) { this.notifications.show('warning', 'UDP Chat: start the chat to change the group.'); return; }
-    const inGroup = new Set(g.members.map((m) => m.id));
-    const people = chat.people().filter((p) => /^[0-9a-f]{16}$/.test(p.id));
-    const items = people.map((p) => ({ label: personName(p), description: p.address, id: p.id, picked: inGroup.has(p.id) }));
-    // Members not here now stay pickable.
-    for (const m of g.members) if (m.id !== chat.ownId && !people.some((p) => p.id === m.id)) items.push({ label: m.name, description: 'not here now', id: m.id, picked: true });
-    const picks = await vscode.window.showQuickPick(items, { canPickMany: true, title: `UDP Chat: members of ${g.name}` });
-    if (!picks) return;
+    const what = await vscode.window.showQuickPick([
+      { label: 'Members…', detail: g.members.map((m) => m.name).join(', '), id: 'members' },
+      { label: 'Rename…', detail: g.name, id: 'rename' },
+    ], { title: `UDP Chat: ${g.name}` });
+    if (!what) return;
     try {
+      if (what.id === 'rename') {
+        const name = await vscode.window.showInputBox({ title: `UDP Chat: rename ${g.name}`, value: g.name, validateInput: (v) => (v.trim() ? undefined : 'A group needs a name.') });
+        if (name && name.trim() !== g.name) chat.renameGroup(g.id, name.trim());
+        return;
+      }
+      const inGroup = new Set(g.members.map((m) => m.id));
+      const people = chat.people().filter((p) => /^[0-9a-f]{16}$/.test(p.id) && !p.request);
+      const items = people.map((p) => ({ label: personName(p), description: p.address, id: p.id, picked: inGroup.has(p.id) }));
+      // Members not here now stay pickable.
+      for (const m of g.members) if (m.id !== chat.ownId && !people.some((p) => p.id === m.id)) items.push({ label: m.name, description: 'not here now', id: m.id, picked: true });
+      const picks = await vscode.window.showQuickPick(items, { canPickMany: true, title: `UDP Chat: members of ${g.name}` });
+      if (!picks) return;
       chat.setGroupMembers(g.id, picks.map((x) => x.id));
     } catch (e) {
       this.notifications.show('error', `UDP Chat: cannot change the group: ${e instanceof Error ? e.message : String(e)}`);
     }
+  }
+
+  /** UDP Chat: Block… — the person of the conversation shown (or one picked); remembered. */
+  async blockCommand(given?: string): Promise<void> {
+    const chat = this.session.running ? this.session.chat : undefined;
+    if (!chat) { this.notifications.show('info', 'UDP Chat: start the chat first.'); return; }
+    let id = given;
+    if (!id) {
+      const shown = this.bridge.conversationId;
+      const people = chat.people();
+      const pick = await vscode.window.showQuickPick(people.map((p) => ({ label: personName(p), description: p.address, id: p.id, picked: shown === personConversation(p.id) })), { title: 'UDP Chat: block whom? Nothing of theirs will reach you.' });
+      id = pick?.id;
+    }
+    if (!id) return;
+    const conv = chat.person(id)?.configured ? SINGLE_CONVERSATION : personConversation(id);
+    if (conv === SINGLE_CONVERSATION) {
+      if (chat.block(id)) this.notifications.show('info', 'UDP Chat: blocked your configured peer. Nothing of theirs reaches you any more; set another peer address, or unblock them with "UDP Chat: Unblock…".');
+      return;
+    }
+    await this.blockPerson(conv);
+  }
+
+  /** UDP Chat: Unblock… — lets a blocked person (or address) reach you again. */
+  async unblockCommand(given?: string): Promise<void> {
+    const trust = this.security?.trust?.();
+    const blocked = trust?.blocked ?? [];
+    if (blocked.length === 0) { this.notifications.show('info', 'UDP Chat: nobody is blocked.'); return; }
+    const nameOf = (id: string) => trust?.people.find((k) => k.id === id)?.name || (id.startsWith('addr:') ? id.slice(5) : id);
+    const id = given ?? (await vscode.window.showQuickPick(blocked.map((b) => ({ label: nameOf(b), description: b, id: b })), { title: 'UDP Chat: unblock whom?' }))?.id;
+    if (!id || !trust?.unblock(id)) return;
+    this.notifications.show('info', `UDP Chat: ${nameOf(id)} can reach you again.`);
   }
 
   private async leaveGroup(conv: ConversationId): Promise<void> {
@@ -324,9 +367,11 @@ export class ChatController implements vscode.Disposable {
   /** UDP Chat: Send Selection. */
   sendSelection(): Promise<void> { return this.codeLinks.sendSelection(); }
 
+  /** Clear History: every conversation of this workspace. */
   clearHistory(): void {
     this.conversation.clear();
     this.bridge.cleared();
+    void this.lan.clearAll().catch((e) => this.log.error(`Clear History: ${e instanceof Error ? e.message : String(e)}`));
   }
 
   /** The saved history did not load cleanly: say what was recovered and where the damaged file is. */

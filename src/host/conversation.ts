@@ -35,7 +35,8 @@ export class Conversation {
   private records: HistoryRecord[] = [];
   private saveTimer?: NodeJS.Timeout;
   private seq = 0;
-  private readonly prefix = Date.now().toString(36);
+  /** Unique across conversations too (a group message and a direct one may meet in one member's session). */
+  private readonly prefix = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
   /** The history did not load: never write over it (the store set the damaged file aside first). */
   private readOnly = false;
 

@@ -139,13 +139,13 @@ export class LanChats implements ChatServiceListener {
       });
     }
     for (const g of s?.groups() ?? []) {
-      if (!g.active) continue;
       const id = groupConversation(g.id);
       seen.add(id);
       const others = g.members.filter((m) => m.id !== s?.ownId);
       const online = others.some((m) => s?.person(m.id)?.presence === 'online');
       items.push({
-        id, kind: 'group', name: g.name, detail: `${g.members.length} members`, presence: online ? 'online' : 'unknown',
+        // A group we left or were removed from stays listed (its history), marked.
+        id, kind: 'group', name: g.name, detail: g.active ? `${g.members.length} members` : 'you are no longer a member', presence: g.active && online ? 'online' : 'unknown',
         unread: this.unread.get(id) ?? 0, encrypted: true, plain: false, request: false, configured: false, members: others.map((m) => m.name),
       });
     }
@@ -200,6 +200,33 @@ export class LanChats implements ChatServiceListener {
       if (n > 0) return;
     }
     this.parts.notifications.show('info', 'UDP Chat: this message is not known to the running session any more (it was written before a restart): write it again to resend it.');
+  }
+
+  /** Our messages that did not get through before a restart or reload: they go again (same uid: shown once). */
+  private async resendWaiting(id: ConversationId): Promise<void> {
+    const s = this.parts.service();
+    if (!s?.running) return;
+    const c = await this.conversation(id);
+    for (const e of c.all()) {
+      if (e.kind !== 'own' || !isWaiting(e.status)) continue;
+      const content = e.code ? { text: e.text, code: { language: e.code.language, path: e.code.path, startLine: e.code.startLine, endLine: e.code.endLine } } : { text: e.text };
+      if (id.startsWith('g:')) {
+        if (s.groupDelivery(e.id)) continue; // the running session has it
+        const r = s.sendGroup(id.slice(2), content, { id: e.id, uid: e.uid });
+        if (r.ok) { if (!e.uid) c.setUid(e.id, r.uid); this.setDelivery(id, e.id, r.delivery); }
+      } else {
+        const pid = id.slice(2);
+        if (s.message(pid, e.id)) continue;
+        const r = s.send(pid, content, { id: e.id, uid: e.uid });
+        if (r.ok && !e.uid) c.setUid(e.id, r.uid);
+      }
+    }
+  }
+
+  /** A session started: what waits in the groups goes out (members not here get theirs when they come). */
+  sessionStarted(): void {
+    const s = this.parts.service();
+    for (const g of s?.groups() ?? []) if (g.active) void this.resendWaiting(groupConversation(g.id));
   }
 
   // ------------------------------------------------------------------ what the service reports
@@ -344,8 +371,9 @@ export class LanChats implements ChatServiceListener {
     this.presence(person);
   }
 
-  presence(person: Person): void {
+  presence(person: Person, presence?: string): void {
     if (person.configured) return;
+    if (presence === 'online') void this.resendWaiting(personConversation(person.id));
     this.parts.rosterChanged();
     if (this.parts.active() === personConversation(person.id)) this.parts.headerChanged();
   }
@@ -365,6 +393,18 @@ export class LanChats implements ChatServiceListener {
     this.add(personConversation(person.id), { kind: 'notice', level, text, time: Date.now() });
   }
 
+  /** Clear History: every LAN conversation's history goes (the configured peer's is the controller's). */
+  async clearAll(): Promise<void> {
+    const ids = new Set([...this.conversations.keys(), ...Object.keys(this.parts.memo?.get() ?? {})]);
+    for (const id of ids) {
+      if (id === SINGLE_CONVERSATION) continue;
+      (await this.conversation(id)).clear();
+    }
+    this.unread.clear();
+    this.parts.rosterChanged();
+    if (this.parts.active() !== SINGLE_CONVERSATION) this.parts.post({ type: 'didClear' });
+  }
+
   /** A notice in a conversation (the user verified a key there, ...). */
   note(id: ConversationId, level: NoticeLevel, text: string): void {
     this.add(id, { kind: 'notice', level, text, time: Date.now() });
@@ -373,6 +413,11 @@ export class LanChats implements ChatServiceListener {
   /** Flushes every conversation's history (the window closes). */
   flushSync(): void { for (const c of this.conversations.values()) c.flushSync(); }
   async flush(): Promise<void> { await Promise.all([...this.conversations.values()].map((c) => c.flush())); }
+}
+
+/** Own messages that still have to get through. */
+function isWaiting(status: DeliveryStatus | undefined): boolean {
+  return status === 'queued' || status === 'sending' || status === 'unsent' || status === 'textSent';
 }
 
 /** A conversation id as a folder name (ids are hex, or addr:host:port). */

@@ -58,9 +58,15 @@ export class ViewBridge {
 
   // ------------------------------------------------------------------ host → view
 
-  /** Entries were added to the conversation. */
+  /** The configured peer's messages that arrived while another conversation was shown. */
+  unseen = 0;
+  /** `unseen` changed (the list shows it). */
+  onUnseen?: () => void;
+
+  /** Entries were added to the configured peer's conversation (shown or not: the view sorts by id). */
   added(entry: ChatEntry): void {
-    this.post({ type: 'didAddEntries', conversation: this.conversationId, entries: [entry] });
+    this.post({ type: 'didAddEntries', conversation: SINGLE_CONVERSATION, entries: [entry] });
+    if (entry.kind === 'peer' && this.conversationId !== SINGLE_CONVERSATION) { this.unseen++; this.onUnseen?.(); }
   }
 
   /** A notice in the chat (session started, peer online, errors, ...). */
@@ -71,15 +77,16 @@ export class ViewBridge {
 
   /** An own message's delivery status changed. */
   setStatus(id: string, status: OutStatus | DeliveryStatus): void {
-    if (this.conversation.setStatus(id, status)) this.post({ type: 'didChangeStatus', conversation: this.conversationId, id, status });
+    if (this.conversation.setStatus(id, status)) this.post({ type: 'didChangeStatus', conversation: SINGLE_CONVERSATION, id, status });
   }
 
   header(header: HeaderInfo): void {
     this.post({ type: 'didChangeHeader', header: { ...header, conversation: header.conversation ?? this.conversationId } });
   }
 
+  /** The configured peer's history was cleared: the view empties only if it shows it. */
   cleared(): void {
-    this.post({ type: 'didClear' });
+    if (this.conversationId === SINGLE_CONVERSATION) this.post({ type: 'didClear' });
   }
 
   /**

@@ -54,8 +54,6 @@ export interface RuntimeEvents {
   diagnostic?(text: string): void;
   /** Someone new completed a handshake with us (reach allowed it): a new conversation. */
   peerAdded?(p: Peer): void;
-  /** A stranger's conversation under reach 'known': it waits as a request (once per peer). */
-  request?(p: Peer): void;
   /** A datagram from an address that is no conversation of ours (not shown as anyone's message). */
   stranger?(from: Endpoint, bytes: number, preview: string): void;
   /** Periodic summary of datagrams dropped by rate limits. */
@@ -70,6 +68,8 @@ export interface RuntimeEvents {
   keyChangeCleared?(p: Peer): void;
   /** The peer now writes from another address (port change, DHCP, NAT rebinding): same person. */
   roamed?(p: Peer, to: Endpoint): void;
+  /** A keyless conversation (say, the configured address before anyone answered) was the same person as `into`. */
+  merged?(gone: Peer, into: Peer): void;
   /**
    * A UDP Chat writes from the configured peer's host but another port, and is not (yet) known to
    * be the peer. At most once per 30 s per source.
@@ -151,6 +151,15 @@ export class ChatRuntime {
         secured: (p) => this.onSecured(p),
         keyChanged: (p, key) => this.onKeyChanged(p, key),
         roamed: (p) => opts.events.roamed?.(p, p.address),
+        merged: (gone, into) => {
+          // The configured address turned out to be someone who also reached us elsewhere: they are the contact.
+          if (gone === this.contact) {
+            this.contact = into;
+            const st = this.state.get(into);
+            if (st) { st.origin = 'contact'; st.request = false; }
+          }
+          opts.events.merged?.(gone, into);
+        },
         // Said once per warning shown: another key retrying is held again silently (the warning is rate-limited).
         keyChangeCleared: (p) => {
           const st = this.state.get(p);
@@ -370,21 +379,30 @@ export class ChatRuntime {
   }
 
   private onPeerAdded(p: Peer): void {
-    const st = this.state.get(p);
-    if (st && this.reach === 'known' && p.key && !this.trust.person(p.key)) {
-      st.request = true;
-    }
+    this.markStranger(p);
     this.opts.events.peerAdded?.(p);
-    if (st?.request) this.opts.events.request?.(p);
+  }
+
+  /**
+   * Under reach 'known', someone whose key we do not know, and whom we did not name (configured,
+   * added by address), is a stranger: their conversation is a request until the user accepts or
+   * writes back. (The service reports the request at their first message, not before: a LAN full of
+   * people found is no LAN full of requests.)
+   */
+  private markStranger(p: Peer): void {
+    const st = this.state.get(p);
+    if (!st || this.reach !== 'known' || !p.key || this.trust.person(p.key)) return;
+    if (st.origin === 'reached' || st.origin === 'discovered') st.request = true;
   }
 
   private onSecured(p: Peer): void {
     const st = this.state.get(p);
     if (!p.key || !st) return;
+    this.markStranger(p);
     const known = this.trust.person(p.key);
-    // People we wrote to first (configured, added, found) are remembered; a stranger only when the
-    // user writes back or accepts the request.
-    if (st.origin !== 'reached' || known) this.trust.remember(p.key, p.session.remoteName, p.label);
+    // People the user named (configured, added by address) are remembered; others only when the
+    // user writes to them or accepts their request (a LAN's worth of strangers is nobody's contacts).
+    if (st.origin === 'contact' || st.origin === 'added' || known) this.trust.remember(p.key, p.session.remoteName, p.label);
     // Both sides may start a handshake at once, and a restart makes new keys: one announcement per key.
     if (st.announcedKey?.equals(p.key)) return;
     st.announcedKey = p.key;

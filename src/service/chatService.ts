@@ -5,6 +5,7 @@
 // through one listener interface (types.ts). No `vscode` here.
 import type { PeerAddress } from '../core/address';
 import { formatAddress } from '../core/address';
+import { hasGroupMeta } from '../core/groupEnvelope';
 import { personId as keyPersonId } from '../core/identity';
 import type { IncomingMessage, OutgoingContent } from '../core/session';
 import type { Peer } from '../core/peer';
@@ -18,7 +19,7 @@ import { LanPeople, reachableAddress } from './lanPeople';
 import type { DiscoveredPeer } from '../net/discovery';
 import { endedPerson, newPerson, People } from './people';
 import type { ChatServiceOptions, RuntimePeer, ServiceRuntime } from './runtime';
-import type { ChatServiceListener, EndInfo, FinalStats, GroupInfo, GroupSendResult, OwnMessage, Person, SendOptions, SendResult, ServiceStartOptions, StopOptions, Summary } from './types';
+import type { ChatServiceListener, EndInfo, FinalStats, GroupDelivery, GroupInfo, GroupSendResult, OwnMessage, Person, SendOptions, SendResult, ServiceStartOptions, StopOptions, Summary } from './types';
 import { addressPersonId, emptySummary } from './types';
 
 export type { ChatServiceOptions, RuntimePeer, ServiceRuntime, ServiceSession } from './runtime';
@@ -44,6 +45,8 @@ export class ChatService<R extends ServiceRuntime = ChatRuntime> {
   private stopNow?: () => void;
   private startingUp = false;
   private displayName = '';
+  /** Strangers (reach 'known') who wrote: their conversation is a request. */
+  private readonly requested = new Set<string>();
   /** People found on the LAN whose heartbeats stopped (reported lost until heard again). */
   private readonly silent = new Set<string>();
 
@@ -108,6 +111,7 @@ export class ChatService<R extends ServiceRuntime = ChatRuntime> {
       changed: (g, c) => this.emit((l) => l.groupChanged?.(g, c)),
       message: (g, from, m) => this.emit((l) => l.groupMessage?.(g, from, m)),
       status: (gid, id, d) => { this.lastProgress = this.now(); this.emit((l) => l.groupStatus?.(gid, id, d)); },
+      retry: (to, id) => this.retry(to, id),
       saveFailed: (e) => this.emit((l) => l.notice?.('warning', `Could not save the groups: ${e.message}. They stay until UDP Chat closes; the next change tries again.`)),
     });
     const contact = rt.contact ? this.track(rt.contact) : undefined;
@@ -303,6 +307,9 @@ export class ChatService<R extends ServiceRuntime = ChatRuntime> {
     return this.groupChats.send(groupId, content, opts);
   }
 
+  /** Delivery of one of our group messages in this session (undefined: not sent in this session). */
+  groupDelivery(id: string): GroupDelivery | undefined { return this.groupChats?.deliveryOf(id); }
+
   /** Resends the copies of a group message that failed (members who were away too long). Returns how many went again. */
   retryGroup(groupId: string, id: string): number {
     const g = this.groupChats;
@@ -440,14 +447,15 @@ export class ChatService<R extends ServiceRuntime = ChatRuntime> {
       if (this.byId.get(id) === p) this.byId.delete(id);
       this.byId.set(nextId, p);
       if (this.contactId === id) this.contactId = nextId;
-      this.lan?.moved(id, nextId);
+      // Announced under another id than its key's: the announcement was not theirs (stale, or a lie).
+      if (this.lan?.isDiscovered(id)) this.emit((l) => l.diagnostic?.(`LAN discovery: the peer announced as ${id} answered with the key of ${nextId}; the key is who it is`));
     }
     const wasDiscovered = this.peopleBook.get(id)?.discovered === true;
     const u = this.peopleBook.update({
       id: nextId, name: s.remoteName || this.lan?.nameOf(nextId) || '', address: formatAddress(p.address.address, p.address.port),
       presence: s.presence, plain: s.plainPeer, encrypted: p.established, safetyNumber: p.key ? p.safetyNumber : '',
       verified: rt.verified(p), keyChangePending: p.held !== undefined,
-      discovered: this.lan?.isDiscovered(nextId) === true, request: rt.isRequest(p), configured: p === rt.contact,
+      discovered: this.lan?.isDiscovered(nextId) === true, request: rt.isRequest(p) && this.requested.has(nextId), configured: p === rt.contact,
     }, id);
     this.changed(u);
     if (nextId !== id) this.groupChats?.flush(nextId);
@@ -474,6 +482,15 @@ export class ChatService<R extends ServiceRuntime = ChatRuntime> {
   private runtimeEvents(): RuntimeEvents {
     return {
       message: (p, m: IncomingMessage) => this.withPerson(p, (person) => {
+        if (this.rt?.isRequest(p)) {
+          // A stranger's group items wait for nothing: accepted people may invite us again.
+          if (m.meta !== undefined && hasGroupMeta(m.meta)) { this.emit((l) => l.diagnostic?.(`dropped a group item from ${person.name || person.id}, whose request is not accepted`)); return; }
+          if (!this.requested.has(person.id)) {
+            this.requested.add(person.id);
+            person = this.refresh(p) ?? person;
+            this.emit((l) => l.request?.(person));
+          }
+        }
         if (this.groupChats?.receive(person.id, m)) return;
         const c = this.conversationOf(p);
         if (c) c.summary.received++;
@@ -501,7 +518,6 @@ export class ChatService<R extends ServiceRuntime = ChatRuntime> {
       },
       diagnostic: (text) => this.emit((l) => l.diagnostic?.(text)),
       peerAdded: (p) => { this.track(p); },
-      request: (p) => this.withPerson(p, (person) => this.emit((l) => l.request?.(person))),
       stranger: (from, bytes, preview) => this.emit((l) => l.stranger?.(from, bytes, preview)),
       rateLimited: (from, dropped, stranger) => this.emit((l) => l.rateLimited?.(from, dropped, stranger)),
       socketError: (err) => this.emit((l) => l.socketError?.(err)),
@@ -509,6 +525,14 @@ export class ChatService<R extends ServiceRuntime = ChatRuntime> {
       keyChanged: (p, change) => this.withPerson(p, (person) => this.emit((l) => l.keyChanged?.(person, change))),
       keyChangeCleared: (p) => this.withPerson(p, (person) => this.emit((l) => l.keyChangeCleared?.(person))),
       roamed: (p, to) => this.withPerson(p, (person) => this.emit((l) => l.roamed?.(person, to))),
+      merged: (gone, into) => {
+        const id = this.ids.get(gone);
+        this.untrack(gone);
+        if (id !== undefined && this.contactId === id) this.contactId = undefined;
+        if (id !== undefined && !this.byId.has(id)) this.peopleBook.remove(id);
+        const person = this.ids.has(into) ? this.refresh(into) : this.track(into);
+        if (person?.configured) this.contactId = person.id;
+      },
       peerElsewhere: (p, from) => this.withPerson(p, (person) => this.emit((l) => l.peerElsewhere?.(person, from))),
     };
   }

@@ -18,10 +18,17 @@ export interface GroupHooks {
   status(groupId: string, id: string, delivery: GroupDelivery): void;
   /** The groups could not be saved (they stay in memory; the next change tries again). */
   saveFailed(err: Error): void;
+  /** Resends a member's failed copy (its conversation's retry); how many went again. */
+  retry(to: string, id: string): number;
 }
+
+/** A change copy that failed is resent this many times (a member who missed a change would hold later items). */
+const CHANGE_RETRIES = 5;
 
 /** Our message ids of group copies start with this (the conversations' own ids are m1, m2, ...). */
 const GROUP_ID = 'g';
+/** Ids of the copies of a group change (create, members, name, leave). */
+const CHANGE_ID = 'gc';
 
 export class GroupChats {
   readonly book: GroupBook;
@@ -31,6 +38,9 @@ export class GroupChats {
   /** Copies waiting for a member's conversation to start, per member, in order. */
   private readonly waiting = new Map<string, Array<{ req: SendRequest; id: string }>>();
   private next = 0;
+  private readonly changeRetries = new Map<string, number>();
+  /** Ids of the copies of our group changes (their statuses are no one's messages). */
+  private readonly changeIds = new Set<string>();
 
   constructor(self: string, private readonly storage: GroupStorage | undefined, private readonly hooks: GroupHooks) {
     const saved = storage?.load();
@@ -64,8 +74,7 @@ export class GroupChats {
     const wanted = new Set([...members, this.book.self]);
     const add = [...wanted].filter((m) => !before.members.includes(m));
     const remove = before.members.filter((m) => !wanted.has(m));
-    if (add.length) this.fanOut(this.book.addMembers(groupId, add));
-    if (remove.length) this.fanOut(this.book.removeMembers(groupId, remove));
+    if (add.length || remove.length) this.fanOut(this.book.setMembers(groupId, [...wanted]));
     this.save();
     const info = this.info(this.book.group(groupId)!);
     if (add.length || remove.length) this.hooks.changed(info, { op: 'update', by: this.book.self, added: add, removed: remove, renamed: false, wasMember: true, isMember: true });
@@ -108,7 +117,16 @@ export class GroupChats {
   /** A member's copy of one of ours changed status; true when `id` is a group message of ours. */
   onStatus(member: string, id: string, status: OutStatus): boolean {
     const o = this.ours.get(id);
-    if (!o) return id.startsWith(GROUP_ID) || id.startsWith('gc');
+    if (this.changeIds.has(id)) {
+      // A change must reach every member (a later item waits for it): failed copies go again.
+      const k = `${member} ${id}`;
+      if (status === 'failed' && (this.changeRetries.get(k) ?? 0) < CHANGE_RETRIES) {
+        this.changeRetries.set(k, (this.changeRetries.get(k) ?? 0) + 1);
+        queueMicrotask(() => this.hooks.retry(member, id));
+      } else if (status === 'delivered') this.changeRetries.delete(k);
+      return true;
+    }
+    if (!o) return false;
     if (this.tracker.update(o.uid, member, status)) this.hooks.status(o.groupId, id, this.delivery(o.uid)!);
     return true;
   }
@@ -155,7 +173,9 @@ export class GroupChats {
   }
 
   private fanOut(sends: SendRequest[], id?: string): void {
-    for (const s of sends) this.submit(s, id ?? `gc${++this.next}`);
+    const changeId = id ?? `${CHANGE_ID}${++this.next}`;
+    if (id === undefined) this.changeIds.add(changeId);
+    for (const s of sends) this.submit(s, changeId);
   }
 
   private submit(req: SendRequest, id: string): void {

@@ -40,6 +40,8 @@ export class LanPeople {
       this.hooks.gone(id);
     });
     d.on('warning', (text) => this.hooks.diagnostic(`LAN discovery: ${text}`));
+    // Reported once per instance and version by the discovery layer.
+    d.on('incompatible', (peer) => this.hooks.warning(`${peer.name || 'A UDP Chat'} on the LAN${peer.addresses[0] ? ` (${peer.addresses[0]})` : ''} announces discovery version ${peer.version}; this UDP Chat reads version 2, so it cannot list them. One of you should update UDP Chat.`));
     try {
       const status = await d.start({ name, port: this.rt.local.port, personId: this.rt.ownId, fingerprint: this.rt.ownFingerprint, interface: this.opts.interface, ipv6: this.opts.ipv6 });
       if (!status.ipv4 && !status.ipv6) this.hooks.warning('Finding people on the LAN does not work here: multicast DNS could not start on any network interface. Chats with an address you add still work.');
@@ -51,14 +53,6 @@ export class LanPeople {
   isDiscovered(id: string): boolean { return this.byId.has(id); }
   nameOf(id: string): string | undefined { return this.byId.get(id)?.name; }
   get(id: string): DiscoveredPeer | undefined { return this.byId.get(id); }
-
-  /** The person turned out to have another id than announced (their key says): the announcement follows. */
-  moved(from: string, to: string): void {
-    const rec = this.byId.get(from);
-    if (!rec) return;
-    this.byId.delete(from);
-    this.byId.set(to, rec);
-  }
 
   setName(name: string): void { this.discovery?.setName(name); }
 

@@ -125,7 +125,7 @@ export interface HeaderInfo {
   conversation?: ConversationId;
   /** Absent: 'person'. A group's name is in `peerName`, its `peer` is empty. */
   kind?: ConversationKind;
-  /** A stranger's messages wait here: the view offers Accept and Block. */
+  /** A stranger (not in the known people) wrote: the view offers Accept and Block. */
   request?: boolean;
   /** Groups: the members' names (self not included). */
   members?: string[];

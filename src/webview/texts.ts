@@ -80,7 +80,7 @@ export function headingText(h: Pick<HeaderInfo, 'peer' | 'peerName' | 'kind'>): 
 
 /** The request bar: who wants to chat. */
 export function requestText(h: Pick<HeaderInfo, 'peer' | 'peerName' | 'kind'>): string {
-  return `${peerLabel(h)} is not in your known people. Their messages wait here until you accept them.`;
+  return `${peerLabel(h)} is not in your known people. Accept to keep talking (writing back accepts too), or Block: nothing of theirs will reach you again.`;
 }
 
 /** One or two lines for a view without any entry: the next step in the current state. */

@@ -137,6 +137,24 @@ describe('core/groupEnvelope: the group envelope in a body\'s meta', () => {
 });
 
 describe('core/groups: GroupBook rules', () => {
+  it('setMembers adds and removes in one change (one epoch): the added join, the removed learn it, nobody else moves twice', () => {
+    const mesh = new Mesh([A, B, C, D]);
+    const group = mesh.create(A, 'team', [B, C]);
+    mesh.flush();
+    const before = mesh.book(A).group(group.id)!.epoch.n;
+    const sends = mesh.book(A).setMembers(group.id, [B, D]);
+    assert.deepEqual(sends.map((x) => x.to).sort(), [B, C, D], 'old and new members are told');
+    assert.equal(new Set(sends.map((x) => x.uid)).size, 1, 'one change');
+    assert.equal(mesh.book(A).group(group.id)!.epoch.n, before + 1);
+    assert.deepEqual(mesh.book(A).group(group.id)!.members, [A, B, D]);
+    mesh.post(A, sends);
+    mesh.flush();
+    assert.deepEqual(mesh.book(B).group(group.id)!.members, [A, B, D]);
+    assert.equal(mesh.book(C).group(group.id)!.active, false, 'C was removed');
+    assert.equal(mesh.book(D).group(group.id)!.active, true, 'D joined');
+    assert.deepEqual(mesh.book(A).setMembers(group.id, [D, B]), [], 'the same members: no change');
+  });
+
   it('create invites every member once; they all see the same group; only members get it', () => {
     const mesh = new Mesh([A, B, C, D]);
     const { group, sends } = mesh.book(A).create('  Team  ', [B, C]);

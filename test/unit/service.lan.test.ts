@@ -242,4 +242,23 @@ describe('service: people on the LAN, requests, blocks and groups (real loopback
     await new Promise((res) => setTimeout(res, 300));
     assert.deepEqual(c2.seen.group.map((m) => m.text), ['while cid is away'], 'exactly once');
   });
+
+  it("reach 'known' on the LAN: people found are listed, not requests and not remembered; the first message of one makes a request", async () => {
+    const lan = new FakeLan();
+    const trust = new TrustStore(new MemoryTrustStorage());
+    const d = await peer(lan, 'dee', { reach: 'known', trust });
+    const x = await peer(lan, 'xan');
+    await until(() => d.service.people().some((p) => p.id === x.id && p.encrypted), 'xan found and secured');
+    assert.equal(d.service.person(x.id)?.request, false, 'found is no request');
+    assert.deepEqual(d.seen.requests, []);
+    assert.equal(trust.person(x.identity.publicKey), undefined, 'a stranger found on the LAN is not remembered');
+    x.service.send(d.id, { text: 'hello from the LAN' });
+    await until(() => d.seen.messages.length === 1, 'the message');
+    assert.deepEqual(d.seen.requests, [x.id]);
+    assert.equal(d.seen.messages[0].request, true);
+    assert.equal(d.service.person(x.id)?.request, true);
+    d.service.send(x.id, { text: 'hi xan' });
+    assert.equal(d.service.person(x.id)?.request, false, 'writing back accepts');
+    assert.ok(trust.person(x.identity.publicKey), 'and remembers');
+  });
 });

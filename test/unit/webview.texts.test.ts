@@ -92,6 +92,6 @@ describe('webview texts: groups and requests', () => {
   });
 
   it('a request names the stranger', () => {
-    assert.equal(requestText(h({ peerName: 'Eve', request: true })), 'Eve is not in your known people. Their messages wait here until you accept them.');
+    assert.equal(requestText(h({ peerName: 'Eve', request: true })), 'Eve is not in your known people. Accept to keep talking (writing back accepts too), or Block: nothing of theirs will reach you again.');
   });
 });
