@@ -238,11 +238,11 @@ describe('LAN chat in the lab: terminal peers discover each other and chat one t
     }
   });
 
-  it('--reach known: a stranger\'s first message comes as a request, never as a plain message before accept; people on the LAN are known', async function () {
+  it('--reach known: a stranger\'s first message comes as a request, never as a plain message before accept; found on the LAN is not known', async function () {
     this.timeout(60_000);
     assert.ok(ada?.id, 'the discovery test ran first');
     // Dee accepts only known people. Eve is a stranger: not announced (--no-discovery), she reaches
-    // Dee by address. People found on the LAN (Ada) are known people (README, "Who can reach you").
+    // Dee by address. People found on the LAN (Ada) are strangers too until Dee writes to them.
     const dee = start(4, 'Dee', ['--reach', 'known']);
     const eve = start(5, 'Eve', ['--no-discovery']);
     await waitFor('Dee and Eve to be ready, Dee and Ada to see each other', () => dee.ready() && eve.ready() && dee.discovered(ada) && ada.discovered(dee), 10_000, all());
@@ -274,11 +274,19 @@ describe('LAN chat in the lab: terminal peers discover each other and chat one t
     const firstFromEve = dee.events.findIndex((e) => e.event === 'message' && e.fromId === eve.id);
     assert.ok(dee.events.findIndex((e) => e.event === 'request' && e.id === eve.id) < firstFromEve, 'the request comes before any message');
 
-    // Ada is on the LAN: a known person for Dee, no request; her message shows as usual.
+    // Ada is on the LAN, but Dee never wrote to her: found is not known. Her first message is a
+    // request too (marked); once Dee writes back, she is known and her messages are plain.
     ada.send({ to: 'Dee', text: 'hello from the LAN' });
     await waitFor('Ada\'s message to Dee', () => dee.messages({ from: ada }).some((m) => m.text === 'hello from the LAN'), 10_000, all());
-    const lanRequests = dee.of('request').filter((e) => e.id !== eve.id).map((e) => e.name);
-    assert.deepEqual(lanRequests, [], `people found on the LAN are known people, never requests (README "Who can reach you")\n${dee.describe()}`);
+    assert.equal(dee.messages({ from: ada }).find((m) => m.text === 'hello from the LAN')!.request, true, `a person found on the LAN whom Dee does not know writes as a request\n${dee.describe()}`);
+    assert.equal(dee.of('request').filter((e) => e.id === ada.id).length, 1, `one request for Ada\n${dee.describe()}`);
+    dee.send({ to: 'Ada', text: 'hello Ada' });
+    await waitFor('Dee\'s answer to reach Ada', () => ada.messages({ from: dee }).some((m) => m.text === 'hello Ada'), 10_000, all());
+    ada.send({ to: 'Dee', text: 'now we know each other' });
+    await waitFor('Ada\'s next message', () => dee.messages({ from: ada }).some((m) => m.text === 'now we know each other'), 10_000, all());
+    assert.notEqual(dee.messages({ from: ada }).find((m) => m.text === 'now we know each other')!.request, true, 'writing back accepted her');
+    const others = dee.of('request').filter((e) => e.id !== eve.id && e.id !== ada.id).map((e) => e.name);
+    assert.deepEqual(others, [], `only people who wrote are requests (Bob and Cyd, found but silent, are not)\n${dee.describe()}`);
   });
 
   it('a blocked person\'s messages never show, one to one or in a group, even after a restart', async function () {
