@@ -12,13 +12,14 @@
 //   statusBar.ts         the status bar item
 //   commands.ts          the palette commands
 //   lanChats.ts          the other conversations: people on the LAN, added by hand, groups; the roster
+//   lanActions.ts        Add Peer…, New Group…, Edit/Leave Group, Block…, Unblock…
 import * as vscode from 'vscode';
-import { parsePeerAddress } from '../core/address';
 import type { GroupStorage } from '../service/types';
 import type { ChatEntry, CodeBlock, ConversationId, HeaderInfo, RosterItem, SessionState, WebviewToHost } from '../shared/protocol';
 import { SINGLE_CONVERSATION } from '../shared/protocol';
 import type { ConversationMemo } from './lanChats';
-import { displayName as personName, groupConversation, LanChats, personConversation } from './lanChats';
+import { LanActions } from './lanActions';
+import { displayName as personName, LanChats } from './lanChats';
 import type { ChatViewProvider } from './chatViewProvider';
 import { CodeLinks } from './codeLinks';
 import type { Conversation } from './conversation';
@@ -41,6 +42,8 @@ export class ChatController implements vscode.Disposable {
   /** The LAN conversations' drafts (workspace state), by conversation id. */
   lanDrafts?: { get(): Record<string, string>; set(v: Record<string, string>): void };
   readonly lan: LanChats;
+  /** Add Peer…, New Group…, Edit/Leave Group, Block…, Unblock…. */
+  readonly actionsOnPeople: LanActions;
   private readonly notifications: Notifications;
   private readonly bridge: ViewBridge;
   private readonly statusBar: ChatStatusBar;
@@ -90,6 +93,10 @@ export class ChatController implements vscode.Disposable {
       groupStorage: store.groups,
     });
     this.outbox = new Outbox(conversation, this.session, this.bridge, view, show);
+    this.actionsOnPeople = new LanActions({
+      show, lan: this.lan, running: () => this.session.running, chat: () => this.session.chat, start: () => this.start(),
+      open: (id) => this.openConversation(id), shown: () => this.bridge.conversationId, trust: () => this.security?.trust?.(),
+    });
     this.actions = {
       sendText: (text, code) => this.sendText(text, code),
       retry: (id) => this.retry(id),
@@ -105,12 +112,12 @@ export class ChatController implements vscode.Disposable {
       sendTo: (conv, text) => (conv === SINGLE_CONVERSATION ? this.sendText(text) : this.lan.send(conv, text)),
       saveDraftFor: (conv, text) => this.saveDraft(conv, text),
       openConversation: (conv) => this.openConversation(conv),
-      addPeer: () => this.addPeer().then(() => undefined),
-      createGroup: () => this.newGroup().then(() => undefined),
-      editGroup: (conv) => this.editGroup(conv),
-      leaveGroup: (conv) => this.leaveGroup(conv),
+      addPeer: () => this.actionsOnPeople.addPeer().then(() => undefined),
+      createGroup: () => this.actionsOnPeople.newGroup().then(() => undefined),
+      editGroup: (conv) => this.actionsOnPeople.editGroup(conv),
+      leaveGroup: (conv) => this.actionsOnPeople.leaveGroup(conv),
       acceptRequest: (conv) => { this.lan.acceptRequest(conv); },
-      blockPerson: (conv) => this.blockPerson(conv),
+      blockPerson: (conv) => this.actionsOnPeople.blockPerson(conv),
     };
     this.disposables.push(onSettingsChanged({
       peer: () => void this.session.onPeerSettingChanged(),
@@ -188,127 +195,7 @@ export class ChatController implements vscode.Disposable {
     this.lanDrafts.set(all);
   }
 
-  /** UDP Chat: Add Peer… — a conversation with an address (a person not found on the LAN, or a plain-text program). */
-  async addPeer(given?: string): Promise<string | undefined> {
-    const text = given ?? await vscode.window.showInputBox({
-      title: 'UDP Chat: Add Peer', prompt: 'Address of the person to chat with (host:port, [IPv6]:port or a hostname)', placeHolder: '192.0.2.7:50505',
-      validateInput: (v) => { const r = parsePeerAddress(v.trim()); return r.ok ? undefined : r.error; },
-    });
-    if (!text) return undefined;
-    const parsed = parsePeerAddress(text.trim());
-    if (!parsed.ok) { this.notifications.show('error', `UDP Chat: "${text}" is not an address: ${parsed.error}`); return undefined; }
-    if (!this.session.running && !(await this.start())) return undefined;
-    try {
-      const person = await this.session.chat.addPeer(parsed.value);
-      const id = person.configured ? SINGLE_CONVERSATION : personConversation(person.id);
-      await this.openConversation(id);
-      return id;
-    } catch (e) {
-      this.notifications.show('error', `UDP Chat: cannot add ${text}: ${e instanceof Error ? e.message : String(e)}`);
-      return undefined;
-    }
-  }
 
-  /** UDP Chat: New Group… — members picked from the people with keys, then a name. Tests pass both. */
-  async newGroup(given?: { name: string; members: string[] }): Promise<string | undefined> {
-    if (!this.session.running) { this.notifications.show('warning', 'UDP Chat: start the chat first: groups are made of the people it finds.'); return undefined; }
-    const chat = this.session.chat;
-    let members = given?.members;
-    if (!members) {
-      const people = chat.people().filter((p) => /^[0-9a-f]{16}$/.test(p.id) && !p.request);
-      if (people.length === 0) { this.notifications.show('info', 'UDP Chat: nobody to make a group with yet. People appear in the list when they are found on the LAN or added by address (they need UDP Chat: plain-text programs cannot take part in groups).'); return undefined; }
-      const picks = await vscode.window.showQuickPick(people.map((p) => ({ label: personName(p), description: p.address, detail: p.presence === 'online' ? 'online' : p.presence, id: p.id })), { canPickMany: true, title: 'UDP Chat: New Group — members' });
-      if (!picks || picks.length === 0) return undefined;
-      members = picks.map((x) => x.id);
-    }
-    const name = given?.name ?? await vscode.window.showInputBox({ title: 'UDP Chat: New Group — name', prompt: 'Name of the group', validateInput: (v) => (v.trim() ? undefined : 'A group needs a name.') });
-    if (!name) return undefined;
-    try {
-      const g = chat.createGroup(name.trim(), members);
-      const id = groupConversation(g.id);
-      await this.openConversation(id);
-      return id;
-    } catch (e) {
-      this.notifications.show('error', `UDP Chat: cannot create the group: ${e instanceof Error ? e.message : String(e)}`);
-      return undefined;
-    }
-  }
-
-  private async editGroup(conv: ConversationId): Promise<void> {
-    const chat = this.session.running ? this.session.chat : undefined;
-    const g = chat?.group(conv.slice(2));
-    if (!chat || !g) { this.notifications.show('warning', 'UDP Chat: start the chat to change the group.'); return; }
-    const what = await vscode.window.showQuickPick([
-      { label: 'Members…', detail: g.members.map((m) => m.name).join(', '), id: 'members' },
-      { label: 'Rename…', detail: g.name, id: 'rename' },
-    ], { title: `UDP Chat: ${g.name}` });
-    if (!what) return;
-    try {
-      if (what.id === 'rename') {
-        const name = await vscode.window.showInputBox({ title: `UDP Chat: rename ${g.name}`, value: g.name, validateInput: (v) => (v.trim() ? undefined : 'A group needs a name.') });
-        if (name && name.trim() !== g.name) chat.renameGroup(g.id, name.trim());
-        return;
-      }
-      const inGroup = new Set(g.members.map((m) => m.id));
-      const people = chat.people().filter((p) => /^[0-9a-f]{16}$/.test(p.id) && !p.request);
-      const items = people.map((p) => ({ label: personName(p), description: p.address, id: p.id, picked: inGroup.has(p.id) }));
-      // Members not here now stay pickable.
-      for (const m of g.members) if (m.id !== chat.ownId && !people.some((p) => p.id === m.id)) items.push({ label: m.name, description: 'not here now', id: m.id, picked: true });
-      const picks = await vscode.window.showQuickPick(items, { canPickMany: true, title: `UDP Chat: members of ${g.name}` });
-      if (!picks) return;
-      chat.setGroupMembers(g.id, picks.map((x) => x.id));
-    } catch (e) {
-      this.notifications.show('error', `UDP Chat: cannot change the group: ${e instanceof Error ? e.message : String(e)}`);
-    }
-  }
-
-  /** UDP Chat: Block… — the person of the conversation shown (or one picked); remembered. */
-  async blockCommand(given?: string): Promise<void> {
-    const chat = this.session.running ? this.session.chat : undefined;
-    if (!chat) { this.notifications.show('info', 'UDP Chat: start the chat first.'); return; }
-    let id = given;
-    if (!id) {
-      const shown = this.bridge.conversationId;
-      const people = chat.people();
-      const pick = await vscode.window.showQuickPick(people.map((p) => ({ label: personName(p), description: p.address, id: p.id, picked: shown === personConversation(p.id) })), { title: 'UDP Chat: block whom? Nothing of theirs will reach you.' });
-      id = pick?.id;
-    }
-    if (!id) return;
-    const conv = chat.person(id)?.configured ? SINGLE_CONVERSATION : personConversation(id);
-    if (conv === SINGLE_CONVERSATION) {
-      if (chat.block(id)) this.notifications.show('info', 'UDP Chat: blocked your configured peer. Nothing of theirs reaches you any more; set another peer address, or unblock them with "UDP Chat: Unblock…".');
-      return;
-    }
-    await this.blockPerson(conv);
-  }
-
-  /** UDP Chat: Unblock… — lets a blocked person (or address) reach you again. */
-  async unblockCommand(given?: string): Promise<void> {
-    const trust = this.security?.trust?.();
-    const blocked = trust?.blocked ?? [];
-    if (blocked.length === 0) { this.notifications.show('info', 'UDP Chat: nobody is blocked.'); return; }
-    const nameOf = (id: string) => trust?.people.find((k) => k.id === id)?.name || (id.startsWith('addr:') ? id.slice(5) : id);
-    const id = given ?? (await vscode.window.showQuickPick(blocked.map((b) => ({ label: nameOf(b), description: b, id: b })), { title: 'UDP Chat: unblock whom?' }))?.id;
-    if (!id || !trust?.unblock(id)) return;
-    this.notifications.show('info', `UDP Chat: ${nameOf(id)} can reach you again.`);
-  }
-
-  private async leaveGroup(conv: ConversationId): Promise<void> {
-    const chat = this.session.running ? this.session.chat : undefined;
-    const g = chat?.group(conv.slice(2));
-    if (!chat || !g) return;
-    try {
-      chat.leaveGroup(g.id);
-      await this.openConversation(SINGLE_CONVERSATION);
-    } catch (e) {
-      this.notifications.show('error', `UDP Chat: cannot leave the group: ${e instanceof Error ? e.message : String(e)}`);
-    }
-  }
-
-  private async blockPerson(conv: ConversationId): Promise<void> {
-    if (!this.lan.block(conv)) return;
-    if (this.bridge.conversationId === conv) await this.openConversation(SINGLE_CONVERSATION);
-  }
 
   /** Whether a session was running when the window closed (workspace state): it is resumed. */
   get sessionMemory(): { get(): boolean; set(active: boolean): void } | undefined { return this.session.memory; }
@@ -344,6 +231,11 @@ export class ChatController implements vscode.Disposable {
   endSession(reason?: string): Promise<void> { return this.session.endSession(reason); }
   /** The passphrase was set or cleared: it applies from the next session. */
   securityChanged(what: 'set' | 'cleared'): void { this.session.securityChanged(what); }
+  /** UDP Chat: Add Peer… (tests pass the address). Resolves the conversation opened. */
+  addPeer(given?: string): Promise<string | undefined> { return this.actionsOnPeople.addPeer(given); }
+  /** UDP Chat: New Group… (tests pass name and members). Resolves the conversation opened. */
+  newGroup(given?: { name: string; members: string[] }): Promise<string | undefined> { return this.actionsOnPeople.newGroup(given); }
+
   /** UDP Chat: Verify Safety Number (tests pass the answer instead of clicking the modal). */
   verifyPeer(answer?: 'verified' | 'not verified'): Promise<boolean> { return this.session.verifyPeer(answer, this.otherPerson()); }
   /** UDP Chat: Accept the Peer's New Key (tests pass the answer). */

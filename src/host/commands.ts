@@ -40,8 +40,8 @@ export function registerCommands(
     vscode.commands.registerCommand(Commands.acceptPeerKey, guard(() => ctl.acceptPeerKey())),
     vscode.commands.registerCommand(Commands.addPeer, (arg?: unknown) => guard(() => ctl.addPeer(typeof arg === 'string' ? arg : undefined))()),
     vscode.commands.registerCommand(Commands.newGroup, guard(() => ctl.newGroup())),
-    vscode.commands.registerCommand(Commands.block, (arg?: unknown) => guard(() => ctl.blockCommand(typeof arg === 'string' ? arg : undefined))()),
-    vscode.commands.registerCommand(Commands.unblock, (arg?: unknown) => guard(() => ctl.unblockCommand(typeof arg === 'string' ? arg : undefined))()),
+    vscode.commands.registerCommand(Commands.block, (arg?: unknown) => guard(() => ctl.actionsOnPeople.blockCommand(typeof arg === 'string' ? arg : undefined))()),
+    vscode.commands.registerCommand(Commands.unblock, (arg?: unknown) => guard(() => ctl.actionsOnPeople.unblockCommand(typeof arg === 'string' ? arg : undefined))()),
     vscode.commands.registerCommand(Commands.setPassphrase, (arg?: unknown) => guard(async () => {
       if (await passphrase.set(typeof arg === 'string' ? arg : undefined)) ctl.securityChanged('set');
     })()),

@@ -231,37 +231,22 @@ export class ChatService<R extends ServiceRuntime = ChatRuntime> {
   }
 
   /** The user compared the safety number: remember the person's key as verified (or not). */
-  verify(personId: string, verified = true): boolean {
-    const p = this.peerOf(personId);
-    if (!this.rt || !p) return false;
-    const ok = this.rt.setVerified(p, verified);
-    this.refresh(p);
-    return ok;
-  }
+  verify(personId: string, verified = true): boolean { return this.onPeer(personId, (rt, p) => rt.setVerified(p, verified)); }
 
   /** The user accepted the person's new key: it is pinned and the session talks again. */
-  acceptKey(personId: string): boolean {
-    const p = this.peerOf(personId);
-    if (!this.rt || !p) return false;
-    const ok = this.rt.acceptKeyChange(p);
-    this.refresh(p);
-    return ok;
-  }
+  acceptKey(personId: string): boolean { return this.onPeer(personId, (rt, p) => rt.acceptKeyChange(p)); }
 
   /** The user refused the person's new key: it stays refused; the remembered key may talk again. */
-  rejectKey(personId: string): boolean {
-    const p = this.peerOf(personId);
-    if (!this.rt || !p) return false;
-    const ok = this.rt.rejectKeyChange(p);
-    this.refresh(p);
-    return ok;
-  }
+  rejectKey(personId: string): boolean { return this.onPeer(personId, (rt, p) => rt.rejectKeyChange(p)); }
 
   /** The user accepted a stranger's request: they are known from now on. */
-  acceptRequest(personId: string): boolean {
+  acceptRequest(personId: string): boolean { return this.onPeer(personId, (rt, p) => rt.acceptRequest(p)); }
+
+  /** Something the user decided about a person's conversation; the view follows at once. */
+  private onPeer(personId: string, f: (rt: R, p: RuntimePeer) => boolean): boolean {
     const p = this.peerOf(personId);
     if (!this.rt || !p) return false;
-    const ok = this.rt.acceptRequest(p);
+    const ok = f(this.rt, p);
     this.refresh(p);
     return ok;
   }
