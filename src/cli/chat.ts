@@ -29,7 +29,13 @@ export interface ReadyInfo {
 /** Whom one of our messages went to: a person (id) and, for a group message, the group. */
 export interface Recipient { to?: string; group?: string; groupId?: string }
 /** Who wrote an incoming message; `group` for a group message. */
-export interface Sender { fromId: string; group?: string; groupId?: string }
+export interface Sender {
+  fromId: string;
+  group?: string;
+  groupId?: string;
+  /** The sender is a stranger whose conversation waits as a request (--reach known): accept or block them. */
+  request?: boolean;
+}
 export interface PersonRef { id: string; name: string; address?: string }
 
 /** A user-facing target of plain lines in LAN mode. */
@@ -96,7 +102,7 @@ export class CliChat {
         v.status?.(id, status, m.content.text, this.recipient(personId));
       },
       sendError: (_p, id, code, message) => v.error?.(code, message, id),
-      message: (p, m) => v.message?.(this.lan || !p.configured ? personName(p) : this.peerName(), m, { fromId: p.id }),
+      message: (p, m) => v.message?.(this.lan || !p.configured ? personName(p) : this.peerName(), m, { fromId: p.id, ...(p.request ? { request: true } : {}) }),
       presence: (p, presence, d) => v.presence?.(presence, { ...d, name: d.name || p.name || (this.lan ? p.address : this.peerName()), id: p.id }),
       plainPeer: (_p, plain) => v.plainPeer?.(plain),
       notice: (level, text) => v.notice?.(level, text),
@@ -185,9 +191,42 @@ export class CliChat {
   /** Marks the peer's current key as verified (the safety numbers matched). */
   verify(): boolean { const p = this.service.peer; return p ? this.service.verify(p.id, true) : false; }
 
-  /** Resends failed messages (one id, or all; of every conversation in LAN mode). Returns how many went out again. */
+  /**
+   * A key command for a person: named (`who`), else the --peer contact, else (LAN mode, key
+   * commands) the one person whose key change waits. `undefined` when the person could not be
+   * found (an error was reported); otherwise whether it applied, and to whom.
+   */
+  keyCommand(op: 'accept-key' | 'reject-key' | 'verify', who?: string): { ok: boolean; person: Person } | undefined {
+    let p: Person | undefined;
+    if (who !== undefined) {
+      const r = this.resolvePerson(who);
+      if (!r.ok) { this.fail(r); return undefined; }
+      p = r.value;
+    } else {
+      p = this.service.peer;
+      if (!p && op !== 'verify') {
+        const waiting = this.service.people().filter((x) => x.keyChangePending);
+        if (waiting.length === 1) p = waiting[0];
+      }
+      if (!p) {
+        this.view.error?.('ENOPERSON', op === 'verify' ? 'Say whose key to verify: verify NAME.' : `No key change is waiting for just one person: ${op} NAME.`);
+        return undefined;
+      }
+    }
+    const ok = op === 'accept-key' ? this.service.acceptKey(p.id) : op === 'reject-key' ? this.service.rejectKey(p.id) : this.service.verify(p.id, true);
+    return { ok, person: this.service.person(p.id) ?? p };
+  }
+
+  /** Resends failed messages (one id, or all; of every conversation and group in LAN mode). Returns how many went out again. */
   retry(id: string | 'all'): number {
-    if (this.lan) return this.service.people().reduce((n, p) => n + this.service.retry(p.id, id), 0);
+    if (this.lan) {
+      let n = 0;
+      for (const [gid, own] of this.ownGroup) {
+        if ((id === 'all' || id === gid) && [...own.seen.values()].includes('failed')) n += this.service.retryGroup(own.group.id, gid);
+      }
+      if (id !== 'all' && this.ownGroup.has(id)) return n;
+      return n + this.service.people().reduce((k, p) => k + this.service.retry(p.id, id), 0);
+    }
     const p = this.service.peer;
     return p ? this.service.retry(p.id, id) : 0;
   }
@@ -357,7 +396,8 @@ export class CliChat {
       }
     }
     if (changed) this.view.groupDelivery?.(id, own.group, d, own.text);
-    if (d.perMember.every((m) => m.status !== 'pending')) this.ownGroup.delete(id);
+    // Kept while a member's copy failed: /retry sends it again.
+    if (d.perMember.every((m) => m.status === 'delivered')) this.ownGroup.delete(id);
   }
 
   /**

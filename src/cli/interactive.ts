@@ -6,7 +6,7 @@ import type { CliOptions } from './args';
 import type { GroupStorage } from '../service/types';
 import type { CliView, GroupChange, GroupInfo, Person, PersonRef, Summary, Target } from './chat';
 import { CliChat, personName } from './chat';
-import { LAN_SLASH_USAGE, parseLanSlash } from './lanCommands';
+import { LAN_SLASH_USAGE, parseLanSlash, takeName } from './lanCommands';
 import { BoundedLineReader, MAX_TYPED_LINE_BYTES, tooLongLine } from './lineReader';
 import { visible } from './terminalText';
 
@@ -113,7 +113,7 @@ export async function runInteractive(options: CliOptions, input: NodeJS.Readable
   const who = (p: PersonRef) => `${p.name} (${shortId(p.id)}${p.address && p.address !== p.name ? `, ${p.address}` : ''})`;
   const view: CliView = {
     message: (from, m, s) => {
-      say(formatIncoming(clock(), s.group !== undefined ? `[${s.group}] ${from}` : from, m.text));
+      say(formatIncoming(clock(), `${s.group !== undefined ? `[${s.group}] ` : ''}${from}${s.request ? ' (request: /accept or /block)' : ''}`, m.text));
       if (lan && !current) setCurrent(s.groupId !== undefined ? { kind: 'group', id: s.groupId, name: s.group ?? '' } : { kind: 'person', id: s.fromId, name: from });
     },
     status: (_id, status, text, to) => {
@@ -267,17 +267,25 @@ export async function runInteractive(options: CliOptions, input: NodeJS.Readable
           say(`* rto ${Math.round(s.rto)} ms, srtt ${s.srtt === undefined ? '-' : `${Math.round(s.srtt)} ms`}, ${s.stats.retransmissions} retransmissions (${s.stats.fastRetransmits} fast), ${s.stats.timeouts} timeouts, ${s.stats.datagramsSent} datagrams sent, ${s.stats.datagramsReceived} received`);
           break;
         }
-        case '/verify': {
-          if (!chat.verify()) { say('* no peer key yet: the encrypted session is not set up'); break; }
-          say(`* marked as verified: safety number ${chat.service.peer?.safetyNumber ?? ''}`);
+        case '/verify':
+        case '/accept-key':
+        case '/reject-key': {
+          const arg = takeName(cmd.slice(word.length));
+          if (arg && 'error' in arg) { say(`! ${word}: ${arg.error}`); break; }
+          if (!arg && !lan) { // the --peer contact, as before
+            if (word === '/verify') say(chat.verify() ? `* marked as verified: safety number ${chat.service.peer?.safetyNumber ?? ''}` : '* no peer key yet: the encrypted session is not set up');
+            else if (word === '/accept-key') say(chat.acceptKey() ? '* new key accepted; reconnecting' : '* no key change is waiting');
+            else say(chat.rejectKey() ? '* new key refused; the remembered key may go on talking' : '* no key change is waiting');
+            break;
+          }
+          const r = chat.keyCommand(word.slice(1) as 'verify' | 'accept-key' | 'reject-key', arg?.name);
+          if (!r) break;
+          const whose = `${personName(r.person)}'s`;
+          if (word === '/verify') say(r.ok ? `* marked ${whose} key as verified: safety number ${r.person.safetyNumber}` : '* no key yet: the encrypted session is not set up');
+          else if (word === '/accept-key') say(r.ok ? `* ${whose} new key accepted; reconnecting` : `* no key change is waiting for ${personName(r.person)}`);
+          else say(r.ok ? `* ${whose} new key refused; the remembered key may go on talking` : `* no key change is waiting for ${personName(r.person)}`);
           break;
         }
-        case '/accept-key':
-          say(chat.acceptKey() ? '* new key accepted; reconnecting' : '* no key change is waiting');
-          break;
-        case '/reject-key':
-          say(chat.rejectKey() ? '* new key refused; the remembered key may go on talking' : '* no key change is waiting');
-          break;
         case '/quit':
           end('you quit', true);
           break;

@@ -25,7 +25,7 @@ export function jsonView(emit: Emit): CliView {
     status: (id, status, _text, to) => emit({ event: status, id, ...recipient(to) }),
     message: (from, m, s) => emit({
       event: 'message', from, fromId: s.fromId, text: m.text, sentAt: m.sentAt, plain: m.plain, encrypted: !m.plain,
-      ...(m.code ? { code: m.code } : {}), ...(s.group !== undefined ? { group: s.group, groupId: s.groupId } : {}),
+      ...(m.code ? { code: m.code } : {}), ...(s.group !== undefined ? { group: s.group, groupId: s.groupId } : {}), ...(s.request ? { request: true } : {}),
     }),
     presence: (p, d) => {
       if (p === 'online') emit({ event: 'peer-online', name: d.name, plain: d.plain, id: d.id });
@@ -66,7 +66,7 @@ function recipient(to: Recipient): Record<string, unknown> {
 }
 
 /** One stdin line: text to send, a retry request, or nothing. */
-export function parseJsonInput(line: string): { text: string; quit: boolean } | { retry: string } | { command: 'accept-key' | 'reject-key' | 'verify' } | undefined {
+export function parseJsonInput(line: string): { text: string; quit: boolean } | { retry: string } | { command: 'accept-key' | 'reject-key' | 'verify'; person?: string } | undefined {
   if (line.trim() === '') return undefined;
   if (line.trimStart().startsWith('{')) {
     try {
@@ -75,7 +75,7 @@ export function parseJsonInput(line: string): { text: string; quit: boolean } | 
         const o = v as Record<string, unknown>;
         if (typeof o.text === 'string') return { text: o.text, quit: false };
         if (typeof o.retry === 'string') return { retry: o.retry };
-        if (o.command === 'accept-key' || o.command === 'reject-key' || o.command === 'verify') return { command: o.command };
+        if (o.command === 'accept-key' || o.command === 'reject-key' || o.command === 'verify') return typeof o.person === 'string' ? { command: o.command, person: o.person } : { command: o.command };
       }
     } catch { /* not JSON: a plain text line */ }
   }
@@ -108,8 +108,12 @@ export async function runJson(options: CliOptions, input: NodeJS.ReadableStream,
       const cmd = parseJsonInput(line);
       if (!cmd) return;
       if ('command' in cmd) {
-        const ok = cmd.command === 'accept-key' ? chat.acceptKey() : cmd.command === 'reject-key' ? chat.rejectKey() : chat.verify();
-        if (!ok) emit({ event: 'notice', level: 'warning', text: cmd.command === 'verify' ? 'No peer key to verify yet.' : 'No key change is waiting.' });
+        const r = chat.keyCommand(cmd.command, cmd.person);
+        if (r?.ok && (cmd.person !== undefined || chat.lan)) {
+          const what = cmd.command === 'verify' ? 'key marked as verified' : cmd.command === 'accept-key' ? 'new key accepted' : 'new key refused';
+          emit({ event: 'notice', level: 'info', text: `${r.person.name || r.person.address}: ${what}.`, person: r.person.id });
+        }
+        if (r && !r.ok) emit({ event: 'notice', level: 'warning', text: cmd.command === 'verify' ? 'No peer key to verify yet.' : 'No key change is waiting.' });
         return;
       }
       if ('retry' in cmd) {

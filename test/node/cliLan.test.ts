@@ -76,6 +76,11 @@ describe('terminal peer, LAN mode on loopback (real processes, --no-discovery, a
       assert.deepEqual(withId(from, 'delivered', acc.id).map((e) => e.to), [to.id], 'one delivered, naming the recipient');
     }
 
+    send(ada, { command: 'verify', person: 'bob' });
+    const verified = await procs.waitFor('ada to verify bob', () => ada.p.of('notice').find((e) => e.person === bob.id), WAIT);
+    assert.equal(verified.text, 'bob: key marked as verified.');
+    send(ada, { command: 'accept-key' });
+    await procs.waitFor('no key change waits: say whose', () => errors(ada, 'ENOPERSON')[0], WAIT);
     send(ada, { command: 'who' });
     const people = await procs.waitFor('ada\'s people event', () => ada.p.of('people')[0], WAIT);
     const list = people.people as Array<Record<string, unknown>>;
@@ -156,24 +161,28 @@ describe('terminal peer, LAN mode on loopback (real processes, --no-discovery, a
     assert.match(String(err.message), /not a member/);
   });
 
-  it('--reach known: a stranger\'s first message is a request event, shown only after accept', async () => {
+  it('--reach known: a stranger\'s first message comes after a request event and is marked as a request until accept', async () => {
     const ada = await peer('ada');
     const dee = await peer('dee', ['--reach', 'known']);
     send(ada, { command: 'add', address: `127.0.0.1:${dee.port}` });
     await procs.waitFor('ada to see dee online', () => online(ada, dee), WAIT);
+    assert.deepEqual(dee.p.of('request'), [], 'a handshake alone is no request');
     send(ada, { to: 'dee', text: 'knock knock' });
     const request = await procs.waitFor('dee to report a request from ada', () => dee.p.of('request').find((e) => e.id === ada.id), WAIT);
     assert.equal(request.name, 'ada');
-    assert.deepEqual(dee.p.of('message'), [], 'no message before accept');
     send(dee, { command: 'who' });
     const people = await procs.waitFor('dee\'s people list', () => dee.p.of('people')[0], WAIT);
     assert.equal((people.people as { id: string; request: boolean }[]).find((x) => x.id === ada.id)?.request, true, 'who marks the request');
+    // Shown marked as a request (or held until accept): never as a plain message before accept.
+    assert.deepEqual(dee.p.of('message').filter((e) => e.request !== true), [], 'nothing plain before accept');
 
     send(dee, { command: 'accept', person: 'ada' });
-    await procs.waitFor('the held message to show after accept', () => messages(dee, 'knock knock').length === 1, WAIT);
+    await procs.waitFor('dee to confirm', () => dee.p.of('request-accepted').find((e) => e.id === ada.id), WAIT);
+    await procs.waitFor('the first message (marked, or released by accept)', () => messages(dee, 'knock knock').length === 1, WAIT);
     send(ada, { to: 'dee', text: 'second' });
     await procs.waitFor('the next message', () => messages(dee, 'second').length === 1, WAIT);
-    assert.deepEqual(dee.p.of('message').map((e) => e.text), ['knock knock', 'second']);
+    assert.deepEqual(dee.p.of('message').map((e) => e.text), ['knock knock', 'second'], 'each once, in order');
+    assert.equal(messages(dee, 'second')[0].request, undefined, 'accepted: no longer a request');
     assert.equal(dee.p.of('request').length, 1, 'one request per person');
     const ev = dee.p.events.map((e) => e.event);
     assert.ok(ev.indexOf('request') < ev.indexOf('message'), 'the request comes before the message');
@@ -316,6 +325,10 @@ describe('terminal peer, LAN mode on loopback (real processes, --no-discovery, a
     await procs.waitFor('the /who line', () => new RegExp(`  bob  ${bob.id}  127\\.0\\.0\\.1:${bob.port}  online, encrypted`).test(ada.stdout), WAIT);
     ada.write('/groups\n');
     await procs.waitFor('the /groups line', () => /  \[crew\] (you|ada), bob|  \[crew\] bob, (you|ada)/.test(ada.stdout), WAIT);
+    ada.write('/verify bob\n');
+    await procs.waitFor('the verify line', () => /\* marked bob's key as verified: safety number \d{5} \d{5}/.test(ada.stdout), WAIT);
+    ada.write('/accept-key bob\n');
+    await procs.waitFor('no key change for bob', () => /\* no key change is waiting for bob/.test(ada.stdout), WAIT);
     ada.write('/msg nobody hi\n/g\n');
     await procs.waitFor('the errors', () => /! Nobody called "nobody"/.test(ada.stdout) && /! \/g: give a group/.test(ada.stdout), WAIT);
     await sleep(Math.max(0, eveAddedAt + STRANGER_GRACE_MS + 500 - Date.now())); // the line would be out by now

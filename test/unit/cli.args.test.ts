@@ -85,6 +85,9 @@ describe('cli/jsonMode input', () => {
     assert.deepEqual(parseJsonInput('hello'), { text: 'hello', quit: false });
     assert.deepEqual(parseJsonInput('{"text":"a\\nb"}'), { text: 'a\nb', quit: false });
     assert.deepEqual(parseJsonInput('{"retry":"m3"}'), { retry: 'm3' });
+    assert.deepEqual(parseJsonInput('{"command":"verify"}'), { command: 'verify' });
+    assert.deepEqual(parseJsonInput('{"command":"accept-key","person":"bob"}'), { command: 'accept-key', person: 'bob' });
+    assert.deepEqual(parseJsonInput('{"command":"reject-key","person":5}'), { command: 'reject-key' });
     assert.deepEqual(parseJsonInput('{not json'), { text: '{not json', quit: false });
     assert.deepEqual(parseJsonInput('{"other":1}'), { text: '{"other":1}', quit: false });
     assert.equal(parseJsonInput('   '), undefined);
