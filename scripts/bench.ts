@@ -145,9 +145,9 @@ async function startSide(name: string): Promise<Side> {
     // A placeholder peer until the other side's port is known (changePeer below).
     peer: { host: LOCAL, port: 9, family: 4 },
     events: {
-      message: (m) => side.onMessage(m),
-      status: (id, s) => side.onStatus(id, s),
-      presence: (p: Presence) => { if (p === 'online') markOnline(); },
+      message: (_peer, m) => side.onMessage(m),
+      status: (_peer, id, s) => side.onStatus(id, s),
+      presence: (_peer, p: Presence) => { if (p === 'online') markOnline(); },
       notice: (_l, t) => { if (side.notices.length < 50) side.notices.push(t); },
     },
   });

@@ -67,7 +67,7 @@ async function child(): Promise<void> {
         target = m.target;
         rt = await ChatRuntime.start({
           localAddress: LOCAL, localPort: 0, displayName: 'peer', peer: { host: LOCAL, port: target, family: 4 },
-          events: { presence: (p) => reply({ ev: 'presence', p }), status: (id, s) => reply({ ev: 'status', id, s }) },
+          events: { presence: (_peer, p) => reply({ ev: 'presence', p }), status: (_peer, id, s) => reply({ ev: 'status', id, s }) },
         });
         reply({ ev: 'started', port: rt.local.port });
         return;

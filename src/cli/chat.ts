@@ -65,6 +65,8 @@ export interface CliView {
   added?(p: PersonRef): void;
   request?(p: PersonRef): void;
   blocked?(p: PersonRef): void;
+  /** A blocked person may reach us again. */
+  unblocked?(p: PersonRef): void;
   requestAccepted?(p: PersonRef): void;
   groupChanged?(g: GroupInfo, change: GroupChange, byName: string): void;
   /** One member's copy of one of our group messages was delivered (or failed for good). */
@@ -268,6 +270,18 @@ export class CliChat {
         const p = this.resolvePerson(cmd.person);
         if (!p.ok) { this.fail(p); return undefined; }
         if (!this.service.block(p.value.id)) this.view.error?.('ENOPERSON', `Could not block ${personName(p.value)}: no conversation with them now.`);
+        return undefined;
+      }
+      case 'unblock': {
+        const trust = this.service.runtime?.trust;
+        const q = cmd.person.trim().toLowerCase();
+        const nameOf = (id: string) => trust?.people.find((k) => k.id === id)?.name || (id.startsWith('addr:') ? id.slice(5) : id);
+        const hits = (trust?.blocked ?? []).filter((id) => id === q || id === `addr:${q}` || (q.length >= 4 && id.startsWith(q)) || nameOf(id).toLowerCase() === q);
+        if (hits.length !== 1) {
+          this.view.error?.(hits.length ? 'EAMBIGUOUS' : 'ENOPERSON', hits.length ? `"${cmd.person}" names ${hits.length} blocked people: give the id.` : `Nobody blocked is called "${cmd.person}".`);
+          return undefined;
+        }
+        if (this.service.unblock(hits[0])) this.view.unblocked?.({ id: hits[0], name: nameOf(hits[0]) });
         return undefined;
       }
       case 'add': {

@@ -167,6 +167,7 @@ export async function runInteractive(options: CliOptions, input: NodeJS.Readable
     request: (p) => say(`* ${who(p)} wants to chat: /accept ${nameArg(p.name)} shows their messages, /block ${nameArg(p.name)} refuses them`),
     requestAccepted: (p) => say(`* accepted ${p.name}: their messages show from now on`),
     blocked: (p) => say(`* blocked ${p.name}: nothing of theirs is shown again`),
+    unblocked: (p) => say(`* unblocked ${p.name}: they may reach you again`),
     groupChanged: (g, c, byName) => say(groupChangeLine(g, c, byName, nameOf)),
     memberStatus: (_id, status, member, group, text) => { if (status === 'failed') say(`  ✗ [${group.name}] not delivered to ${member.name}: ${snippet(text)}`); },
     groupDelivery: (_id, group, d, text) => say(`  ${d.delivered === d.total ? '✓' : '·'} [${group.name}] ${d.label}: ${snippet(text)}`),

@@ -47,6 +47,7 @@ export function jsonView(emit: Emit): CliView {
     request: (p) => emit({ event: 'request', ...person(p) }),
     requestAccepted: (p) => emit({ event: 'request-accepted', ...person(p) }),
     blocked: (p) => emit({ event: 'blocked', ...person(p) }),
+    unblocked: (p) => emit({ event: 'unblocked', ...person(p) }),
     groupChanged: (g, c, byName) => emit({
       event: 'group-changed', group: g.name, groupId: g.id, members: g.members.map((m) => ({ id: m.id, name: m.name })),
       op: c.op, by: c.by, byName, added: c.added, removed: c.removed, renamed: c.renamed, isMember: c.isMember,

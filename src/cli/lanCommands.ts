@@ -16,6 +16,7 @@ export type LanCommand =
   | { kind: 'groups' }
   | { kind: 'accept'; person: string }
   | { kind: 'block'; person: string }
+  | { kind: 'unblock'; person: string }
   /** Someone discovery cannot see: reach them at this address. */
   | { kind: 'add'; address: PeerAddress; text: string };
 
@@ -72,7 +73,7 @@ function isLanObject(o: Record<string, unknown>): boolean {
   return 'to' in o || 'group' in o || (typeof o.command === 'string' && LAN_JSON_COMMANDS.has(o.command));
 }
 
-const LAN_JSON_COMMANDS = new Set(['who', 'groups', 'accept', 'block', 'add']);
+const LAN_JSON_COMMANDS = new Set(['who', 'groups', 'accept', 'block', 'unblock', 'add']);
 
 /**
  * A JSON input line as a LAN command. `undefined` when the line is not one (plain text, {"text"} for
@@ -122,7 +123,8 @@ function lanObject(o: Record<string, unknown>): LanParse {
     case 'who': return done({ kind: 'who' });
     case 'groups': return done({ kind: 'groups' });
     case 'accept':
-    case 'block': {
+    case 'block':
+    case 'unblock': {
       const p = checkName('"person"', o.person);
       if ('error' in p) return fail(`${o.command}: ${'person' in o ? p.error : 'give "person": a name or id.'}`);
       return done({ kind: o.command, person: p.name });
@@ -159,6 +161,7 @@ export const LAN_SLASH_USAGE: Readonly<Record<string, string>> = {
   '/leave': '/leave NAME  leave a group',
   '/accept': '/accept NAME  accept a request (a stranger\'s first message, with --reach known)',
   '/block': '/block NAME  nothing of theirs is shown any more (remembered)',
+  '/unblock': '/unblock NAME  a blocked person (name, id or address) may reach you again',
   '/add': '/add HOST:PORT  reach someone discovery cannot see',
 };
 
@@ -208,12 +211,13 @@ export function parseLanSlash(line: string): LanParse | undefined {
     }
     case '/leave':
     case '/accept':
-    case '/block': {
+    case '/block':
+    case '/unblock': {
       const n = nameArg(word === '/leave' ? 'a group' : 'a person');
       if ('error' in n) return fail(n.error);
       const extra = noMore(n.rest);
       if (extra) return fail(extra);
-      return done(word === '/leave' ? { kind: 'groupLeave', group: n.name } : { kind: word === '/accept' ? 'accept' : 'block', person: n.name });
+      return done(word === '/leave' ? { kind: 'groupLeave', group: n.name } : { kind: word === '/accept' ? 'accept' : word === '/unblock' ? 'unblock' : 'block', person: n.name });
     }
     case '/add': {
       const parts = args.trim().split(/\s+/).filter((x) => x !== '');

@@ -16,7 +16,7 @@ import { DEFAULT_GUARD, SourceGuard, STRANGER_GUARD, STRANGER_HOST_GUARD, STRANG
 import { NoticeLimiter } from '../core/noticeLimiter';
 import { TimerTable } from '../core/timerTable';
 import { MemoryTrustStorage, TrustStore } from '../core/trust';
-import { RejectReason } from '../core/wire';
+import { RejectReason, WIRE_VERSION } from '../core/wire';
 import { isIP } from 'node:net';
 import type { Endpoint } from './udpEndpoint';
 import { resolveHost, UdpEndpoint, UdpError } from './udpEndpoint';
@@ -470,6 +470,11 @@ export class ChatRuntime {
         if (this.elsewhereAt.size > 64) this.elsewhereAt.delete(this.elsewhereAt.keys().next().value as string);
         this.opts.events.peerElsewhere(c, from);
       }
+    }
+    // A UDP Chat greeting us while others may reach us: a conversation follows (the probe), not a stranger.
+    if (markedVersion === WIRE_VERSION && this.reach !== 'contact') {
+      this.opts.events.diagnostic?.(`a UDP Chat at ${formatAddress(from.address, from.port)} greets us; a handshake follows`);
+      return;
     }
     this.opts.events.stranger?.(from, bytes, preview);
   }

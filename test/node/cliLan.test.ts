@@ -226,6 +226,18 @@ describe('terminal peer, LAN mode on loopback (real processes, --no-discovery, a
     assert.ok(ids.includes(bob.id));
     send(ada, { to: 'cyd', text: 'to the blocked one' });
     await procs.waitFor('ada: cyd is not found any more', () => errors(ada, 'ENOPERSON')[0], WAIT);
+
+    // Unblocked (by name, from the known people), and ada reaches out again: cyd's messages show.
+    send(ada, { command: 'unblock', person: 'cyd' });
+    const unblocked = await procs.waitFor('ada to confirm the unblock', () => ada.p.of('unblocked')[0], WAIT);
+    assert.equal(unblocked.id, cyd.id);
+    const addedBefore = ada.p.of('person-added').length;
+    send(ada, { command: 'add', address: `127.0.0.1:${cyd.port}` });
+    await procs.waitFor('ada to have cyd again', () => ada.p.of('person-added').length > addedBefore, WAIT);
+    send(ada, { to: 'cyd', text: 'unblocked you' });
+    await procs.waitFor('cyd to get ada\'s message', () => messages(cyd, 'unblocked you').length === 1, WAIT);
+    send(cyd, { to: ada.id, text: 'after the unblock' });
+    await procs.waitFor('ada to get cyd\'s message again', () => messages(ada, 'after the unblock').length === 1, WAIT);
   });
 
   it('input errors are events, never a crash: ENOPEER, EINPUT, ENOPERSON, EAMBIGUOUS with candidates, ENOGROUP, EGROUP (a member without a key)', async () => {

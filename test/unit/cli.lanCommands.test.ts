@@ -31,6 +31,7 @@ describe('cli/lanCommands: JSON input', () => {
     assert.deepEqual(ok(parseLanJson('{"command":"groups"}')), { kind: 'groups' });
     assert.deepEqual(ok(parseLanJson('{"command":"accept","person":"bob"}')), { kind: 'accept', person: 'bob' });
     assert.deepEqual(ok(parseLanJson('{"command":"block","person":"a1b2"}')), { kind: 'block', person: 'a1b2' });
+    assert.deepEqual(ok(parseLanJson('{"command":"unblock","person":"a1b2"}')), { kind: 'unblock', person: 'a1b2' });
     assert.deepEqual(ok(parseLanJson('{"command":"add","address":"127.0.0.1:6000"}')),
       { kind: 'add', address: { host: '127.0.0.1', port: 6000, family: 4 }, text: '127.0.0.1:6000' });
     assert.deepEqual(ok(parseLanJson('{"command":"add","address":"[::1]"}')),
@@ -79,6 +80,7 @@ describe('cli/lanCommands: slash commands', () => {
     assert.deepEqual(ok(parseLanSlash('/leave team')), { kind: 'groupLeave', group: 'team' });
     assert.deepEqual(ok(parseLanSlash('/accept bob')), { kind: 'accept', person: 'bob' });
     assert.deepEqual(ok(parseLanSlash('/block "Ann Lee"')), { kind: 'block', person: 'Ann Lee' });
+    assert.deepEqual(ok(parseLanSlash('/unblock "Ann Lee"')), { kind: 'unblock', person: 'Ann Lee' });
     assert.deepEqual(ok(parseLanSlash('/add 127.0.0.1:7000')), { kind: 'add', address: { host: '127.0.0.1', port: 7000, family: 4 }, text: '127.0.0.1:7000' });
   });
 
@@ -107,7 +109,7 @@ describe('cli/lanCommands: slash commands', () => {
   });
 
   it('every command has a usage line; takeName splits words and quoted names', () => {
-    for (const w of ['/who', '/msg', '/group', '/g', '/groups', '/leave', '/accept', '/block', '/add']) assert.ok(LAN_SLASH_USAGE[w]?.startsWith(w), w);
+    for (const w of ['/who', '/msg', '/group', '/g', '/groups', '/leave', '/accept', '/block', '/unblock', '/add']) assert.ok(LAN_SLASH_USAGE[w]?.startsWith(w), w);
     assert.deepEqual(takeName('  bob  rest of it'), { name: 'bob', rest: ' rest of it' });
     assert.deepEqual(takeName('"a b" c'), { name: 'a b', rest: 'c' });
     assert.equal(takeName('   '), undefined);
