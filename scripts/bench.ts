@@ -1,331 +1,324 @@
-// `npm run bench`: the protocol against the raw dgram floor on loopback, in one run, side by side.
-// Everything runs in this process (both ends, and the lossy relay), for raw and protocol alike.
-// Prints a table and, as the last line, one JSON object. Never fails on a missed target.
-import * as dgram from 'node:dgram';
-import type { AddressInfo } from 'node:net';
-import type { IncomingMessage, OutStatus, Presence, SessionConfig } from '../src/core/session';
-import { ChatRuntime } from '../src/net/chatRuntime';
-import { mulberry32 } from '../test/unit/support/fakeClock';
+// `npm run bench`: UDP Chat side by side with raw dgram, uTP (utp-native, libutp) and ENet (enet,
+// ENet 1.3.5 compiled to JS), in one run, on loopback. Never fails on a slow figure.
+//
+// Layout, the same for every stack: each measurement starts two fresh processes (dist/benchPeer.js),
+// one per end, B pinned to CPU 0 and A to CPU 1 with taskset where the machine has two CPUs;
+// the goodput figures go through a third process, a UDP relay that drops a seeded share of the
+// datagrams in each direction (the same seeds for every stack in a round). Rounds run the stacks
+// interleaved (round 1: raw, udpchat, utp, enet; round 2: …), and each figure is the median of the
+// rounds. Every phase has a timeout and a stall limit (no progress at the receiver): a transfer
+// that stalls or whose peer drops is reported as null with a note, and the bench goes on.
+// The fairness traps (ENet serviced on arrival, --pending-deprecation, framing) are explained at
+// the top of scripts/benchPeer.ts.
+//
+// Prints a table (rows = figures, columns = stacks, and UDP Chat's ratios), then as the last line
+// one JSON object: {"stacks": {"raw": {...}, "udpchat": {...}, "utp": {...}, "enet": {...}}, "meta": {...}}.
+//
+// Knobs (env): BENCH_ROUNDS (3), BENCH_STACKS (raw,udpchat,utp,enet), BENCH_PING_N (5000),
+// BENCH_PING_WARM (500), BENCH_N (20000), BENCH_MSG_BYTES (100), BENCH_MIB_BYTES (1048576),
+// BENCH_LOSSY_N (2000), BENCH_LOSSY_BYTES (1024), BENCH_LOSS (0.3), BENCH_SEED (0x5eed),
+// BENCH_PHASE_TIMEOUT_MS (60000), BENCH_STALL_MS (10000), BENCH_PIN (1; 0 = no taskset),
+// BENCH_NODE_FLAGS ("--pending-deprecation"; the children's node flags), BENCH_SESSION_CONFIG
+// (UDP Chat session overrides, JSON).
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import type { PeerArgs, PeerCommand, PeerEvent, PhaseConfig, PhaseName, StackName } from './benchPeer';
 
-const LOCAL = '127.0.0.1';
-const PING_N = Number(process.env.BENCH_PING_N ?? 5000);
-const THROUGHPUT_N = Number(process.env.BENCH_N ?? 20_000);
-const WINDOW = 32;
-const LOSSY_N = Number(process.env.BENCH_LOSSY_N ?? 2000);
-const LOSSY_BYTES = 1024;
-const LOSS = 0.3;
-const MIB = 1024 * 1024;
-const CHUNK = 1200;
-/** Experiments: session config overrides as JSON, e.g. BENCH_SESSION_CONFIG='{"rto":{"initialRtoMs":1000,"minRtoMs":20,"maxRtoMs":8000,"granularityMs":1}}'. */
-const SESSION_CONFIG = process.env.BENCH_SESSION_CONFIG ? JSON.parse(process.env.BENCH_SESSION_CONFIG) as Partial<SessionConfig> : undefined;
+const env = (k: string, d: number): number => (process.env[k] !== undefined && process.env[k] !== '' ? Number(process.env[k]) : d);
+const ROUNDS = Math.max(1, env('BENCH_ROUNDS', 3));
+const ALL_STACKS: StackName[] = ['raw', 'udpchat', 'utp', 'enet'];
+const STACKS = (process.env.BENCH_STACKS ? process.env.BENCH_STACKS.split(',') : ALL_STACKS).filter((s): s is StackName => (ALL_STACKS as string[]).includes(s));
+const PING_N = env('BENCH_PING_N', 5000);
+const PING_WARM = env('BENCH_PING_WARM', 500);
+const BURST_N = env('BENCH_N', 20_000);
+const MSG_BYTES = env('BENCH_MSG_BYTES', 100);
+const MIB_BYTES = env('BENCH_MIB_BYTES', 1024 * 1024);
+const LOSSY_N = env('BENCH_LOSSY_N', 2000);
+const LOSSY_BYTES = env('BENCH_LOSSY_BYTES', 1024);
+const LOSS = env('BENCH_LOSS', 0.3);
+const SEED = env('BENCH_SEED', 0x5eed);
+const PHASE_TIMEOUT = env('BENCH_PHASE_TIMEOUT_MS', 60_000);
+const STALL_MS = env('BENCH_STALL_MS', 10_000);
+const SETUP_TIMEOUT = 15_000;
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '--pending-deprecation').split(/\s+/).filter(Boolean);
+const PEER_JS = join(__dirname, 'benchPeer.js');
 
-/** Datagrams the runtime's per-source limit dropped from the peer (private counter, read for evidence). */
-const peerGuardDrops = (rt: ChatRuntime): number => (rt as unknown as { peerGuard: { totalDropped: number } }).peerGuard.totalDropped;
+const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+const PIN = env('BENCH_PIN', 1) !== 0 && hasTaskset && cpus().length >= 2;
 
-// ---------------------------------------------------------------- helpers
+export const FIGURES = ['rtt_p50_us', 'rtt_p99_us', 'throughput_msgs', 'mib_ms', 'goodput_lossless_Bps', 'goodput_loss30_Bps', 'rss_growth_mb'] as const;
+type Figure = typeof FIGURES[number];
+const LOWER_IS_BETTER: Record<Figure, boolean> = {
+  rtt_p50_us: true, rtt_p99_us: true, throughput_msgs: false, mib_ms: true,
+  goodput_lossless_Bps: false, goodput_loss30_Bps: false, rss_growth_mb: true,
+};
 
-const nowUs = (): number => Number(process.hrtime.bigint()) / 1000;
+// ---------------------------------------------------------------- child processes
 
-function pct(sorted: number[], p: number): number {
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
-}
+class Child {
+  readonly proc: ChildProcess;
+  readonly events: PeerEvent[] = [];
+  private listeners: Array<() => void> = [];
+  exited: string | undefined;
+  stderr = '';
 
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let t: NodeJS.Timeout;
-  return Promise.race([p, new Promise<T>((_, rej) => { t = setTimeout(() => rej(new Error(`${what}: timed out after ${ms} ms`)), ms); })]).finally(() => clearTimeout(t));
-}
-
-/** Peak RSS and heapUsed growth over the start of a phase, sampled every 5 ms. */
-class MemoryPeak {
-  private readonly base = process.memoryUsage();
-  private rss = this.base.rss;
-  private heap = this.base.heapUsed;
-  private readonly timer = setInterval(() => this.sample(), 5);
-  sample(): void {
-    const m = process.memoryUsage();
-    this.rss = Math.max(this.rss, m.rss);
-    this.heap = Math.max(this.heap, m.heapUsed);
+  constructor(args: PeerArgs, cpu: number | undefined) {
+    const nodeArgs = [...NODE_FLAGS, PEER_JS, JSON.stringify(args)];
+    const [cmd, argv] = cpu !== undefined && PIN ? ['taskset', ['-c', String(cpu), process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
+    this.proc = spawn(cmd, argv as string[], { stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
+    this.proc.stderr!.on('data', (d: Buffer) => { if (this.stderr.length < 4000) this.stderr += d.toString(); });
+    this.proc.on('message', (e: PeerEvent) => { this.events.push(e); this.wake(); });
+    this.proc.on('exit', (code, sig) => { this.exited = `exited (${sig ?? code})`; this.wake(); });
+    this.proc.on('error', (e) => { this.exited = `could not start: ${e.message}`; this.wake(); });
   }
-  stop(): { peakRssMb: number; heapDeltaMb: number } {
-    this.sample();
-    clearInterval(this.timer);
-    return { peakRssMb: this.rss / MIB, heapDeltaMb: (this.heap - this.base.heapUsed) / MIB };
+
+  private wake(): void { const l = this.listeners; this.listeners = []; for (const f of l) f(); }
+
+  send(c: PeerCommand): void { if (!this.exited && this.proc.connected) this.proc.send(c); }
+
+  /** Progress events seen so far (bytes at the receiver), the newest last. */
+  lastProgress(): number {
+    for (let i = this.events.length - 1; i >= 0; i--) { const e = this.events[i]; if (e.ev === 'progress') return e.bytes; }
+    return 0;
   }
-}
 
-function bindRaw(): Promise<dgram.Socket> {
-  return new Promise((resolve, reject) => {
-    const s = dgram.createSocket('udp4');
-    s.once('error', reject);
-    s.bind(0, LOCAL, () => {
-      s.removeListener('error', reject);
-      try { s.setRecvBufferSize(4 * MIB); s.setSendBufferSize(4 * MIB); } catch { /* capped by the OS */ }
-      resolve(s);
-    });
-  });
-}
-const portOf = (s: dgram.Socket): number => (s.address() as AddressInfo).port;
-const closeRaw = (s: dgram.Socket): Promise<void> => new Promise((r) => s.close(() => r()));
-
-// ---------------------------------------------------------------- raw dgram floor
-
-async function rawBench() {
-  const a = await bindRaw();
-  const b = await bindRaw();
-  const aPort = portOf(a);
-  const bPort = portOf(b);
-  // B echoes every datagram (ping-pong, throughput) or answers 4 bytes (1 MiB transfer).
-  let echoFull = true;
-  b.on('message', (msg, r) => b.send(echoFull ? msg : msg.subarray(0, 4), r.port, r.address));
-  let onReply: (msg: Buffer) => void = () => undefined;
-  a.on('message', (msg) => onReply(msg));
-  const ping = Buffer.from('ping ping ping ping ping ping!!!'); // 32 bytes, like a short chat line
-
-  const pingPong = async (n: number): Promise<number[]> => {
-    const rtts: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const t0 = nowUs();
-      await new Promise<void>((res) => { onReply = () => res(); a.send(ping, bPort, LOCAL); });
-      rtts.push(nowUs() - t0);
+  /** The first event of kind `ev`; rejects on a 'failed' event, on exit, after `ms`, or when `stalled()` says so. */
+  async wait<K extends PeerEvent['ev']>(ev: K, ms: number, what: string, stalled?: () => string | undefined): Promise<Extract<PeerEvent, { ev: K }>> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const hit = this.events.find((e) => e.ev === ev);
+      if (hit) return hit as Extract<PeerEvent, { ev: K }>;
+      const failed = this.events.find((e) => e.ev === 'failed');
+      if (failed && failed.ev === 'failed') throw new Error(`${what}: ${failed.note}`);
+      if (this.exited) throw new Error(`${what}: the process ${this.exited}${this.stderr ? `: ${lastLine(this.stderr)}` : ''}`);
+      const s = stalled?.();
+      if (s) throw new Error(`${what}: ${s}`);
+      if (Date.now() > deadline) throw new Error(`${what}: timed out after ${ms} ms`);
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, 100);
+        this.listeners.push(() => { clearTimeout(t); r(); });
+      });
     }
-    return rtts.sort((x, y) => x - y);
-  };
-  await pingPong(500); // warm-up
-  const rtts = await pingPong(PING_N);
+  }
 
-  const windowed = (total: number, size: number, payload: (i: number) => Buffer): Promise<number> => new Promise((res) => {
-    let sent = 0;
-    let got = 0;
-    const t0 = nowUs();
-    const next = () => { a.send(payload(sent), bPort, LOCAL); sent++; };
-    onReply = () => { got++; if (got === total) res((nowUs() - t0) / 1e6); else if (sent < total) next(); };
-    for (let i = 0; i < Math.min(size, total); i++) next();
-  });
-  await windowed(2000, WINDOW, () => ping); // warm-up
-  let mem = new MemoryPeak();
-  const secs = await windowed(THROUGHPUT_N, WINDOW, () => ping);
-  const throughputMem = mem.stop();
-
-  // 1 MiB: 1200-byte chunks, 64 outstanding (the protocol's window), each answered by 4 bytes.
-  echoFull = false;
-  const big = Buffer.alloc(MIB, 0x78);
-  const chunks = Math.ceil(MIB / CHUNK);
-  await windowed(chunks, 64, (i) => big.subarray(i * CHUNK, (i + 1) * CHUNK)); // warm-up
-  mem = new MemoryPeak();
-  const mibSecs = await windowed(chunks, 64, (i) => big.subarray(i * CHUNK, (i + 1) * CHUNK));
-  const mibMem = mem.stop();
-  await closeRaw(a);
-  await closeRaw(b);
-  void aPort;
-  return {
-    rttP50: pct(rtts, 50), rttP99: pct(rtts, 99),
-    throughput: THROUGHPUT_N / secs, throughputMem,
-    mibMs: mibSecs * 1000, mibMem,
-  };
+  /** Asks it to exit; kills it (this process's own child, by its pid) if it has not within 1 s. */
+  async end(): Promise<void> {
+    if (this.exited) return;
+    this.send({ cmd: 'exit' });
+    const gone = new Promise<void>((r) => this.proc.once('exit', () => r()));
+    const t = setTimeout(() => { try { this.proc.kill('SIGKILL'); } catch { /* gone */ } }, 1000);
+    await gone;
+    clearTimeout(t);
+  }
 }
 
-// ---------------------------------------------------------------- protocol
+const lastLine = (s: string): string => s.trim().split('\n').filter((l) => !/DeprecationWarning|trace-deprecation|trace-warnings|Invalid asm\.js/.test(l)).pop() ?? '';
 
-interface Side {
-  rt: ChatRuntime;
-  onMessage: (m: IncomingMessage) => void;
-  onStatus: (id: string, s: OutStatus) => void;
-  online: Promise<void>;
-  notices: string[];
-}
+// ---------------------------------------------------------------- one measurement
 
-async function startSide(name: string): Promise<Side> {
-  let markOnline!: () => void;
-  const side = {
-    onMessage: () => undefined, onStatus: () => undefined, notices: [],
-    online: new Promise<void>((r) => { markOnline = r; }),
-  } as unknown as Side;
-  side.rt = await ChatRuntime.start({
-    localAddress: LOCAL, localPort: 0, displayName: name, config: SESSION_CONFIG,
-    // A placeholder peer until the other side's port is known (changePeer below).
-    peer: { host: LOCAL, port: 9, family: 4 },
-    events: {
-      message: (_peer, m) => side.onMessage(m),
-      status: (_peer, id, s) => side.onStatus(id, s),
-      presence: (_peer, p: Presence) => { if (p === 'online') markOnline(); },
-      notice: (_l, t) => { if (side.notices.length < 50) side.notices.push(t); },
-    },
-  });
-  return side;
-}
+interface PhaseResult { values: Partial<Record<Figure, number>>; verified: boolean; note?: string; extras?: Record<string, unknown> }
 
-/** Two runtimes talking to each other, directly or through relay ports (`beforeLink` wires the relay). */
-async function pair(via?: { a: number; b: number }, beforeLink?: (a: Side, b: Side) => void): Promise<{ a: Side; b: Side }> {
-  const a = await startSide('alice');
-  const b = await startSide('bob');
-  beforeLink?.(a, b);
-  await a.rt.changePeer({ host: LOCAL, port: via ? via.a : b.rt.local.port, family: 4 });
-  await b.rt.changePeer({ host: LOCAL, port: via ? via.b : a.rt.local.port, family: 4 });
-  await withTimeout(Promise.all([a.online, b.online]), 10_000, 'sessions coming online');
-  return { a, b };
-}
+async function measure(stack: StackName, phase: PhaseName, cfg: PhaseConfig, loss: number | undefined, seed: number): Promise<PhaseResult> {
+  const children: Child[] = [];
+  const start = (args: PeerArgs, cpu?: number) => { const c = new Child(args, cpu); children.push(c); return c; };
+  const tag = `${stack} ${phase}${loss !== undefined ? ` ${Math.round(loss * 100)}% loss` : ''}`;
+  try {
+    const b = start({ role: 'b', stack, phase, cfg }, 0);
+    const bReady = await b.wait('ready', SETUP_TIMEOUT, `${tag}: B starting`);
+    let aTarget = bReady.port;
+    let bPeer: number | undefined;
+    let relay: Child | undefined;
+    if (loss !== undefined) {
+      relay = start({ role: 'relay', loss, seed });
+      const r = await relay.wait('ready', SETUP_TIMEOUT, `${tag}: relay starting`);
+      relay.send({ cmd: 'peer', port: bReady.port });
+      aTarget = r.port;
+      bPeer = r.port2;
+    }
+    const a = start({ role: 'a', stack, phase, cfg }, 1);
+    const aReady = await a.wait('ready', SETUP_TIMEOUT, `${tag}: A starting`);
+    b.send({ cmd: 'peer', port: bPeer ?? aReady.port });
+    a.send({ cmd: 'peer', port: aTarget });
+    a.send({ cmd: 'go' });
 
-/** Sends `n` messages at once from a to b; resolves when all arrived at b and all were delivered at a. */
-function burst(a: Side, b: Side, n: number, text: (i: number) => string) {
-  return new Promise<{ arrivedSecs: number; deliveredSecs: number; failed: number; bytes: number }>((resolve) => {
-    let arrived = 0;
-    let delivered = 0;
-    let failed = 0;
-    let bytes = 0;
-    let arrivedSecs = 0;
-    const t0 = nowUs();
-    const done = () => { if (arrived >= n && delivered + failed >= n) resolve({ arrivedSecs, deliveredSecs: (nowUs() - t0) / 1e6, failed, bytes }); };
-    b.onMessage = (m) => { arrived++; bytes += Buffer.byteLength(m.text); if (arrived === n) arrivedSecs = (nowUs() - t0) / 1e6; done(); };
-    a.onStatus = (_id, s) => {
-      if (s === 'delivered') delivered++;
-      else if (s === 'failed') { failed++; arrived++; if (arrived === n) arrivedSecs = (nowUs() - t0) / 1e6; }
-      else return;
-      done();
+    const bFailed = () => {
+      // B's own failure events count too (e.g. ENet dropping the peer at the receiving end).
+      const f = b.events.find((e) => e.ev === 'failed');
+      return f && f.ev === 'failed' ? f.note : undefined;
     };
-    for (let i = 0; i < n; i++) a.rt.session.send({ text: text(i) });
-  });
-}
-
-async function protocolBench() {
-  const { a, b } = await pair();
-  b.onMessage = (m) => { if (m.text === 'ping') b.rt.session.send({ text: 'pong' }); };
-  const pingPong = async (n: number): Promise<number[]> => {
-    const rtts: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const t0 = nowUs();
-      await new Promise<void>((res) => { a.onMessage = () => res(); a.rt.session.send({ text: 'ping' }); });
-      rtts.push(nowUs() - t0);
+    if (phase === 'rtt') {
+      const r = await a.wait('result', PHASE_TIMEOUT, tag, bFailed);
+      const d = r.data as { rtt_p50_us: number; rtt_p99_us: number; verified: boolean };
+      return { values: { rtt_p50_us: d.rtt_p50_us, rtt_p99_us: d.rtt_p99_us }, verified: d.verified, extras: r.data };
     }
-    return rtts.sort((x, y) => x - y);
-  };
-  await pingPong(500); // warm-up
-  const rtts = await pingPong(PING_N);
-  const retransBefore = a.rt.session.stats.retransmissions;
-
-  const line = 'ping ping ping ping ping ping!!!';
-  await burst(a, b, 2000, () => line); // warm-up
-  let mem = new MemoryPeak();
-  const t = await withTimeout(burst(a, b, THROUGHPUT_N, () => line), 60_000, 'protocol throughput');
-  const throughputMem = mem.stop();
-
-  const big = 'x'.repeat(MIB);
-  await burst(a, b, 1, () => big); // warm-up
-  mem = new MemoryPeak();
-  const m = await withTimeout(burst(a, b, 1, () => big), 30_000, '1 MiB message');
-  const mibMem = mem.stop();
-  const stats = { ...a.rt.session.stats, retransmissionsDuringBulk: a.rt.session.stats.retransmissions - retransBefore, peerGuardDropsAtB: peerGuardDrops(b.rt), peerGuardDropsAtA: peerGuardDrops(a.rt) };
-  await a.rt.stop();
-  await b.rt.stop();
-  return {
-    rttP50: pct(rtts, 50), rttP99: pct(rtts, 99),
-    throughput: THROUGHPUT_N / t.arrivedSecs, allDeliveredMs: t.deliveredSecs * 1000, throughputFailed: t.failed, throughputMem,
-    mibMs: m.arrivedSecs * 1000, mibDeliveredMs: m.deliveredSecs * 1000, mibMem, stats,
-  };
+    const started = await a.wait('started', SETUP_TIMEOUT + PHASE_TIMEOUT, `${tag}: connecting and warm-up`, bFailed);
+    let lastBytes = -1;
+    let lastChange = Date.now();
+    const stalled = () => {
+      const aFail = a.events.find((e) => e.ev === 'failed');
+      if (aFail && aFail.ev === 'failed') return aFail.note;
+      const bf = bFailed();
+      if (bf) return bf;
+      const p = b.lastProgress();
+      if (p !== lastBytes) { lastBytes = p; lastChange = Date.now(); return undefined; }
+      return Date.now() - lastChange > STALL_MS ? `transfer stalled (no progress for ${STALL_MS / 1000} s at ${p} of ${cfg.n * cfg.size} bytes)` : undefined;
+    };
+    const arrived = await b.wait('arrived', PHASE_TIMEOUT, tag, stalled);
+    a.send({ cmd: 'stop' });
+    const res = await a.wait('result', 10_000, `${tag}: sender's report`);
+    const secs = Number(BigInt(arrived.t1) - BigInt(started.t0)) / 1e9;
+    const values: Partial<Record<Figure, number>> = {};
+    if (phase === 'burst') {
+      values.throughput_msgs = arrived.count / secs;
+      values.rss_growth_mb = (res.data as { rss_growth_mb: number }).rss_growth_mb;
+    } else if (phase === 'mib') {
+      values.mib_ms = secs * 1000;
+    } else {
+      values[loss ? 'goodput_loss30_Bps' : 'goodput_lossless_Bps'] = arrived.bytes / secs;
+    }
+    const ok = arrived.verified && arrived.bytes === cfg.n * cfg.size;
+    let extras: Record<string, unknown> = res.data;
+    if (relay) {
+      relay.send({ cmd: 'stop' });
+      const st = await relay.wait('stats', 5000, `${tag}: relay stats`).catch(() => undefined);
+      if (st) extras = { ...extras, relay: st.data };
+    }
+    return { values, verified: ok, note: ok ? undefined : `${tag}: ${arrived.note ?? `${arrived.bytes} of ${cfg.n * cfg.size} bytes`}`, extras };
+  } catch (e) {
+    // Stalled, dropped or timed out: null and a note. `verified` is about wrong bytes only.
+    return { values: {}, verified: true, note: e instanceof Error ? e.message : String(e) };
+  } finally {
+    await Promise.all(children.map((c) => c.end()));
+  }
 }
 
-/** A UDP relay between A and B that drops `loss` of the datagrams in each direction (seeded). */
-async function relay(loss: number, seed: number) {
-  const ra = await bindRaw(); // A talks to this one
-  const rb = await bindRaw(); // B talks to this one
-  const rand = mulberry32(seed);
-  const to = { a: 0, b: 0 };
-  const counts = { forwarded: 0, dropped: 0 };
-  ra.on('message', (msg) => { if (rand() < loss) counts.dropped++; else { counts.forwarded++; rb.send(msg, to.b, LOCAL); } });
-  rb.on('message', (msg) => { if (rand() < loss) counts.dropped++; else { counts.forwarded++; ra.send(msg, to.a, LOCAL); } });
-  return { ports: { a: portOf(ra), b: portOf(rb) }, to, counts, close: async () => { await closeRaw(ra); await closeRaw(rb); } };
+// ---------------------------------------------------------------- rounds, medians, report
+
+interface StackReport { figures: Partial<Record<Figure, number | null>>; samples: Partial<Record<Figure, number[]>>; verified: boolean; notes: string[]; extras: Record<string, unknown> }
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+export async function runBench(log: (s: string) => void = console.log): Promise<Record<StackName, StackReport>> {
+  const reports = Object.fromEntries(STACKS.map((s) => [s, { figures: {}, samples: {}, verified: true, notes: [], extras: {} } as StackReport])) as Record<StackName, StackReport>;
+  const phases: Array<{ phase: PhaseName; cfg: PhaseConfig; loss?: number; figures: Figure[]; only?: StackName[] }> = [
+    { phase: 'rtt', cfg: { n: PING_N, warm: PING_WARM, size: 64 }, figures: ['rtt_p50_us', 'rtt_p99_us'] },
+    { phase: 'burst', cfg: { n: BURST_N, warm: Math.min(2000, BURST_N), size: MSG_BYTES }, figures: ['throughput_msgs', 'rss_growth_mb'] },
+    { phase: 'mib', cfg: { n: 1, warm: 1, size: MIB_BYTES }, figures: ['mib_ms'] },
+    // raw dgram has no reliability: a lossy relay would just lose its data, so no goodput figures.
+    { phase: 'goodput', cfg: { n: LOSSY_N, warm: Math.min(100, LOSSY_N), size: LOSSY_BYTES }, loss: 0, figures: ['goodput_lossless_Bps'], only: ['udpchat', 'utp', 'enet'] },
+    { phase: 'goodput', cfg: { n: LOSSY_N, warm: Math.min(100, LOSSY_N), size: LOSSY_BYTES }, loss: LOSS, figures: ['goodput_loss30_Bps'], only: ['udpchat', 'utp', 'enet'] },
+  ];
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const stack of STACKS) {
+      const rep = reports[stack];
+      for (const p of phases) {
+        if (p.only && !p.only.includes(stack)) continue;
+        const t = Date.now();
+        const r = await measure(stack, p.phase, p.cfg, p.loss, SEED + round);
+        for (const f of p.figures) {
+          const v = r.values[f];
+          if (v !== undefined && Number.isFinite(v)) (rep.samples[f] ??= []).push(v);
+        }
+        if (!r.verified) rep.verified = false;
+        if (r.note) rep.notes.push(`round ${round + 1}: ${r.note}`);
+        if (r.extras && stack === 'udpchat') rep.extras[`${p.phase}${p.loss ? '_loss' : ''}`] = r.extras;
+        const shown = p.figures.map((f) => `${f}=${r.values[f] !== undefined ? fmt(r.values[f]!, f) : 'null'}`).join(' ');
+        log(`  round ${round + 1} ${stack.padEnd(7)} ${p.phase.padEnd(7)}${p.loss !== undefined ? ` ${String(Math.round(p.loss * 100)).padStart(2)}%` : '    '} ${shown}${r.note ? `  [${r.note}]` : ''} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+      }
+    }
+  }
+  for (const stack of STACKS) {
+    const rep = reports[stack];
+    for (const f of FIGURES) {
+      const applies = !(stack === 'raw' && f.startsWith('goodput'));
+      if (!applies) continue;
+      const xs = rep.samples[f] ?? [];
+      rep.figures[f] = xs.length ? median(xs) : null;
+      if (xs.length && xs.length < ROUNDS) rep.notes.push(`${f}: median of ${xs.length} of ${ROUNDS} rounds (the others failed)`);
+    }
+  }
+  return reports;
 }
 
-async function goodput(loss: number) {
-  const r = await relay(loss, 0x5eed);
-  const { a, b } = await pair(r.ports, (sa, sb) => { r.to.a = sa.rt.local.port; r.to.b = sb.rt.local.port; });
-  const payload = 'k'.repeat(LOSSY_BYTES);
-  await burst(a, b, 100, () => payload); // warm-up
-  const before = { ...a.rt.session.stats };
-  const res = await withTimeout(burst(a, b, LOSSY_N, () => payload), 60_000, `goodput at ${loss * 100}% loss`);
-  const after = a.rt.session.stats;
-  await a.rt.stop();
-  await b.rt.stop();
-  await r.close();
-  return {
-    bytesPerSec: res.bytes / res.arrivedSecs, secs: res.arrivedSecs, allDeliveredSecs: res.deliveredSecs, failed: res.failed,
-    retransPerMsg: (after.retransmissions - before.retransmissions) / LOSSY_N,
-    fastRetransmits: after.fastRetransmits - before.fastRetransmits, timeouts: after.timeouts - before.timeouts,
-    relay: r.counts,
+function fmt(v: number, f: Figure): string {
+  if (f === 'rss_growth_mb') return v.toFixed(1);
+  if (f === 'mib_ms') return v.toFixed(1);
+  if (f.startsWith('goodput')) return `${(v / 1e6).toFixed(2)}M`;
+  return Math.round(v).toLocaleString('en-US');
+}
+
+const LABELS: Record<Figure, string> = {
+  rtt_p50_us: 'RTT p50, 64 B (µs)',
+  rtt_p99_us: 'RTT p99, 64 B (µs)',
+  throughput_msgs: `${BURST_N.toLocaleString('en-US')} × ${MSG_BYTES} B (msgs/s)`,
+  mib_ms: `${MIB_BYTES === 1048576 ? '1 MiB' : `${MIB_BYTES} B`} message (ms)`,
+  goodput_lossless_Bps: 'goodput lossless (B/s)',
+  goodput_loss30_Bps: `goodput ${Math.round(LOSS * 100)}% loss (B/s)`,
+  rss_growth_mb: 'sender RSS growth (MB)',
+};
+
+export function table(reports: Record<StackName, StackReport>): string[] {
+  const cols = STACKS;
+  const w0 = 28;
+  const w = 11;
+  const lines: string[] = [];
+  const row = (c: string[]) => c.map((s, i) => (i === 0 ? s.padEnd(w0) : s.padStart(i > cols.length ? 14 : w))).join(' ');
+  lines.push(row(['figure (median)', ...cols, 'UDPChat/best', 'UDPChat/raw']));
+  const others = cols.filter((c) => c === 'utp' || c === 'enet');
+  for (const f of FIGURES) {
+    const cell = (s: StackName) => {
+      if (s === 'raw' && f.startsWith('goodput')) return 'n/a';
+      const v = reports[s].figures[f];
+      return v === null || v === undefined ? 'null' : fmt(v, f);
+    };
+    const ours = reports.udpchat?.figures[f];
+    const vals = others.map((o) => reports[o].figures[f]).filter((v): v is number => typeof v === 'number');
+    const best = vals.length ? (LOWER_IS_BETTER[f] ? Math.min(...vals) : Math.max(...vals)) : undefined;
+    const raw = reports.raw?.figures[f];
+    const ratio = (d: number | null | undefined) => (typeof ours === 'number' && typeof d === 'number' && d > 0 ? (ours / d).toFixed(2) : '—');
+    lines.push(row([LABELS[f], ...cols.map(cell), ratio(best), ratio(raw)]));
+  }
+  const gr = (s: StackName) => {
+    const a = reports[s].figures.goodput_loss30_Bps;
+    const b = reports[s].figures.goodput_lossless_Bps;
+    return typeof a === 'number' && typeof b === 'number' && b > 0 ? (a / b).toFixed(2) : s === 'raw' ? 'n/a' : 'null';
   };
+  lines.push(row([`goodput ${Math.round(LOSS * 100)}% / lossless`, ...cols.map(gr), '', '']));
+  lines.push(row(['bytes right (what arrived)', ...cols.map((s) => (reports[s].verified ? 'yes' : 'NO')), '', '']));
+  return lines;
 }
-
-// ---------------------------------------------------------------- report
 
 async function main(): Promise<void> {
-  const started = Date.now();
-  console.log(`bench: loopback ${LOCAL}, node ${process.version}; ping-pong ${PING_N}, throughput ${THROUGHPUT_N} msgs (raw window ${WINDOW}), lossy ${LOSSY_N} × ${LOSSY_BYTES} B at ${LOSS * 100}%`);
-  const raw = await rawBench();
-  const proto = await protocolBench();
-  const clean = await goodput(0);
-  const lossy = await goodput(LOSS);
-
-  const ratio = (p: number, r: number) => p / r;
-  const targets = [
-    { name: 'RTT p50 ≤ 1.5× raw', met: ratio(proto.rttP50, raw.rttP50) <= 1.5 },
-    { name: 'throughput ≥ 0.5× raw', met: ratio(proto.throughput, raw.throughput) >= 0.5 },
-    { name: '1 MiB delivered ≤ 1 s', met: proto.mibMs <= 1000 },
-    { name: 'goodput at 30% loss ≥ 0.5× lossless', met: ratio(lossy.bytesPerSec, clean.bytesPerSec) >= 0.5 },
-  ];
-  const f = (n: number, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : '—');
-  const rows: Array<[string, string, string, string]> = [
-    ['RTT p50 (µs)', f(raw.rttP50), f(proto.rttP50), f(ratio(proto.rttP50, raw.rttP50), 2)],
-    ['RTT p99 (µs)', f(raw.rttP99), f(proto.rttP99), f(ratio(proto.rttP99, raw.rttP99), 2)],
-    ['throughput (msgs/s)', f(raw.throughput), f(proto.throughput), f(ratio(proto.throughput, raw.throughput), 2)],
-    ['  all delivered at A (ms)', '', f(proto.allDeliveredMs), ''],
-    ['  retransmissions (bulk phases)', '', f(proto.stats.retransmissionsDuringBulk), ''],
-    ['  peer rate-limit drops at B/A', '', `${proto.stats.peerGuardDropsAtB}/${proto.stats.peerGuardDropsAtA}`, ''],
-    ['  peak RSS (MB)', f(raw.throughputMem.peakRssMb, 1), f(proto.throughputMem.peakRssMb, 1), ''],
-    ['  heapUsed growth (MB)', f(raw.throughputMem.heapDeltaMb, 1), f(proto.throughputMem.heapDeltaMb, 1), ''],
-    ['1 MiB → B (ms)', f(raw.mibMs, 1), f(proto.mibMs, 1), f(ratio(proto.mibMs, raw.mibMs), 2)],
-    ['  → delivered at A (ms)', '', f(proto.mibDeliveredMs, 1), ''],
-    ['  peak RSS (MB)', f(raw.mibMem.peakRssMb, 1), f(proto.mibMem.peakRssMb, 1), ''],
-    ['  heapUsed growth (MB)', f(raw.mibMem.heapDeltaMb, 1), f(proto.mibMem.heapDeltaMb, 1), ''],
-    ['goodput lossless (KB/s)', '', f(clean.bytesPerSec / 1000), ''],
-    ['goodput 30% loss (KB/s)', '', f(lossy.bytesPerSec / 1000), f(ratio(lossy.bytesPerSec, clean.bytesPerSec), 2)],
-    ['  retransmissions/msg', '', `${f(clean.retransPerMsg, 2)} → ${f(lossy.retransPerMsg, 2)}`, ''],
-    ['  fast rexmit / RTO events', '', `${lossy.fastRetransmits} / ${lossy.timeouts}`, ''],
-    ['  failed messages', '', `${clean.failed} / ${lossy.failed}`, ''],
-  ];
-  const w = [30, 12, 16, 8];
-  const line = (c: string[]) => c.map((s, i) => (i === 0 ? s.padEnd(w[i]) : s.padStart(w[i]))).join(' ');
+  const t0 = Date.now();
+  console.log(`bench: loopback 127.0.0.1, node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}); two processes per stack${PIN ? ', pinned to CPUs 0 and 1 (taskset)' : ', not pinned'}; child flags: ${NODE_FLAGS.join(' ') || '(none)'}`);
+  console.log(`  ${ROUNDS} rounds, median; ping-pong ${PING_N} × 64 B; burst ${BURST_N} × ${MSG_BYTES} B; one ${MIB_BYTES} B message; goodput ${LOSSY_N} × ${LOSSY_BYTES} B through a relay at 0% and ${Math.round(LOSS * 100)}% loss (seed ${SEED}+round)`);
+  const reports = await runBench();
   console.log('');
-  console.log(line(['', 'raw', 'protocol', 'ratio']));
-  for (const r of rows) console.log(line(r));
-  console.log('');
-  for (const t of targets) console.log(`${t.met ? 'MET   ' : 'MISSED'}  ${t.name}`);
-  console.log(`(${((Date.now() - started) / 1000).toFixed(1)} s)`);
-  const json = {
-    rtt_p50_us_raw: +raw.rttP50.toFixed(1), rtt_p99_us_raw: +raw.rttP99.toFixed(1),
-    rtt_p50_us_proto: +proto.rttP50.toFixed(1), rtt_p99_us_proto: +proto.rttP99.toFixed(1),
-    rtt_p50_ratio: +ratio(proto.rttP50, raw.rttP50).toFixed(3),
-    throughput_msgs_raw: Math.round(raw.throughput), throughput_msgs_proto: Math.round(proto.throughput),
-    throughput_ratio: +ratio(proto.throughput, raw.throughput).toFixed(3),
-    throughput_all_delivered_ms_proto: Math.round(proto.allDeliveredMs),
-    mib_raw_ms: +raw.mibMs.toFixed(1), mib_delivery_ms: +proto.mibMs.toFixed(1), mib_delivered_status_ms: +proto.mibDeliveredMs.toFixed(1),
-    goodput_lossless_Bps: Math.round(clean.bytesPerSec), goodput_loss30_Bps: Math.round(lossy.bytesPerSec),
-    goodput_ratio: +ratio(lossy.bytesPerSec, clean.bytesPerSec).toFixed(3),
-    retransmissions_per_msg_lossless: +clean.retransPerMsg.toFixed(3), retransmissions_per_msg_loss30: +lossy.retransPerMsg.toFixed(3),
-    retransmissions_bulk_proto: proto.stats.retransmissionsDuringBulk, peer_rate_limit_drops_at_b: proto.stats.peerGuardDropsAtB, peer_rate_limit_drops_at_a: proto.stats.peerGuardDropsAtA,
-    lossy_secs_loss30: +lossy.secs.toFixed(3), lossy_secs_lossless: +clean.secs.toFixed(3),
-    fast_retransmits_loss30: lossy.fastRetransmits, rto_timeouts_loss30: lossy.timeouts, failed_loss30: lossy.failed,
-    peak_rss_mb_throughput_raw: +raw.throughputMem.peakRssMb.toFixed(1), peak_rss_mb_throughput_proto: +proto.throughputMem.peakRssMb.toFixed(1),
-    heap_delta_mb_throughput_raw: +raw.throughputMem.heapDeltaMb.toFixed(1), heap_delta_mb_throughput_proto: +proto.throughputMem.heapDeltaMb.toFixed(1),
-    peak_rss_mb_mib_raw: +raw.mibMem.peakRssMb.toFixed(1), peak_rss_mb_mib_proto: +proto.mibMem.peakRssMb.toFixed(1),
-    heap_delta_mb_mib_raw: +raw.mibMem.heapDeltaMb.toFixed(1), heap_delta_mb_mib_proto: +proto.mibMem.heapDeltaMb.toFixed(1),
-    targets_met: targets.filter((t) => t.met).length, targets_total: targets.length,
-  };
-  console.log(JSON.stringify(json));
+  for (const l of table(reports)) console.log(l);
+  console.log('  UDPChat/best: UDP Chat ÷ the better of uTP and ENet (for RTT, ms and MB lower is better). raw has no reliability: windowed, and no goodput.');
+  for (const s of STACKS) for (const n of reports[s].notes) console.log(`  note ${s}: ${n}`);
+  console.log(`(${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  const round = (v: number | null | undefined, f: Figure) => (typeof v === 'number' ? +v.toFixed(f === 'rss_growth_mb' || f === 'mib_ms' ? 2 : f.startsWith('rtt') ? 1 : 0) : null);
+  const stacks = Object.fromEntries(STACKS.map((s) => {
+    const r = reports[s];
+    const figs = Object.fromEntries(Object.entries(r.figures).map(([f, v]) => [f, round(v, f as Figure)]));
+    return [s, { ...figs, verified: r.verified, ...(r.notes.length ? { notes: r.notes } : {}) }];
+  }));
+  const meta = { rounds: ROUNDS, node: process.version, cpus: cpus().length, pinned: PIN, child_flags: NODE_FLAGS, ping_n: PING_N, burst_n: BURST_N, msg_bytes: MSG_BYTES, mib_bytes: MIB_BYTES, lossy_n: LOSSY_N, lossy_bytes: LOSSY_BYTES, loss: LOSS, seed: SEED, secs: +((Date.now() - t0) / 1000).toFixed(1) };
+  console.log(JSON.stringify({ stacks, meta }));
   process.exit(0);
 }
 
-main().catch((e) => {
-  // A bench that breaks still ends with one JSON line, so that tools reading the last line do not choke.
-  console.error(e);
-  console.log(JSON.stringify({ error: e instanceof Error ? e.message : String(e) }));
-  process.exit(0);
-});
+if (require.main === module) {
+  main().catch((e) => {
+    // A bench that breaks still ends with one JSON line, so that tools reading the last line do not choke.
+    console.error(e);
+    console.log(JSON.stringify({ stacks: {}, error: e instanceof Error ? e.message : String(e) }));
+    process.exit(0);
+  });
+}

@@ -29,9 +29,12 @@ fs.copyFileSync('node_modules/@vscode/codicons/LICENSE', 'media/codicons/LICENSE
 for (const [entry, out, banner] of [
   ['src/cli/main.ts', 'dist/cli.js', '#!/usr/bin/env node'],
   ['scripts/bench.ts', 'dist/bench.js'],
+  ['scripts/benchPeer.ts', 'dist/benchPeer.js'],
   ['scripts/fuzz.ts', 'dist/fuzz.js'],
 ]) {
-  if (fs.existsSync(entry)) builds.push({ ...node, entryPoints: [entry], outfile: out, ...(banner ? { banner: { js: banner } } : {}) });
+  // The bench's peers load utp-native (native) and enet (emscripten) from node_modules, unbundled.
+  const external = entry.startsWith('scripts/bench') ? ['utp-native', 'enet'] : [];
+  if (fs.existsSync(entry)) builds.push({ ...node, entryPoints: [entry], outfile: out, external, ...(banner ? { banner: { js: banner } } : {}) });
 }
 
 if (watch) {
