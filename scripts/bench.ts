@@ -16,7 +16,7 @@
 //
 // Knobs (env): BENCH_ROUNDS (3), BENCH_STACKS (raw,udpchat,utp,enet), BENCH_PING_N (5000),
 // BENCH_PING_WARM (500), BENCH_N (20000), BENCH_MSG_BYTES (100), BENCH_MIB_BYTES (1048576),
-// BENCH_LOSSY_N (2000), BENCH_LOSSY_BYTES (1024), BENCH_LOSS (0.3), BENCH_SEED (0x5eed),
+// BENCH_PHASES (rtt,burst,mib,goodput), BENCH_LOSSY_N (2000), BENCH_LOSSY_BYTES (1024), BENCH_LOSS (0.3), BENCH_SEED (0x5eed),
 // BENCH_PHASE_TIMEOUT_MS (60000), BENCH_STALL_MS (10000), BENCH_PIN (1; 0 = no taskset),
 // BENCH_NODE_FLAGS ("--pending-deprecation"; the children's node flags), BENCH_SESSION_CONFIG
 // (UDP Chat session overrides, JSON).
@@ -41,6 +41,7 @@ const SEED = env('BENCH_SEED', 0x5eed);
 const PHASE_TIMEOUT = env('BENCH_PHASE_TIMEOUT_MS', 60_000);
 const STALL_MS = env('BENCH_STALL_MS', 10_000);
 const SETUP_TIMEOUT = 15_000;
+const PHASES = process.env.BENCH_PHASES ? process.env.BENCH_PHASES.split(',') : undefined;
 const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '--pending-deprecation').split(/\s+/).filter(Boolean);
 const PEER_JS = join(__dirname, 'benchPeer.js');
 
@@ -218,6 +219,7 @@ export async function runBench(log: (s: string) => void = console.log): Promise<
       const rep = reports[stack];
       for (const p of phases) {
         if (p.only && !p.only.includes(stack)) continue;
+        if (PHASES && !PHASES.includes(p.phase)) continue;
         const t = Date.now();
         const r = await measure(stack, p.phase, p.cfg, p.loss, SEED + round);
         for (const f of p.figures) {
