@@ -30,6 +30,7 @@ for (const [entry, out, banner] of [
   ['src/cli/main.ts', 'dist/cli.js', '#!/usr/bin/env node'],
   ['scripts/bench.ts', 'dist/bench.js'],
   ['scripts/benchPeer.ts', 'dist/benchPeer.js'],
+  ['scripts/benchSharedLink.ts', 'dist/benchSharedLink.js'],
   ['scripts/fuzz.ts', 'dist/fuzz.js'],
 ]) {
   // The bench's peers load utp-native (native) and enet (emscripten) from node_modules, unbundled.
