@@ -153,18 +153,19 @@ async function measure(stack: StackName, phase: PhaseName, cfg: PhaseConfig, los
       const d = r.data as { rtt_p50_us: number; rtt_p99_us: number; verified: boolean };
       return { values: { rtt_p50_us: d.rtt_p50_us, rtt_p99_us: d.rtt_p99_us }, verified: d.verified, extras: r.data };
     }
-    const started = await a.wait('started', SETUP_TIMEOUT + PHASE_TIMEOUT, `${tag}: connecting and warm-up`, bFailed);
     let lastBytes = -1;
     let lastChange = Date.now();
-    const stalled = () => {
+    const stalled = (): string | undefined => {
       const aFail = a.events.find((e) => e.ev === 'failed');
       if (aFail && aFail.ev === 'failed') return aFail.note;
       const bf = bFailed();
       if (bf) return bf;
       const p = b.lastProgress();
       if (p !== lastBytes) { lastBytes = p; lastChange = Date.now(); return undefined; }
-      return Date.now() - lastChange > STALL_MS ? `transfer stalled (no progress for ${STALL_MS / 1000} s at ${p} of ${cfg.n * cfg.size} bytes)` : undefined;
+      return Date.now() - lastChange > STALL_MS ? `transfer stalled (no progress for ${STALL_MS / 1000} s; ${p} bytes had arrived, warm-up included, of ${(cfg.warm + cfg.n) * cfg.size})` : undefined;
     };
+    // The stall limit counts from here: the connection and the warm-up are watched too.
+    const started = await a.wait('started', SETUP_TIMEOUT + PHASE_TIMEOUT, `${tag}: connecting and warm-up`, stalled);
     const arrived = await b.wait('arrived', PHASE_TIMEOUT, tag, stalled);
     a.send({ cmd: 'stop' });
     const res = await a.wait('result', 10_000, `${tag}: sender's report`);

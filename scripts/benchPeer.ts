@@ -374,11 +374,13 @@ async function runB(stack: Stack, phase: PhaseName, cfg: PhaseConfig, cmds: Asyn
       verified = false;
     }
     count++;
+    allBytes += msg.length;
     if (!inMain) { if (count === cfg.warm) stack.send(Buffer.from('W')); return; }
     bytes += msg.length;
     if (count - cfg.warm === main) say({ ev: 'arrived', t1: now().toString(), count: count - cfg.warm, bytes, verified, note });
   };
-  const progress = setInterval(() => say({ ev: 'progress', count: Math.max(0, count - cfg.warm), bytes }), 250);
+  let allBytes = 0; // warm-up included: the orchestrator's stall detector watches the warm-up too
+  const progress = setInterval(() => say({ ev: 'progress', count, bytes: allBytes }), 250);
   progress.unref();
   const p = await expect(cmds, 'peer');
   await stack.setPeer((p as { port: number }).port);
