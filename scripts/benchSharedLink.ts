@@ -180,13 +180,14 @@ async function measure(): Promise<void> {
   const share = compete.ours_bps! / compete.tcp_bps!;
   const util = alone.ours_bps! / LINK_BPS;
   console.log('');
-  console.log(`  share_vs_tcp      ${share.toFixed(2)}   (target 0.5–2)`);
+  console.log(`  share_vs_tcp      ${Number.isFinite(share) ? share.toFixed(2) : 'unbounded (TCP starved)'}   (target 0.5–2)`);
   console.log(`  utilization_alone ${util.toFixed(2)}   (target ≥ 0.85)`);
   const r = (x: number | undefined) => (typeof x === 'number' && Number.isFinite(x) ? Math.round(x) : null);
   console.log(JSON.stringify({
     share_vs_tcp: Number.isFinite(share) ? +share.toFixed(3) : null, utilization_alone: Number.isFinite(util) ? +util.toFixed(3) : null,
     compete_ours_bps: r(compete.ours_bps), compete_tcp_bps: r(compete.tcp_bps), alone_ours_bps: r(alone.ours_bps), alone_tcp_bps: r(tcp.tcp_bps),
     link_bps: LINK_BPS, secs: SECS, alone_secs: ALONE_SECS, msg_bytes: MSG_BYTES,
+    ...(compete.tcp_bps === 0 ? { note: 'TCP got 0 bit/s while competing (starved): the share is unbounded, reported as null' } : {}),
   }));
 }
 
