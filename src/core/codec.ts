@@ -1,6 +1,6 @@
 // Inner datagrams of wire v2 (sealed inside TRANSPORT, docs/PROTOCOL.md §3). Pure: Buffer in, Buffer out. See docs/PROTOCOL.md.
 import * as zlib from 'node:zlib';
-import { MAX_FRAGMENTS, MAX_NAME_BYTES, MAX_SACK_RANGES } from './limits';
+import { MAX_FRAGMENT_PAYLOAD, MAX_FRAGMENTS, MAX_NAME_BYTES, MAX_SACK_RANGES } from './limits';
 
 /** 0xF5 can never occur in valid UTF-8, so no plain-text datagram can start with the magic. */
 export const MAGIC = Buffer.from([0xf5, 0x55, 0x43]); // "\xF5UC"
@@ -13,12 +13,32 @@ export enum PacketType {
   Bye = 3,
   Data = 4,
   Ack = 5,
+  /** Several DATA frames (and an ack block) in one datagram; only to a peer whose HELLO has FLAG_PACK (PROTOCOL.md §7.4). */
+  Packed = 9,
 }
 
 /** flags bit 0: an ack block follows the fixed header (Data, Heartbeat). */
 export const FLAG_ACK = 0x01;
 /** Hello flags bit 1: the sender requires an encrypted session. */
 export const FLAG_SECURE = 0x02;
+/** Hello flags bit 2: the sender reads PACKED datagrams (PROTOCOL.md §7.4). */
+export const FLAG_PACK = 0x04;
+
+/** Fixed part of a PACKED datagram: header, senderId u32, streamId u32. */
+export const PACKED_HEADER_BYTES = HEADER_BYTES + 8;
+/** Fixed part of a DATA frame in a PACKED datagram: seq u32, msgId u32, fragIndex u16, fragCount u16, len u16. */
+export const FRAME_HEADER_BYTES = 14;
+/** Size of an ack block with `ranges` SACK ranges. */
+export const ackBlockBytes = (ranges: number): number => 13 + 8 * Math.min(ranges, MAX_SACK_RANGES);
+
+/** One fragment of a message: what a DATA datagram carries once, a PACKED datagram several times. */
+export interface DataFrame {
+  seq: number;
+  msgId: number;
+  fragIndex: number;
+  fragCount: number;
+  payload: Buffer;
+}
 
 export interface AckBlock {
   /** The acknowledged sender stream. */
@@ -35,7 +55,8 @@ export interface AckBlock {
 }
 
 export type Packet =
-  | { type: PacketType.Hello; senderId: number; echoId: number; secure: boolean; name: string }
+  /** `pack`: FLAG_PACK, the sender reads PACKED datagrams (decoded as a boolean; absent when encoding means false). */
+  | { type: PacketType.Hello; senderId: number; echoId: number; secure: boolean; name: string; pack?: boolean }
   | { type: PacketType.Heartbeat; senderId: number; ack?: AckBlock }
   | { type: PacketType.Bye; senderId: number; reason: string }
   | {
@@ -49,7 +70,8 @@ export type Packet =
       payload: Buffer;
       ack?: AckBlock;
     }
-  | { type: PacketType.Ack; senderId: number; ack: AckBlock };
+  | { type: PacketType.Ack; senderId: number; ack: AckBlock }
+  | { type: PacketType.Packed; senderId: number; streamId: number; frames: DataFrame[]; ack?: AckBlock };
 
 export type DecodeResult =
   | { kind: 'packet'; packet: Packet }
@@ -113,12 +135,70 @@ function readAck(r: Reader): AckBlock {
   return { streamId, cumulative, digest, ranges };
 }
 
+/** Writes an ack block at `o` of `b`; returns the offset after it. */
+function putAck(b: Buffer, o: number, ack: AckBlock): number {
+  const n = Math.min(ack.ranges.length, MAX_SACK_RANGES);
+  b.writeUInt32BE(ack.streamId >>> 0, o);
+  b.writeUInt32BE(ack.cumulative >>> 0, o + 4);
+  b.writeUInt32BE(ack.digest >>> 0, o + 8);
+  b[o + 12] = n;
+  o += 13;
+  for (let i = 0; i < n; i++) { b.writeUInt32BE(ack.ranges[i][0] >>> 0, o); b.writeUInt32BE(ack.ranges[i][1] >>> 0, o + 4); o += 8; }
+  return o;
+}
+
+/** Writes the 6-byte inner header at 0 of `b`. */
+function putHeader(b: Buffer, type: PacketType, flags: number): void {
+  b[0] = MAGIC[0]; b[1] = MAGIC[1]; b[2] = MAGIC[2];
+  b[3] = VERSION;
+  b[4] = type;
+  b[5] = flags;
+}
+
+/**
+ * A PACKED datagram from its parts, in one allocation (the sender's hot path): the header, the ack
+ * block if any, then per frame its fields and `len` bytes of `body` from `start` (each frame's
+ * payload is a slice of its message's body; nothing is copied but into the datagram).
+ */
+export class PackedWriter {
+  private readonly buf: Buffer;
+  private off: number;
+
+  /** `size`: the exact size, PACKED_HEADER_BYTES + ackBlockBytes (if any) + every frame's FRAME_HEADER_BYTES + len. */
+  constructor(size: number, senderId: number, streamId: number, ack: AckBlock | undefined) {
+    const b = this.buf = Buffer.allocUnsafe(size);
+    putHeader(b, PacketType.Packed, ack ? FLAG_ACK : 0);
+    b.writeUInt32BE(senderId >>> 0, 6);
+    b.writeUInt32BE(streamId >>> 0, 10);
+    this.off = ack ? putAck(b, PACKED_HEADER_BYTES, ack) : PACKED_HEADER_BYTES;
+  }
+
+  frame(seq: number, msgId: number, fragIndex: number, fragCount: number, body: Buffer, start: number, len: number): void {
+    const b = this.buf;
+    const o = this.off;
+    b.writeUInt32BE(seq >>> 0, o);
+    b.writeUInt32BE(msgId >>> 0, o + 4);
+    b.writeUInt16BE(fragIndex, o + 8);
+    b.writeUInt16BE(fragCount, o + 10);
+    b.writeUInt16BE(len, o + 12);
+    body.copy(b, o + FRAME_HEADER_BYTES, start, start + len);
+    this.off = o + FRAME_HEADER_BYTES + len;
+  }
+
+  done(): Buffer {
+    if (this.off !== this.buf.length) throw new RangeError(`packed datagram: wrote ${this.off} of ${this.buf.length} bytes`);
+    return this.buf;
+  }
+}
+
+const digestHead = Buffer.alloc(8);
+
 /**
  * The digest chain of a stream: starts at 0; each fragment in sequence order extends it with
  * CRC-32 over msgId u32, fragIndex u16, fragCount u16 and the payload (docs/PROTOCOL.md §5.2).
  */
 export function streamDigest(prev: number, msgId: number, fragIndex: number, fragCount: number, payload: Uint8Array): number {
-  const head = Buffer.allocUnsafe(8);
+  const head = digestHead; // reused: filled and read synchronously
   head.writeUInt32BE(msgId >>> 0, 0);
   head.writeUInt16BE(fragIndex, 4);
   head.writeUInt16BE(fragCount, 6);
@@ -140,7 +220,7 @@ export function encode(p: Packet): Buffer {
     case PacketType.Hello: {
       const name = encodeName(p.name);
       // No trailer: HELLO goes only to peers that speak the protocol (first contact is text, firstContact.ts).
-      return header(p.type, p.secure ? FLAG_SECURE : 0).u32(p.senderId).u32(p.echoId).u8(name.length).raw(name).done();
+      return header(p.type, (p.secure ? FLAG_SECURE : 0) | (p.pack ? FLAG_PACK : 0)).u32(p.senderId).u32(p.echoId).u8(name.length).raw(name).done();
     }
     case PacketType.Heartbeat: {
       const w = header(p.type, p.ack ? FLAG_ACK : 0).u32(p.senderId);
@@ -152,35 +232,30 @@ export function encode(p: Packet): Buffer {
       return header(p.type, 0).u32(p.senderId).u8(reason.length).raw(reason).done();
     }
     case PacketType.Data: {
-      // The hot path: one allocation, direct writes.
-      const ranges = p.ack ? p.ack.ranges.slice(0, MAX_SACK_RANGES) : [];
-      const ackLen = p.ack ? 13 + 8 * ranges.length : 0;
+      // One allocation, direct writes.
+      const ackLen = p.ack ? ackBlockBytes(p.ack.ranges.length) : 0;
       const b = Buffer.allocUnsafe(HEADER_BYTES + 20 + ackLen + p.payload.length);
-      MAGIC.copy(b, 0);
-      b[3] = VERSION;
-      b[4] = p.type;
-      b[5] = p.ack ? FLAG_ACK : 0;
+      putHeader(b, p.type, p.ack ? FLAG_ACK : 0);
       b.writeUInt32BE(p.senderId >>> 0, 6);
       b.writeUInt32BE(p.streamId >>> 0, 10);
       b.writeUInt32BE(p.seq >>> 0, 14);
       b.writeUInt32BE(p.msgId >>> 0, 18);
       b.writeUInt16BE(p.fragIndex, 22);
       b.writeUInt16BE(p.fragCount, 24);
-      let o = 26;
-      if (p.ack) {
-        b.writeUInt32BE(p.ack.streamId >>> 0, o);
-        b.writeUInt32BE(p.ack.cumulative >>> 0, o + 4);
-        b.writeUInt32BE(p.ack.digest >>> 0, o + 8);
-        b[o + 12] = ranges.length;
-        o += 13;
-        for (const [rs, re] of ranges) { b.writeUInt32BE(rs >>> 0, o); b.writeUInt32BE(re >>> 0, o + 4); o += 8; }
-      }
+      const o = p.ack ? putAck(b, 26, p.ack) : 26;
       Buffer.from(p.payload.buffer, p.payload.byteOffset, p.payload.length).copy(b, o);
       return b;
     }
     case PacketType.Ack: {
       const w = header(p.type, 0).u32(p.senderId);
       writeAck(w, p.ack);
+      return w.done();
+    }
+    case PacketType.Packed: {
+      let size = PACKED_HEADER_BYTES + (p.ack ? ackBlockBytes(p.ack.ranges.length) : 0);
+      for (const f of p.frames) size += FRAME_HEADER_BYTES + f.payload.length;
+      const w = new PackedWriter(size, p.senderId, p.streamId, p.ack);
+      for (const f of p.frames) w.frame(f.seq, f.msgId, f.fragIndex, f.fragCount, f.payload, 0, f.payload.length);
       return w.done();
     }
   }
@@ -204,7 +279,7 @@ export function decode(input: Uint8Array): DecodeResult {
         const senderId = r.u32();
         const echoId = r.u32();
         const name = r.bytes(r.u8()).toString('utf8');
-        packet = { type, senderId, echoId, secure: (flags & FLAG_SECURE) !== 0, name };
+        packet = { type, senderId, echoId, secure: (flags & FLAG_SECURE) !== 0, name, pack: (flags & FLAG_PACK) !== 0 };
         r.rest(); // readable note for plain peers; ignored
         break;
       }
@@ -235,6 +310,27 @@ export function decode(input: Uint8Array): DecodeResult {
       case PacketType.Ack: {
         const senderId = r.u32();
         packet = { type, senderId, ack: readAck(r) };
+        break;
+      }
+      case PacketType.Packed: {
+        const senderId = r.u32();
+        const streamId = r.u32();
+        const ack = flags & FLAG_ACK ? readAck(r) : undefined;
+        const frames: DataFrame[] = [];
+        while (r.left > 0) {
+          const seq = r.u32();
+          const msgId = r.u32();
+          const fragIndex = r.u16();
+          const fragCount = r.u16();
+          const len = r.u16();
+          if (fragCount === 0 || fragIndex >= fragCount) return { kind: 'malformed', reason: 'bad fragment index' };
+          if (fragCount > MAX_FRAGMENTS) return { kind: 'malformed', reason: 'too many fragments' };
+          if (len > MAX_FRAGMENT_PAYLOAD) return { kind: 'malformed', reason: 'frame too long' };
+          frames.push({ seq, msgId, fragIndex, fragCount, payload: r.bytes(len) });
+        }
+        if (frames.length === 0) return { kind: 'malformed', reason: 'no frames' };
+        packet = { type, senderId, streamId, frames };
+        if (ack) packet.ack = ack;
         break;
       }
       default:
@@ -276,24 +372,39 @@ const BODY_HEAD = 1 + 8 + 8 + 2;
 /** metaLen is a u16. */
 export const MAX_BODY_META_BYTES = 0xffff;
 
-/** Throws RangeError for a uid that is not 16 lowercase hex digits, a meta over 65,535 bytes, or a code meta that is not a JSON object. */
+/** The meta text of a body: exactly `meta` when given, else the JSON of `code`, else empty. */
+function bodyMeta(m: Pick<MessageBody, 'code' | 'meta'>): string {
+  return m.meta !== undefined ? m.meta : m.code ? JSON.stringify(m.code) : '';
+}
+
+/**
+ * The size of `m`'s body without building it, checking what encodeBody checks except the uid:
+ * RangeError for a meta over 65,535 bytes or a code meta that is not a JSON object.
+ */
+export function bodyBytes(m: Pick<MessageBody, 'text' | 'code' | 'meta'>): number {
+  const metaLen = Buffer.byteLength(bodyMeta(m), 'utf8');
+  if (metaLen > MAX_BODY_META_BYTES) throw new RangeError(`meta too large: ${metaLen} bytes (the limit is ${MAX_BODY_META_BYTES})`);
+  // A code body whose meta is not a JSON object would not decode at the receiver (§8).
+  if (m.code && m.meta !== undefined && !isJsonObject(m.meta)) throw new RangeError('the meta of a code message must be a JSON object');
+  return BODY_HEAD + metaLen + Buffer.byteLength(m.text, 'utf8');
+}
+
+/**
+ * Throws RangeError for a uid that is not 16 lowercase hex digits, a meta over 65,535 bytes, or a
+ * code meta that is not a JSON object. One allocation: the text and meta are written in place.
+ */
 export function encodeBody(m: MessageBody): Buffer {
-  let meta: Buffer;
-  if (m.meta !== undefined) {
-    meta = Buffer.from(m.meta, 'utf8');
-    if (meta.length > MAX_BODY_META_BYTES) throw new RangeError(`meta too large: ${meta.length} bytes (the limit is ${MAX_BODY_META_BYTES})`);
-    // A code body whose meta is not a JSON object would not decode at the receiver (§8).
-    if (m.code && !isJsonObject(m.meta)) throw new RangeError('the meta of a code message must be a JSON object');
-  } else {
-    meta = m.code ? Buffer.from(JSON.stringify(m.code), 'utf8') : Buffer.alloc(0);
-  }
-  const head = Buffer.allocUnsafe(BODY_HEAD);
-  head.writeUInt8(m.code ? BODY_CODE : BODY_TEXT, 0);
-  head.writeDoubleBE(m.sentAt, 1);
   if (!/^[0-9a-f]{16}$/.test(m.uid)) throw new RangeError('uid must be 16 lowercase hex digits');
-  head.write(m.uid, 9, 8, 'hex');
-  head.writeUInt16BE(meta.length, 17);
-  return Buffer.concat([head, meta, Buffer.from(m.text, 'utf8')]);
+  const size = bodyBytes(m);
+  const meta = bodyMeta(m);
+  const b = Buffer.allocUnsafe(size);
+  b[0] = m.code ? BODY_CODE : BODY_TEXT;
+  b.writeDoubleBE(m.sentAt, 1);
+  b.write(m.uid, 9, 8, 'hex');
+  const metaLen = meta.length === 0 ? 0 : b.write(meta, BODY_HEAD, 'utf8');
+  b.writeUInt16BE(metaLen, 17);
+  b.write(m.text, BODY_HEAD + metaLen, 'utf8');
+  return b;
 }
 
 export function decodeBody(buf: Buffer): MessageBody | undefined {

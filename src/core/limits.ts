@@ -6,6 +6,16 @@ export const MAX_TEXT_BYTES = 1024 * 1024;
 export const MAX_MESSAGE_BYTES = MAX_TEXT_BYTES + 4096;
 /** Payload bytes per fragment: safe for IPv6 minimum MTU and QUIC (1280 - headers). */
 export const MAX_FRAGMENT_PAYLOAD = 1200;
+/**
+ * The frames of one PACKED datagram total at most this (PROTOCOL.md §7.4): one full fragment with its
+ * 14-byte frame header. So a packed datagram is as large as a full DATA datagram, plus 2 bytes.
+ */
+export const MAX_PACKED_FRAME_BYTES = 14 + MAX_FRAGMENT_PAYLOAD;
+/**
+ * Largest inner datagram a sender builds: the largest DATA datagram (26 bytes of header and fields,
+ * an ack block of 16 SACK ranges, a full fragment). 1,401 bytes sealed in TRANSPORT.
+ */
+export const MAX_INNER_DATAGRAM = 6 + 20 + (13 + 8 * 16) + MAX_FRAGMENT_PAYLOAD;
 /** Largest fragment count a message may have. */
 export const MAX_FRAGMENTS = Math.ceil(MAX_MESSAGE_BYTES / MAX_FRAGMENT_PAYLOAD);
 /** Out-of-order fragments a receiver buffers per peer above the next expected sequence number. */

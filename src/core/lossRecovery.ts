@@ -6,7 +6,10 @@ import type { OutFrag, OutMessage, SessionCore } from './sessionTypes';
 
 /** What loss recovery asks of the session. */
 export interface LossRecoveryHost {
+  /** Queue a fragment for the next flush (packed with the others transmitted before it). */
   transmit(frag: OutFrag): void;
+  /** Send what was transmitted since the last flush (pump flushes too). */
+  flush(): void;
   /** Put more in flight (the window may have opened). */
   pump(): void;
   /** The peer is online (heard from lately). */
@@ -102,7 +105,7 @@ export class LossRecovery {
         this.host.transmit(f);
       }
     }
-    if (fired) this.rtt.onTimeout();
+    if (fired) { this.rtt.onTimeout(); this.host.flush(); }
     this.armRto();
   }
 
@@ -187,10 +190,10 @@ export class LossRecovery {
     const srtt = this.rtt.srtt;
     if (!core.running || q.unsacked === 0 || srtt === undefined) return;
     const now = core.clock.now();
-    // Probe timeout (RFC 8985 §7.2): 2 SRTT, plus the peer's ack delay when a single fragment is in
-    // flight (only then may its ack be delayed), at least the 1 ms timer granularity; doubled for
-    // each probe that drew no ack.
-    const pto = (Math.max(2 * srtt, 1) + (q.unsacked === 1 ? core.config.ackDelayMs : 0)) * 2 ** this.probes;
+    // Probe timeout (RFC 8985 §7.2): 2 SRTT, plus the peer's ack delay when what is un-SACKed went
+    // in a single datagram (only then may its ack be delayed: the receiver acks every second
+    // datagram at once), at least the 1 ms timer granularity; doubled for each probe that drew no ack.
+    const pto = (Math.max(2 * srtt, 1) + (this.oneDatagram() ? core.config.ackDelayMs : 0)) * 2 ** this.probes;
     if (pto >= this.rtt.rto) return; // the retransmission timer comes first anyway
     const due = now + pto;
     if (core.timers.has('probe') && this.probeDue <= due) return;
@@ -206,8 +209,20 @@ export class LossRecovery {
       core.stats.tailProbes++;
       this.probes++;
       this.host.transmit(last);
+      this.host.flush();
       this.armProbe();
     });
+  }
+
+  /** Every un-SACKed fragment was last sent in the same datagram. */
+  private oneDatagram(): boolean {
+    let serial: number | undefined;
+    for (const f of this.q.inFlight.values()) {
+      if (f.sacked) continue;
+      if (serial === undefined) serial = f.datagram;
+      else if (f.datagram !== serial) return false;
+    }
+    return true;
   }
 }
 

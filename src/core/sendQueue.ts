@@ -1,6 +1,7 @@
 // The send side's queues by stage (queue → outbox → in flight), fragmentation, the window, streams and statuses.
-import { encodeBody, MAX_BODY_META_BYTES, streamDigest } from './codec';
+import { bodyBytes, encodeBody, MAX_BODY_META_BYTES, streamDigest } from './codec';
 import { MAX_BUFFERED_FRAGMENTS, MAX_FRAGMENT_PAYLOAD, MAX_MESSAGE_BYTES, MAX_TEXT_BYTES } from './limits';
+import type { MessageBody } from './codec';
 import type { OutFrag, OutgoingContent, OutMessage, OutStatus, SessionCore } from './sessionTypes';
 import { MessageTooLargeError } from './sessionTypes';
 
@@ -25,7 +26,8 @@ export class SendQueue {
   /** Messages with a status that may still change (or failed, for Retry), by local id. */
   readonly byLocalId = new Map<string, OutMessage>();
 
-  constructor(private readonly core: SessionCore) {}
+  /** `newUid`: a fresh message identity, for a message sent without one (chosen when its body is first built). */
+  constructor(private readonly core: SessionCore, private readonly newUid: () => string = () => { throw new Error('no uid source'); }) {}
 
   nextLocalId(): string { return `m${++this.localSeq}`; }
   takeMsgId(): number { return this.nextMsgId++; }
@@ -45,32 +47,51 @@ export class SendQueue {
   }
 
   /**
-   * The body of a message (MessageTooLargeError when the text, the meta or the whole body is over
-   * its limit; RangeError when a code message's meta is not a JSON object). `uid`: kept when it is
-   * a valid identity (the same message again after a reload), else `newUid()`. `content.meta`, when
-   * present, is the body's meta exactly (docs/PROTOCOL.md §8); when absent the body is as before
-   * (the JSON of `code`, or no meta).
+   * Checks a message against the limits and returns the size of its body (MessageTooLargeError when
+   * the text, the meta or the whole body is over its limit; RangeError when a code message's meta is
+   * not a JSON object). Nothing is encoded: the body is built when the message goes on the wire.
    */
-  compose(content: OutgoingContent, uid: string | undefined, newUid: () => string): Buffer {
+  check(content: OutgoingContent): number {
     const textBytes = Buffer.byteLength(content.text, 'utf8');
     if (textBytes > MAX_TEXT_BYTES) throw new MessageTooLargeError(textBytes);
     if (content.meta !== undefined) {
       const metaBytes = Buffer.byteLength(content.meta, 'utf8');
       if (metaBytes > MAX_BODY_META_BYTES) throw new MessageTooLargeError(metaBytes, MAX_BODY_META_BYTES, 'metadata');
     }
-    const id = uid && /^[0-9a-f]{16}$/.test(uid) ? uid : newUid();
-    const fields = { text: content.text, code: content.code, sentAt: Date.now(), uid: id };
-    const body = encodeBody(content.meta === undefined ? fields : { ...fields, meta: content.meta });
-    if (body.length > MAX_MESSAGE_BYTES) throw new MessageTooLargeError(body.length);
-    return body;
+    const size = bodyBytes(content);
+    if (size > MAX_MESSAGE_BYTES) throw new MessageTooLargeError(size);
+    return size;
   }
 
-  newOut(content: OutgoingContent, localId: string, msgId: number, body: Buffer): OutMessage {
+  /**
+   * The body of a message, as it goes on the wire (check's errors). `uid`: kept when it is a valid
+   * identity (the same message again after a reload), else `newUid()`. `content.meta`, when present,
+   * is the body's meta exactly (docs/PROTOCOL.md §8); when absent the body is as before (the JSON of
+   * `code`, or no meta).
+   */
+  compose(content: OutgoingContent, uid: string | undefined, newUid: () => string): Buffer {
+    this.check(content);
+    return encodeBody(bodyFields(content, validUid(uid) ?? newUid(), Date.now()));
+  }
+
+  /**
+   * A new message (check's errors): `size` from check, `uid` kept when valid (else one is chosen
+   * when the body is built), sentAt now.
+   */
+  newOut(content: OutgoingContent, localId: string, msgId: number, size: number, uid: string | undefined, sentAt = Date.now()): OutMessage {
     const msg: OutMessage = {
-      localId, msgId, content, body, fragCount: Math.max(1, Math.ceil(body.length / MAX_FRAGMENT_PAYLOAD)), nextFrag: 0, acked: 0, status: 'queued',
+      localId, msgId, content, uid: validUid(uid), sentAt, body: undefined,
+      fragCount: Math.max(1, Math.ceil(size / MAX_FRAGMENT_PAYLOAD)), nextFrag: 0, acked: 0, firstSentAt: undefined, status: 'queued',
     };
     this.byLocalId.set(localId, msg);
     return msg;
+  }
+
+  /** The message's body, built now if it is not (the same bytes every time: same uid, same sentAt). */
+  body(msg: OutMessage): Buffer {
+    if (msg.body) return msg.body;
+    if (msg.uid === undefined) msg.uid = this.newUid();
+    return (msg.body = encodeBody(bodyFields(msg.content, msg.uid, msg.sentAt)));
   }
 
   setStatus(msg: OutMessage, status: OutStatus): void {
@@ -91,8 +112,9 @@ export class SendQueue {
     this.byLocalId.delete(msg.localId);
   }
 
-  /** The message failed; it is kept for Retry. */
+  /** The message failed; it is kept for Retry (without its body: a retry builds the same one again). */
   fail(msg: OutMessage): void {
+    msg.body = undefined;
     this.setStatus(msg, 'failed');
     this.byLocalId.set(msg.localId, msg);
     this.core.stats.messagesFailed++;
@@ -104,13 +126,13 @@ export class SendQueue {
     while (this.core.running && this.unsacked < this.core.config.window && this.nextSeq - this.cumAcked < MAX_BUFFERED_FRAGMENTS && this.outbox.length > 0) {
       const msg = this.outbox[0];
       if (msg.firstSentAt === undefined) msg.firstSentAt = this.core.clock.now();
+      const body = this.body(msg);
       const i = msg.nextFrag++;
+      const start = i * MAX_FRAGMENT_PAYLOAD;
       const frag: OutFrag = {
-        seq: this.nextSeq++, msg, fragIndex: i,
-        payload: msg.body.subarray(i * MAX_FRAGMENT_PAYLOAD, (i + 1) * MAX_FRAGMENT_PAYLOAD),
-        lastSent: 0, transmissions: 0, sacked: false, chain: 0,
+        seq: this.nextSeq++, msg, fragIndex: i, lastSent: 0, transmissions: 0, sacked: false, fastAt: undefined, chain: 0, datagram: 0,
       };
-      frag.chain = this.sendDigest = streamDigest(this.sendDigest, msg.msgId, i, msg.fragCount, frag.payload);
+      frag.chain = this.sendDigest = streamDigest(this.sendDigest, msg.msgId, i, msg.fragCount, body.subarray(start, start + MAX_FRAGMENT_PAYLOAD));
       this.inFlight.set(frag.seq, frag);
       this.unsacked++;
       if (msg.nextFrag >= msg.fragCount) this.outbox.shift();
@@ -181,7 +203,7 @@ export class SendQueue {
       // The peer is gone: what never left waits in the queue for its return instead of starting a
       // new 20 s budget each, one after the other.
       this.outbox = rest;
-      for (const m of waiting) { m.nextFrag = 0; m.acked = 0; m.firstSentAt = undefined; this.setStatus(m, 'queued'); }
+      for (const m of waiting) { m.nextFrag = 0; m.acked = 0; m.firstSentAt = undefined; m.body = undefined; this.setStatus(m, 'queued'); }
       this.queue = [...waiting, ...this.queue];
     }
   }
@@ -201,7 +223,7 @@ export class SendQueue {
     const waiting = [...rest, ...this.outbox.filter((m) => !rest.includes(m))];
     this.outbox = [];
     if (waiting.length === 0) return false;
-    for (const m of waiting) { m.firstSentAt = undefined; this.setStatus(m, 'queued'); }
+    for (const m of waiting) { m.firstSentAt = undefined; m.body = undefined; this.setStatus(m, 'queued'); }
     this.queue = [...waiting, ...this.queue];
     return true;
   }
@@ -222,3 +244,16 @@ export class SendQueue {
     return q;
   }
 }
+
+/** A uid when it is a valid identity (16 lowercase hex digits), else undefined. */
+function validUid(uid: string | undefined): string | undefined {
+  return uid !== undefined && /^[0-9a-f]{16}$/.test(uid) ? uid : undefined;
+}
+
+/** The body fields of a message: without meta the body is as before (the JSON of `code`, or none). */
+function bodyFields(content: OutgoingContent, uid: string, sentAt: number): MessageBody {
+  const fields: MessageBody = { text: content.text, code: content.code, sentAt, uid };
+  if (content.meta !== undefined) fields.meta = content.meta;
+  return fields;
+}
+

@@ -1,10 +1,10 @@
 // The chat session with one peer: wires presence, first contact, the send and receive sides and one timer
 // table. Pure: the clock and the transport are injected, so the same code runs in the extension host,
 // the terminal peer and the unit tests.
-import type { Packet } from './codec';
-import { decode, encode, PacketType, VERSION } from './codec';
+import type { AckBlock, Packet } from './codec';
+import { ackBlockBytes, decode, encode, FRAME_HEADER_BYTES, PACKED_HEADER_BYTES, PackedWriter, PacketType, VERSION } from './codec';
 import { AckState } from './ackState';
-import { MAX_QUEUED_MESSAGES } from './limits';
+import { MAX_FRAGMENT_PAYLOAD, MAX_INNER_DATAGRAM, MAX_PACKED_FRAME_BYTES, MAX_QUEUED_MESSAGES } from './limits';
 import { LossRecovery } from './lossRecovery';
 import { NoticeLimiter } from './noticeLimiter';
 import { PlainPeer } from './plainPeer';
@@ -41,6 +41,15 @@ export class ChatSession {
   private displayName: string;
   private running = false;
   private lastSent = 0;
+  private readonly defer: (fn: () => void) => void;
+  /** A pump is deferred (send): messages sent in one go leave packed together. */
+  private pumpDeferred = false;
+  /** Fragments transmitted since the last flush, in order: they leave packed (flushFrames). */
+  private outFrames: OutFrag[] = [];
+  /** Serial number of the last data datagram sent. */
+  private dataSerial = 0;
+  /** Sender id of the peer instance known to read PACKED datagrams (its HELLO said so, or it sent one), else 0. */
+  private packsId = 0;
 
   /** The send side: queues by stage, and its loss recovery. */
   private readonly q: SendQueue;
@@ -62,6 +71,7 @@ export class ChatSession {
     this.secure = opts.secure ?? false;
     this.startsInProtocol = opts.speaksProtocol ?? false;
     this.displayName = opts.displayName;
+    this.defer = opts.defer ?? queueMicrotask;
     this.senderId = this.random32() >>> 0 || 1;
     this.timers = new Timers(this.clock);
     this.notices = new NoticeLimiter(() => this.clock.now());
@@ -72,13 +82,13 @@ export class ChatSession {
       notice: (level, text) => this.notice(level, text),
       noticeOnce: (key, level, text) => this.noticeOnce(key, level, text),
     };
-    this.q = new SendQueue(core);
+    this.q = new SendQueue(core, () => this.newUid());
     this.loss = new LossRecovery(core, this.q, {
-      transmit: (f) => this.transmit(f), pump: () => this.pump(), peerAlive: () => this.peer.online,
+      transmit: (f) => this.transmit(f), flush: () => this.flushFrames(), pump: () => this.pump(), peerAlive: () => this.peer.online,
     });
     this.peer = new PeerPresence(core, {
       speaksProtocol: () => this.speaksProtocol, plain: () => this.first.plain, cameOnline: () => this.flushQueue(),
-      sendHello: (echoId) => this.sendPacket({ type: PacketType.Hello, senderId: this.senderId, echoId, secure: this.secure, name: this.displayName }),
+      sendHello: (echoId) => this.sendPacket({ type: PacketType.Hello, senderId: this.senderId, echoId, secure: this.secure, name: this.displayName, pack: this.config.pack }),
     });
     this.first = new PlainPeer(core, {
       senderId: this.senderId, secure: this.secure, neverInClear: opts.neverInClear ?? false, displayName: () => this.displayName, sendRaw: (bytes) => this.sendRaw(bytes),
@@ -142,11 +152,11 @@ export class ChatSession {
     this.displayName = name;
     if (!this.running || !this.speaksProtocol || !this.peer.online) return;
     if (this.filter) this.sendSealedHello();
-    else this.sendPacket({ type: PacketType.Hello, senderId: this.senderId, echoId: this.peer.peerId, secure: false, name });
+    else this.sendPacket({ type: PacketType.Hello, senderId: this.senderId, echoId: this.peer.peerId, secure: false, name, pack: this.config.pack });
   }
 
   private sendSealedHello(): void {
-    this.sendPacket({ type: PacketType.Hello, senderId: this.senderId, echoId: this.peer.peerId, secure: this.secure, name: this.displayName }, true);
+    this.sendPacket({ type: PacketType.Hello, senderId: this.senderId, echoId: this.peer.peerId, secure: this.secure, name: this.displayName, pack: this.config.pack }, true);
   }
 
   /** The packet filter became ready (handshake done): send what waited. */
@@ -168,12 +178,13 @@ export class ChatSession {
    */
   send(content: OutgoingContent, localId?: string, opts: { sentAsText?: boolean; uid?: string } = {}): string {
     if (!this.running) throw new Error('The session is not running.');
-    const id = localId ?? this.q.nextLocalId();
-    const body = this.q.compose(content, opts.uid, () => this.newUid());
+    const size = this.q.check(content);
     if (!this.first.plain && !this.peer.online && this.q.queue.length >= MAX_QUEUED_MESSAGES) {
       throw new Error(`The offline queue is full (${MAX_QUEUED_MESSAGES} messages). Wait for the peer to come back.`);
     }
-    const msg = this.q.newOut(content, id, this.q.takeMsgId(), body);
+    const id = localId ?? this.q.nextLocalId();
+    // The body is built when the message goes on the wire (sendQueue.ts): a waiting message holds its content only.
+    const msg = this.q.newOut(content, id, this.q.takeMsgId(), size, opts.uid);
     // Restored from an earlier session (a reload): it went out as text once; it goes again only reliably.
     if (opts.sentAsText && this.first.contact === 'unknown') this.first.addTentative(msg);
     else this.enqueueMsg(msg);
@@ -190,8 +201,8 @@ export class ChatSession {
     const msg = this.q.byLocalId.get(localId);
     if (!msg || msg.status !== 'failed' || !this.running) return false;
     this.q.byLocalId.delete(localId);
-    // Same msgId: if the peer did get it (only the acks were lost), it drops the copy.
-    this.enqueueMsg(this.q.newOut(msg.content, localId, msg.msgId, msg.body));
+    // Same msgId, uid and sentAt, so the same body: if the peer did get it (only the acks were lost), it drops the copy.
+    this.enqueueMsg(this.q.newOut(msg.content, localId, msg.msgId, this.q.check(msg.content), msg.uid, msg.sentAt));
     return true;
   }
 
@@ -216,6 +227,7 @@ export class ChatSession {
    */
   end(reason = 'session ended'): void {
     if (!this.running) return;
+    if (this.pumpDeferred) this.pump(); // what was sent before the end leaves before the bye
     this.sendPacket({ type: PacketType.Bye, senderId: this.senderId, reason }); // only to a protocol peer (sendPacket)
     this.running = false;
     this.timers.clearAll();
@@ -225,7 +237,7 @@ export class ChatSession {
 
   private enqueueMsg(msg: OutMessage): void {
     if (this.first.plain) this.first.sendPlain(msg);
-    else if (this.speaksProtocol && this.peer.online) { this.q.toOutbox(msg); this.pump(); }
+    else if (this.speaksProtocol && this.peer.online) { this.q.toOutbox(msg); this.schedulePump(); }
     else {
       this.q.queue.push(msg);
       this.events.status?.(msg.localId, 'queued');
@@ -244,20 +256,87 @@ export class ChatSession {
     this.pump();
   }
 
-  /** Put fragments in flight while the window allows. */
+  /** A pump once the caller's synchronous work is done: what it sends in one go leaves packed together. */
+  private schedulePump(): void {
+    if (this.pumpDeferred) return;
+    this.pumpDeferred = true;
+    this.defer(() => { if (this.pumpDeferred) this.pump(); });
+  }
+
+  /** Put fragments in flight while the window allows, and send what was transmitted. */
   private pump(): void {
+    this.pumpDeferred = false;
     this.q.fill((f) => this.transmit(f));
+    this.flushFrames();
     this.loss.arm();
   }
 
+  /** A fragment goes out (first time or again): it leaves with the next flush, packed with the others. */
   private transmit(frag: OutFrag): void {
+    if (frag.datagram === -1) return; // already waiting for this flush
     frag.lastSent = this.clock.now();
     frag.transmissions++;
+    frag.datagram = -1;
     if (frag.transmissions > 1) this.stats.retransmissions++;
     this.stats.dataSent++;
+    this.outFrames.push(frag);
+  }
+
+  /**
+   * Sends the fragments transmitted since the last flush, in order, with the ack we owe on the first
+   * datagram. To a peer that reads PACKED datagrams, as many frames as fit go in each (PROTOCOL.md
+   * §7.4: the frames total at most MAX_PACKED_FRAME_BYTES, the datagram at most MAX_INNER_DATAGRAM);
+   * to another, one DATA datagram per fragment.
+   */
+  private flushFrames(): void {
+    if (this.outFrames.length === 0) return;
+    const q = this.q;
+    // A fragment that left the flight before this flush (a new stream) is not sent: its seq means nothing now.
+    const frames = this.outFrames.filter((f) => q.inFlight.get(f.seq) === f && f.msg.body !== undefined);
+    for (const f of this.outFrames) if (f.datagram === -1) f.datagram = 0;
+    this.outFrames = [];
+    const pack = this.config.pack && this.packsId !== 0 && this.packsId === this.peer.peerId;
+    let i = 0;
+    while (i < frames.length) {
+      const ack = this.acks.take();
+      if (!pack) { this.sendData(frames[i], ack); i++; continue; }
+      const head = PACKED_HEADER_BYTES + (ack ? ackBlockBytes(ack.ranges.length) : 0);
+      const room = Math.min(MAX_PACKED_FRAME_BYTES, MAX_INNER_DATAGRAM - head);
+      let used = 0;
+      let j = i;
+      while (j < frames.length) {
+        const n = FRAME_HEADER_BYTES + fragLength(frames[j]);
+        if (used + n > room) break;
+        used += n;
+        j++;
+      }
+      if (j === i) {
+        // A large ack block leaves no room for a full fragment: the ack goes alone, the fragment next.
+        this.stats.acksSent++;
+        this.sendPacket({ type: PacketType.Ack, senderId: this.senderId, ack: ack! });
+        continue;
+      }
+      const serial = ++this.dataSerial;
+      const w = new PackedWriter(head + used, this.senderId, q.streamId, ack);
+      for (let k = i; k < j; k++) {
+        const f = frames[k];
+        f.datagram = serial;
+        w.frame(f.seq, f.msg.msgId, f.fragIndex, f.msg.fragCount, f.msg.body!, f.fragIndex * MAX_FRAGMENT_PAYLOAD, fragLength(f));
+      }
+      this.stats.dataDatagramsSent++;
+      this.sendEncoded(w.done(), PacketType.Packed, false);
+      i = j;
+    }
+  }
+
+  /** One fragment in a DATA datagram (a peer that does not read PACKED ones). */
+  private sendData(f: OutFrag, ack: AckBlock | undefined): void {
+    f.datagram = ++this.dataSerial;
+    const start = f.fragIndex * MAX_FRAGMENT_PAYLOAD;
+    this.stats.dataDatagramsSent++;
     this.sendPacket({
-      type: PacketType.Data, senderId: this.senderId, streamId: this.q.streamId, seq: frag.seq, msgId: frag.msg.msgId,
-      fragIndex: frag.fragIndex, fragCount: frag.msg.fragCount, payload: frag.payload, ack: this.acks.take(),
+      type: PacketType.Data, senderId: this.senderId, streamId: this.q.streamId, seq: f.seq, msgId: f.msg.msgId,
+      fragIndex: f.fragIndex, fragCount: f.msg.fragCount, payload: f.msg.body!.subarray(start, start + MAX_FRAGMENT_PAYLOAD), ack,
     });
   }
 
@@ -309,6 +388,9 @@ export class ChatSession {
     this.peer.instanceSpoke(p.type === PacketType.Bye);
     switch (p.type) {
       case PacketType.Hello:
+        // FLAG_PACK: this instance reads PACKED datagrams (PROTOCOL.md §7.4).
+        if (p.pack) this.packsId = p.senderId;
+        else if (this.packsId === p.senderId) this.packsId = 0;
         if (p.secure && !this.filter) {
           this.noticeOnce('secure', 'error', 'Cannot authenticate peer: it requires an encrypted session (passphrase mismatch?). Set the same passphrase on both sides.');
           // Answer anyway, so the peer learns from our hello (no SECURE flag) why nothing happens.
@@ -335,10 +417,16 @@ export class ChatSession {
         this.loss.onAck(p.ack);
         return;
       case PacketType.Data:
+      case PacketType.Packed: {
         this.peer.heard();
+        if (p.type === PacketType.Packed) this.packsId = p.senderId; // it sends them, so it reads them
+        // The data first, so that whatever the ack below sends carries the ack of this datagram.
+        const due = p.type === PacketType.Data ? this.rxBuf.onData(p) : this.rxBuf.onFrames(p.streamId, p.frames);
+        if (!this.running) return; // a message event ended the session
         if (p.ack) this.loss.onAck(p.ack);
-        if (this.rxBuf.onData(p)) this.acks.schedule();
+        if (due) this.acks.schedule();
         return;
+      }
     }
   }
 
@@ -383,9 +471,13 @@ export class ChatSession {
     // Never a binary datagram to an address that has not shown our protocol (§8.1): it could be a
     // classic program whose strict UTF-8 decoding dies on it.
     if (!this.speaksProtocol) return;
-    let bytes = encode(p);
+    this.sendEncoded(encode(p), p.type, seal);
+  }
+
+  private sendEncoded(bytes: Buffer, type: PacketType, seal: boolean): void {
+    if (!this.speaksProtocol) return;
     if (this.filter) {
-      const sealed = this.filter.outgoing(bytes, p.type, seal);
+      const sealed = this.filter.outgoing(bytes, type, seal);
       if (!sealed) return;
       bytes = sealed;
     }
@@ -415,4 +507,9 @@ export class ChatSession {
     if (this.filter?.authenticatedPeerAlive?.()) { if (this.notices.allow(`log:${key}`)) this.events.diagnostic?.(text); return; }
     this.noticeOnce(key, level, text);
   }
+}
+
+/** Payload bytes of a fragment in flight (its message's body is built). */
+function fragLength(f: OutFrag): number {
+  return Math.min(MAX_FRAGMENT_PAYLOAD, f.msg.body!.length - f.fragIndex * MAX_FRAGMENT_PAYLOAD);
 }

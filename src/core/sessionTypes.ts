@@ -81,7 +81,7 @@ export interface SessionConfig {
   /** A message that is not acknowledged this long after its first transmission fails. */
   retryBudgetMs: number;
   ackDelayMs: number;
-  /** Ack at once after this many unacknowledged in-order data datagrams. */
+  /** Ack at once after this many unacknowledged in-order data datagrams (ack-eliciting datagrams, as QUIC counts: a PACKED datagram counts once). */
   ackEvery: number;
   window: number;
   rto: RtoBounds;
@@ -90,6 +90,11 @@ export interface SessionConfig {
   reassemblyTimeoutMs: number;
   /** A peer that has not answered our greeting this long gets typed messages as text (first contact). */
   textFallbackMs: number;
+  /**
+   * Pack several fragments and the ack into one datagram (PACKED, PROTOCOL.md §7.4) for a peer whose
+   * HELLO says it reads them; our HELLO says we do. False: one fragment per DATA datagram, as before.
+   */
+  pack: boolean;
 }
 
 export const DEFAULT_SESSION_CONFIG: SessionConfig = {
@@ -105,6 +110,7 @@ export const DEFAULT_SESSION_CONFIG: SessionConfig = {
   dupThresh: 3,
   reassemblyTimeoutMs: REASSEMBLY_TIMEOUT_MS,
   textFallbackMs: 1000,
+  pack: true,
 };
 
 export class MessageTooLargeError extends Error {
@@ -135,12 +141,21 @@ export interface SessionOptions {
   speaksProtocol?: boolean;
   /** Uids of messages already shown (from the saved history): they are not shown again. */
   shownUids?: Iterable<string>;
+  /**
+   * Runs `fn` once the caller's current synchronous work is done, so that messages sent in one go
+   * leave packed together (PROTOCOL.md §7.4). Default: queueMicrotask. Tests on a fake clock pass a
+   * 0 ms timer of that clock.
+   */
+  defer?: (fn: () => void) => void;
 }
 
 export interface SessionStats {
   datagramsSent: number;
   datagramsReceived: number;
+  /** Data fragments sent (each transmission of a fragment, retransmissions included). */
   dataSent: number;
+  /** Datagrams that carried data fragments (DATA, or PACKED with one or more). */
+  dataDatagramsSent: number;
   retransmissions: number;
   fastRetransmits: number;
   timeouts: number;
@@ -165,7 +180,7 @@ export interface SessionStats {
 
 export function newStats(): SessionStats {
   return {
-    datagramsSent: 0, datagramsReceived: 0, dataSent: 0, retransmissions: 0, fastRetransmits: 0, timeouts: 0,
+    datagramsSent: 0, datagramsReceived: 0, dataSent: 0, dataDatagramsSent: 0, retransmissions: 0, fastRetransmits: 0, timeouts: 0,
     duplicatesDropped: 0, acksSent: 0, messagesDelivered: 0, messagesReceived: 0, messagesFailed: 0, malformed: 0, streamResets: 0, plainDropped: 0, foreignDropped: 0, tailProbes: 0, foreignDelivered: 0, ackRangeBuilds: 0,
   };
 }
@@ -186,33 +201,46 @@ export interface SessionCore {
   noticeOnce(key: string, level: NoticeLevel, text: string): void;
 }
 
+/**
+ * A message of ours until it settles. Kept lean (issue 14): while it waits (offline queue, outbox)
+ * it holds its content and identity, not its body; the body is built when its first fragment goes
+ * in flight and dropped again when it fails or goes back to the queue (rebuilt byte for byte: same
+ * uid, same sentAt).
+ */
 export interface OutMessage {
   localId: string;
   msgId: number;
   content: OutgoingContent;
-  body: Buffer;
+  /** The message identity (16 hex digits); undefined until the body is first built, which then chooses one. */
+  uid: string | undefined;
+  /** When the user wrote it (Unix ms, the body's sentAt). */
+  sentAt: number;
+  /** The encoded body (PROTOCOL.md §8) while the message is on the wire; undefined while it waits. */
+  body: Buffer | undefined;
   fragCount: number;
   /** Next fragment index to put in flight. */
   nextFrag: number;
   acked: number;
   /** First transmission time, or undefined while not yet on the wire. */
-  firstSentAt?: number;
+  firstSentAt: number | undefined;
   status: OutStatus;
   /** Encrypted session, unknown peer: the readable notice for this message went out. */
   announced?: boolean;
 }
 
+/** A fragment in flight: its place in the stream and its loss-recovery state (the bytes stay in its message's body). */
 export interface OutFrag {
   seq: number;
   msg: OutMessage;
   fragIndex: number;
-  payload: Buffer;
   lastSent: number;
   transmissions: number;
   /** Selectively acknowledged: not retransmitted, but kept until the cumulative ack passes it. */
   sacked: boolean;
   /** When it was last fast-retransmitted (to spot spurious ones). */
-  fastAt?: number;
+  fastAt: number | undefined;
   /** The stream's digest chain up to and including this fragment (what the receiver's ack must echo). */
   chain: number;
+  /** Serial number of the data datagram that last carried it (fragments packed together share it). */
+  datagram: number;
 }

@@ -1,16 +1,26 @@
 import assert from 'node:assert/strict';
 import type { Packet } from '../../src/core/codec';
-import { decode, decodeBody, encode, encodeBody, hasMagic, MAGIC, PacketType, VERSION } from '../../src/core/codec';
+import { decode, decodeBody, encode, encodeBody, hasMagic, MAGIC, PacketType, streamDigest, VERSION } from '../../src/core/codec';
 
 describe('core/codec', () => {
   const samples: Packet[] = [
-    { type: PacketType.Hello, senderId: 7, echoId: 9, secure: true, name: 'Ada ✓' },
+    { type: PacketType.Hello, senderId: 7, echoId: 9, secure: true, name: 'Ada ✓', pack: false },
     { type: PacketType.Heartbeat, senderId: 7 },
     { type: PacketType.Heartbeat, senderId: 7, ack: { streamId: 3, cumulative: 10, digest: 0xdeadbeef, ranges: [[12, 14], [20, 21]] } },
     { type: PacketType.Bye, senderId: 7, reason: 'quit' },
     { type: PacketType.Data, senderId: 1, streamId: 2, seq: 3, msgId: 4, fragIndex: 0, fragCount: 2, payload: Buffer.from('héllo') },
     { type: PacketType.Data, senderId: 1, streamId: 2, seq: 3, msgId: 4, fragIndex: 1, fragCount: 2, payload: Buffer.alloc(0), ack: { streamId: 5, cumulative: 0, digest: 0, ranges: [] } },
     { type: PacketType.Ack, senderId: 1, ack: { streamId: 5, cumulative: 4294967295, digest: 4294967295, ranges: [] } },
+    { type: PacketType.Packed, senderId: 1, streamId: 2, frames: [{ seq: 3, msgId: 4, fragIndex: 0, fragCount: 1, payload: Buffer.from('héllo') }] },
+    {
+      type: PacketType.Packed, senderId: 0xffffffff, streamId: 7, ack: { streamId: 9, cumulative: 2, digest: 0x01020304, ranges: [[4, 6]] },
+      frames: [
+        { seq: 10, msgId: 3, fragIndex: 1, fragCount: 2, payload: Buffer.alloc(0) },
+        { seq: 8, msgId: 4, fragIndex: 0, fragCount: 1, payload: Buffer.alloc(1200, 0x61) },
+        { seq: 11, msgId: 5, fragIndex: 877, fragCount: 878, payload: Buffer.from([0xf5, 0x55, 0x43]) },
+      ],
+    },
+    { type: PacketType.Hello, senderId: 7, echoId: 0, secure: false, name: '', pack: true },
   ];
 
   it('round-trips every packet type', () => {
@@ -54,6 +64,44 @@ describe('core/codec', () => {
     assert.equal(decode(badFrag).kind, 'malformed');
     const badSack = encode({ type: PacketType.Ack, senderId: 1, ack: { streamId: 1, cumulative: 10, digest: 1, ranges: [[5, 6]] } });
     assert.equal(decode(badSack).kind, 'malformed');
+  });
+
+  it('encodes the fixed vectors of PROTOCOL.md Appendix A: HELLO with PACK, and a PACKED datagram of two frames with an ack', () => {
+    assert.equal(encode({ type: PacketType.Hello, senderId: 0xa1a1a1a1, echoId: 0, secure: false, name: 'alice', pack: true }).toString('hex'), 'f555430201' + '04' + 'a1a1a1a1' + '00000000' + '05' + '616c696365');
+    // A HELLO of a program without PACKED (flags 00) reads as pack: false.
+    const old = decode(Buffer.from('f555430201' + '00' + 'a1a1a1a1' + '00000000' + '05' + '616c696365', 'hex'));
+    assert.equal(old.kind === 'packet' && old.packet.type === PacketType.Hello && old.packet.pack, false);
+    const hi = encodeBody({ text: 'hi', sentAt: 1700000000000, uid: '0123456789abcdef' });
+    const yo = encodeBody({ text: 'yo', sentAt: 1700000000000, uid: '0123456789abcdf0' });
+    assert.equal(yo.toString('hex'), '014278bcfe568000000123456789abcdf00000796f');
+    const packed = encode({
+      type: PacketType.Packed, senderId: 0xa1a1a1a1, streamId: 1, ack: { streamId: 1, cumulative: 1, digest: 0x32ecc031, ranges: [[3, 5]] },
+      frames: [{ seq: 0, msgId: 1, fragIndex: 0, fragCount: 1, payload: hi }, { seq: 1, msgId: 2, fragIndex: 0, fragCount: 1, payload: yo }],
+    });
+    assert.equal(packed.length, 14 + 21 + 2 * (14 + 21));
+    assert.equal(packed.toString('hex'), [
+      'f555430209' + '01' + 'a1a1a1a1' + '00000001',
+      '00000001' + '00000001' + '32ecc031' + '01' + '00000003' + '00000005',
+      '0000000000000001000000010015' + hi.toString('hex'),
+      '0000000100000002000000010015' + yo.toString('hex'),
+    ].join(''));
+    assert.equal(streamDigest(streamDigest(0, 1, 0, 1, hi), 2, 0, 1, yo).toString(16).padStart(8, '0'), '0f6d9aa8');
+  });
+
+  it('refuses malformed PACKED datagrams: no frame, a frame past the end, leftover bytes, a bad fragment, a frame over 1,200 bytes', () => {
+    const frame = { seq: 0, msgId: 1, fragIndex: 0, fragCount: 1, payload: Buffer.from('abc') };
+    const good = encode({ type: PacketType.Packed, senderId: 1, streamId: 1, frames: [frame, { ...frame, seq: 1 }] });
+    assert.equal(decode(good).kind, 'packet');
+    const malformed = (b: Buffer): string => { const d = decode(b); return d.kind === 'malformed' ? d.reason : d.kind; };
+    assert.equal(malformed(good.subarray(0, 14)), 'no frames');
+    assert.equal(malformed(good.subarray(0, good.length - 1)), 'truncated');
+    assert.equal(malformed(Buffer.concat([good, Buffer.from([0, 0, 0])])), 'truncated');
+    assert.equal(malformed(encode({ type: PacketType.Packed, senderId: 1, streamId: 1, frames: [{ ...frame, fragIndex: 1 }] })), 'bad fragment index');
+    assert.equal(malformed(encode({ type: PacketType.Packed, senderId: 1, streamId: 1, frames: [{ ...frame, fragCount: 879 }] })), 'too many fragments');
+    assert.equal(malformed(encode({ type: PacketType.Packed, senderId: 1, streamId: 1, frames: [{ ...frame, payload: Buffer.alloc(1201) }] })), 'frame too long');
+    // Every truncation and single-byte change decodes to something or is malformed; decode never throws.
+    for (let cut = 0; cut < good.length; cut++) assert.doesNotThrow(() => decode(good.subarray(0, cut)));
+    for (let i = 0; i < good.length; i++) for (const v of [0, 0xff, 0x7f]) { const m = Buffer.from(good); m[i] = v; assert.doesNotThrow(() => decode(m)); }
   });
 
   it('round-trips message bodies, with and without code', () => {

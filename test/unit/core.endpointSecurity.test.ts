@@ -120,7 +120,9 @@ describe('core/endpoint security: what the v1 encrypted layer guaranteed, on wir
     assert.ok(pa.established && pb.established);
     const start = wire.length;
     a.up = false; // bob sees only what the test feeds him
+    // Apart, so that each goes in a datagram of its own (sent in one go they would be packed in one).
     pa.session.send({ text: 'one' });
+    net.clock.advance(1);
     pa.session.send({ text: 'two' });
     net.clock.advance(5);
     const genuine = transportsTo(wire, B, start);

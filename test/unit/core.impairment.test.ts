@@ -24,7 +24,7 @@ describe('core/session under impairment (seeded)', function () {
     assert.ok(ids.every((id) => lastStatus(a, id) === 'delivered'), 'every message confirmed');
     const s = a.session.stats;
     assert.ok(a.link.dropped > 0 && a.link.duplicated > 0 && a.link.reordered > 0, 'the impairments happened');
-    console.log(`      impairment: ${N} msgs, ${s.dataSent} data datagrams, ${s.retransmissions} retransmissions ` +
+    console.log(`      impairment: ${N} msgs, ${s.dataSent} fragments sent in ${s.dataDatagramsSent} data datagrams, ${s.retransmissions} retransmissions ` +
       `(${(s.retransmissions / N).toFixed(2)}/msg; ${s.fastRetransmits} fast, ${s.timeouts} timeouts), ` +
       `link dropped ${a.link.dropped}/${a.link.sent}, dup ${a.link.duplicated}, reordered ${a.link.reordered}, ` +
       `receiver dropped ${b.session.stats.duplicatesDropped} duplicates, simulated time ${(clock.now() - 1_000_000) / 1000}s`);

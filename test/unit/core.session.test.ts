@@ -143,11 +143,16 @@ describe('core/session', () => {
     const { clock, a, b } = makePair({ config: { retryBudgetMs: 5000 } });
     a.session.start(); b.session.start();
     clock.advance(10);
-    // Drop exactly the first data datagram of "first", forever.
+    // Drop exactly the fragment of "first", forever (from a packed datagram, only its frame).
     const orig = a.link.deliver;
     a.link.deliver = (d) => {
       const p = decode(d);
       if (p.kind === 'packet' && p.packet.type === PacketType.Data && p.packet.msgId === 1) return;
+      if (p.kind === 'packet' && p.packet.type === PacketType.Packed) {
+        const frames = p.packet.frames.filter((f) => f.msgId !== 1);
+        if (frames.length === 0) return;
+        if (frames.length < p.packet.frames.length) d = encode({ ...p.packet, frames });
+      }
       orig(d);
     };
     const first = a.session.send({ text: 'first' });

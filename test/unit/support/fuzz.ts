@@ -117,9 +117,22 @@ function randomAck(r: Rand, streamId: number) {
 /** One inner packet of any type, encoded validly, with fields that aim at the session's edges (in clear: the endpoint must refuse it). */
 function validPacket(r: Rand, ids: { peer: number; local: number; stream: number }): Buffer {
   const senderId = r() < 0.7 ? ids.peer : u32(r);
-  const type = (1 + int(r, 5)) as PacketType;
+  const type = (r() < 0.15 ? PacketType.Packed : 1 + int(r, 5)) as PacketType;
   let p: Packet;
   switch (type) {
+    case PacketType.Packed: {
+      // Several frames aimed at the receive window's edges, with or without an ack block.
+      const frames = Array.from({ length: 1 + int(r, r() < 0.1 ? 40 : 6) }, () => {
+        const fragCount = r() < 0.6 ? 1 : 1 + int(r, r() < 0.1 ? MAX_FRAGMENTS : 8);
+        const fragIndex = int(r, fragCount);
+        const payload = r() < 0.5 && fragIndex === 0
+          ? encodeBody({ text: pick(r, ['hi', 'quit', '', 'é'.repeat(100)]), sentAt: Date.now(), uid: u32(r).toString(16).padStart(8, '0') + u32(r).toString(16).padStart(8, '0') })
+          : randomBytes(r, int(r, r() < 0.05 ? 1200 : 64));
+        return { seq: smallU32(r), msgId: smallU32(r), fragIndex, fragCount, payload };
+      });
+      p = { type, senderId, streamId: r() < 0.7 ? ids.stream : smallU32(r), frames, ...(r() < 0.5 ? { ack: randomAck(r, ids.stream) } : {}) };
+      break;
+    }
     case PacketType.Hello:
       p = { type, senderId, echoId: r() < 0.5 ? ids.local : u32(r), secure: r() < 0.5, name: pick(r, ['', 'bob', 'ü'.repeat(40), '\u202eevil', 'x'.repeat(80)]) };
       break;

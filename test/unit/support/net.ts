@@ -78,6 +78,7 @@ export class FakeNet {
         peer.session = new ChatSession({
           transport: { send: (d) => this.send(node, peer.address, d) },
           clock: timers, displayName: name, random32, config: this.config, filter: peer, secure: opts.psk !== undefined,
+          defer: (fn) => { timers.setTimeout(fn, 0); },
           speaksProtocol: peer.reachedUs,
           events: {
             message: (m) => log.received.push(m),
