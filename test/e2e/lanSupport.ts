@@ -109,8 +109,17 @@ export function rosterOption(frame: FrameLocator, name: string, kind: 'person' |
 export async function openRoster(frame: FrameLocator): Promise<void> {
   const toggle = frame.locator('nav.roster .roster-toggle');
   await toggle.waitFor({ timeout: 15_000 });
-  if ((await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
-  await frame.locator('nav.roster .roster-toggle[aria-expanded="true"]').waitFor({ timeout: 5_000 });
+  // The list opens by itself once there is more than one conversation: a click read against an
+  // older state would close it again. Click only while it stays closed, and look again.
+  const open = frame.locator('nav.roster .roster-toggle[aria-expanded="true"]');
+  for (let i = 0; i < 10; i++) {
+    if (await open.isVisible().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 300));
+    if (await open.isVisible().catch(() => false)) return;
+    if ((await toggle.getAttribute('aria-expanded').catch(() => null)) !== 'true') await toggle.click().catch(() => undefined);
+    await open.waitFor({ timeout: 1_500 }).catch(() => undefined);
+  }
+  await open.waitFor({ timeout: 5_000 });
 }
 
 /** What the roster says, for failure messages. */
