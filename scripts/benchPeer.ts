@@ -31,7 +31,7 @@ import * as dgram from 'node:dgram';
 import type { AddressInfo } from 'node:net';
 import type { IncomingMessage, OutStatus, Presence, SessionConfig } from '../src/core/session';
 import { ChatRuntime } from '../src/net/chatRuntime';
-import { mulberry32 } from '../test/unit/support/fakeClock';
+import { mulberry32 } from '../src/core/random';
 
 export type StackName = 'raw' | 'udpchat' | 'utp' | 'enet';
 export type PhaseName = 'rtt' | 'burst' | 'mib' | 'goodput';

@@ -4,6 +4,7 @@
 // window only when the RTT shows a standing queue (or the loss is far above the random loss learnt), so random loss that no
 // queue explains does not throttle the sender, while a competing loss-based flow (TCP Reno/CUBIC)
 // that fills the buffer does get its share. Pure: times in ms are passed in; no timers, no clock.
+import { mulberry32 } from './random';
 
 /** One datagram as the controller saw it leave: the sender stores it with the datagram and hands it back on ack or loss. */
 export interface SentRecord {
@@ -510,16 +511,4 @@ export class CongestionController {
     else if (this.cwnd < target || this.delivered < this.initCwnd) this.cwnd += acked;
     this.cwnd = Math.max(this.cwnd, this.minCwnd);
   }
-}
-
-/** Seeded PRNG (mulberry32). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

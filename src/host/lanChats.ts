@@ -129,7 +129,9 @@ export class LanChats implements ChatServiceListener {
     const s = this.parts.service();
     const items: RosterItem[] = [];
     const seen = new Set<string>();
-    for (const p of s?.people() ?? []) {
+    const people = s?.people() ?? [];
+    const byId = new Map(people.map((p) => [p.id, p]));
+    for (const p of people) {
       if (p.configured) continue;
       const id = personConversation(p.id);
       seen.add(id);
@@ -142,7 +144,7 @@ export class LanChats implements ChatServiceListener {
       const id = groupConversation(g.id);
       seen.add(id);
       const others = g.members.filter((m) => m.id !== s?.ownId);
-      const online = others.some((m) => s?.person(m.id)?.presence === 'online');
+      const online = others.some((m) => byId.get(m.id)?.presence === 'online');
       items.push({
         // A group we left or were removed from stays listed (its history), marked.
         id, kind: 'group', name: g.name, detail: g.active ? `${g.members.length} members` : 'you are no longer a member', presence: g.active && online ? 'online' : 'unknown',
@@ -257,7 +259,7 @@ export class LanChats implements ChatServiceListener {
   }
 
   status(personId: string, msgId: string, status: OutStatus): void {
-    if (this.parts.service()?.person(personId)?.configured) return;
+    if (personId === this.parts.service()?.peerId) return; // peerEvents.ts shows the configured peer's
     const id = personConversation(personId);
     const c = this.loaded(id);
     if (c?.setStatus(msgId, status as DeliveryStatus)) this.parts.post({ type: 'didChangeStatus', conversation: id, id: msgId, status: status as DeliveryStatus });

@@ -83,7 +83,7 @@ export class SessionLifecycle {
       acceptKey: () => this.acceptPeerKey(),
       verify: () => this.verifyPeer(),
     });
-    this.service.on(onlyTheContact(this.peer, () => this.service.peer?.id));
+    this.service.on(onlyTheContact(this.peer, () => this.service.peerId));
     if (parts.lan) this.service.on(parts.lan);
   }
 

@@ -198,6 +198,9 @@ export class ChatService<R extends ServiceRuntime = ChatRuntime> {
   // a re-handshake, a name said in a hello) shows at once, and is reported as personChanged.
   people(): Person[] { this.refreshAll(); return this.peopleBook.list(); }
   person(id: string): Person | undefined { this.refreshAll(); return this.peopleBook.get(id); }
+  /** The configured peer's person id, without reading the driver (cheap: for routing events). */
+  get peerId(): string | undefined { return this.contactId; }
+
   /** The configured peer, also after the session ended. */
   get peer(): Person | undefined {
     this.refreshAll();

@@ -14,11 +14,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FrameLocator } from 'playwright-core';
-import { formatAxe, runAxe } from './a11y';
+import { contrastByKind, describeContrast, formatAxe, runAxe } from './a11y';
 import { openVsCode, resultsDir, type ThemeKind, type VsCode } from './harness';
 import {
-  assertInPrivateNamespace, collectRosterTexts, describeRoster, describeRosterContrast, LAN_INTERFACE, LOOPNS, netNamespace, openRoster,
-  rosterContrast, rosterOption, TerminalPeer,
+  assertInPrivateNamespace, collectRosterTexts, describeRoster, LAN_INTERFACE, LOOPNS, netNamespace, openRoster,
+  rosterOption, TerminalPeer,
 } from './lanSupport';
 import { exactText, freeUdpPort, ownEntry, peerEntry, startChat, typeAndSend, waitFor } from './support';
 
@@ -283,13 +283,13 @@ function insideSuite(this: Mocha.Suite): void {
       await v.screenshot(`lan-${file}-group`);
       await f.locator('nav.roster').screenshot({ path: path.join(resultsDir, `lan-${file}-roster.png`) });
 
-      const kinds = rosterContrast(await collectRosterTexts(f));
+      const kinds = contrastByKind(await collectRosterTexts(f));
       const found = new Set(kinds.map((k) => k.kind));
       for (const need of ['name', 'detail', 'badge', 'heading', 'toggle', 'selected name', 'selected detail']) {
         if (!found.has(need)) problems.push(`${theme}: the roster shows no ${need} text to measure (found: ${[...found].join(', ')})`);
       }
-      for (const k of kinds.filter((x) => x.min < min)) problems.push(`${theme}: roster text under ${min}:1: ${describeRosterContrast(k)}`);
-      report.push(`${theme}: roster lowest ${kinds.slice(0, 3).map(describeRosterContrast).join('; ')}`);
+      for (const k of kinds.filter((x) => x.min < min)) problems.push(`${theme}: roster text under ${min}:1: ${describeContrast(k)}`);
+      report.push(`${theme}: roster lowest ${kinds.slice(0, 3).map(describeContrast).join('; ')}`);
 
       const axe = await runAxe(doc, { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] });
       if (axe.violations.length) problems.push(`${theme}: axe-core WCAG 2.1 A/AA violations (group conversation):\n${formatAxe(axe.violations)}`);

@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { FrameLocator } from 'playwright-core';
-import { textContrast } from './contrast';
+import type { TextSample } from './a11y';
 import { repoRoot } from './harness';
 import { exactText, waitFor } from './support';
 
@@ -127,14 +127,12 @@ export async function describeRoster(frame: FrameLocator): Promise<string> {
   return frame.locator('nav.roster').evaluate((n) => (n as HTMLElement).innerText.replace(/\s+/g, ' ').trim()).catch((e: Error) => `(no roster: ${e.message.split('\n')[0]})`);
 }
 
-export interface RosterSample { kind: string; text: string; color: string; backgrounds: string[] }
-
 /**
  * Every visible text of the roster with its colour and the backgrounds behind it (as a11y.ts
  * collectTexts does for the conversation), named by its part: "name", "detail", "badge", "tag",
  * "heading", "toggle", "summary", "empty"; "selected …" inside the option of the conversation shown.
  */
-export function collectRosterTexts(frame: FrameLocator): Promise<RosterSample[]> {
+export function collectRosterTexts(frame: FrameLocator): Promise<TextSample[]> {
   return frame.locator('nav.roster').evaluate((nav) => {
     const opaque = (c: string) => {
       const m = c.match(/[\d.]+/g) ?? [];
@@ -171,23 +169,3 @@ export function collectRosterTexts(frame: FrameLocator): Promise<RosterSample[]>
   });
 }
 
-export interface RosterContrast { kind: string; min: number; worst: RosterSample; count: number }
-
-/** The lowest contrast per kind of roster text, lowest first. */
-export function rosterContrast(samples: readonly RosterSample[]): RosterContrast[] {
-  const byKind = new Map<string, RosterContrast>();
-  for (const s of samples) {
-    const ratio = textContrast(s.color, s.backgrounds);
-    const k = byKind.get(s.kind);
-    if (!k) byKind.set(s.kind, { kind: s.kind, min: ratio, worst: s, count: 1 });
-    else {
-      k.count++;
-      if (ratio < k.min) Object.assign(k, { min: ratio, worst: s });
-    }
-  }
-  return [...byKind.values()].sort((a, b) => a.min - b.min);
-}
-
-export function describeRosterContrast(k: RosterContrast): string {
-  return `${k.kind} ${k.min.toFixed(2)}:1 (${JSON.stringify(k.worst.text)}: ${k.worst.color} on ${k.worst.backgrounds.join(' < ')})`;
-}
