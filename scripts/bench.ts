@@ -231,6 +231,7 @@ export async function runBench(log: (s: string) => void = console.log): Promise<
         if (r.note) rep.notes.push(`round ${round + 1}: ${r.note}`);
         if (r.extras && stack === 'udpchat') rep.extras[`${p.phase}${p.loss ? '_loss' : ''}`] = r.extras;
         const shown = p.figures.map((f) => `${f}=${r.values[f] !== undefined ? fmt(r.values[f]!, f) : 'null'}`).join(' ');
+        if (process.env.BENCH_DEBUG && r.extras) log(`    extras ${JSON.stringify(r.extras)}`);
         log(`  round ${round + 1} ${stack.padEnd(7)} ${p.phase.padEnd(7)}${p.loss !== undefined ? ` ${String(Math.round(p.loss * 100)).padStart(2)}%` : '    '} ${shown}${r.note ? `  [${r.note}]` : ''} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
       }
     }

@@ -182,7 +182,10 @@ async function udpchatStack(role: 'a' | 'b'): Promise<Stack> {
     extras() {
       const s = rt.session.stats;
       const guard = (rt as unknown as { peerGuard?: { totalDropped?: number } }).peerGuard?.totalDropped;
-      return { delivered, failed, retransmissions: s.retransmissions, fast_retransmits: s.fastRetransmits, rto_timeouts: s.timeouts, peer_guard_drops: guard };
+      return {
+        delivered, failed, retransmissions: s.retransmissions, fast_retransmits: s.fastRetransmits, rto_timeouts: s.timeouts, peer_guard_drops: guard,
+        data_datagrams: s.dataDatagramsSent, acks_sent: s.acksSent, tail_probes: s.tailProbes, congestion: rt.session.congestion,
+      };
     },
     close: () => rt.stop(),
   };

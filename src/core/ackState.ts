@@ -94,6 +94,17 @@ export class AckState {
     }
   }
 
+  /**
+   * The sender asked for an ack without delay (FLAG_ACK_NOW): it goes at the end of this turn, unless
+   * a datagram sent before then (a reply) carries it.
+   */
+  soon(defer: (fn: () => void) => void): void {
+    const rx = this.current();
+    if (!rx || !rx.ack.owed) return;
+    rx.ack.now = true;
+    defer(() => this.flush());
+  }
+
   /** Sends the owed ack on its own. */
   flush(): void {
     const ack = this.take();

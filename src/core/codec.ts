@@ -23,6 +23,8 @@ export const FLAG_ACK = 0x01;
 export const FLAG_SECURE = 0x02;
 /** Hello flags bit 2: the sender reads PACKED datagrams (PROTOCOL.md §7.4). */
 export const FLAG_PACK = 0x04;
+/** PACKED flags bit 3: acknowledge this datagram without the ack delay (the sender waits for the ack; PROTOCOL.md §9.2). */
+export const FLAG_ACK_NOW = 0x08;
 
 /** Fixed part of a PACKED datagram: header, senderId u32, streamId u32. */
 export const PACKED_HEADER_BYTES = HEADER_BYTES + 8;
@@ -71,7 +73,7 @@ export type Packet =
       ack?: AckBlock;
     }
   | { type: PacketType.Ack; senderId: number; ack: AckBlock }
-  | { type: PacketType.Packed; senderId: number; streamId: number; frames: DataFrame[]; ack?: AckBlock };
+  | { type: PacketType.Packed; senderId: number; streamId: number; frames: DataFrame[]; ack?: AckBlock; ackNow?: boolean };
 
 export type DecodeResult =
   | { kind: 'packet'; packet: Packet }
@@ -165,9 +167,10 @@ export class PackedWriter {
   private off: number;
 
   /** `size`: the exact size, PACKED_HEADER_BYTES + ackBlockBytes (if any) + every frame's FRAME_HEADER_BYTES + len. */
-  constructor(size: number, senderId: number, streamId: number, ack: AckBlock | undefined) {
+  /** `ackNow`: FLAG_ACK_NOW, the receiver acknowledges it without delay. */
+  constructor(size: number, senderId: number, streamId: number, ack: AckBlock | undefined, ackNow = false) {
     const b = this.buf = Buffer.allocUnsafe(size);
-    putHeader(b, PacketType.Packed, ack ? FLAG_ACK : 0);
+    putHeader(b, PacketType.Packed, (ack ? FLAG_ACK : 0) | (ackNow ? FLAG_ACK_NOW : 0));
     b.writeUInt32BE(senderId >>> 0, 6);
     b.writeUInt32BE(streamId >>> 0, 10);
     this.off = ack ? putAck(b, PACKED_HEADER_BYTES, ack) : PACKED_HEADER_BYTES;
@@ -254,7 +257,7 @@ export function encode(p: Packet): Buffer {
     case PacketType.Packed: {
       let size = PACKED_HEADER_BYTES + (p.ack ? ackBlockBytes(p.ack.ranges.length) : 0);
       for (const f of p.frames) size += FRAME_HEADER_BYTES + f.payload.length;
-      const w = new PackedWriter(size, p.senderId, p.streamId, p.ack);
+      const w = new PackedWriter(size, p.senderId, p.streamId, p.ack, p.ackNow ?? false);
       for (const f of p.frames) w.frame(f.seq, f.msgId, f.fragIndex, f.fragCount, f.payload, 0, f.payload.length);
       return w.done();
     }
@@ -331,6 +334,7 @@ export function decode(input: Uint8Array): DecodeResult {
         if (frames.length === 0) return { kind: 'malformed', reason: 'no frames' };
         packet = { type, senderId, streamId, frames };
         if (ack) packet.ack = ack;
+        if (flags & FLAG_ACK_NOW) packet.ackNow = true;
         break;
       }
       default:

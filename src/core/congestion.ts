@@ -62,8 +62,19 @@ export const PROBE_RTT_DURATION_MS = 200;
 /** Startup ends when the bandwidth grew less than this factor in FULL_BW_ROUNDS rounds in a row. */
 export const FULL_BW_GROWTH = 1.25;
 export const FULL_BW_ROUNDS = 3;
-/** Extra window for ack aggregation (the receiver acks every second datagram or after its ack delay), in datagrams. */
+/** Extra window for ack aggregation (the receiver acks every second datagram or after its ack delay), in datagrams, at least. */
 export const ACK_AGGREGATION_DATAGRAMS = 3;
+/**
+ * The ack aggregation estimate (BBR's extra_acked): the most data acknowledged beyond what the
+ * bandwidth estimate explains, over the last EXTRA_ACKED_WINDOW_ROUNDS to 2× that many rounds. A
+ * receiver that answers in batches (an event loop, a busy CPU, Wi-Fi aggregation) gets that much
+ * more window, so the sender does not idle between batches.
+ */
+export const EXTRA_ACKED_WINDOW_ROUNDS = 5;
+/** The aggregation epoch restarts after this much was acknowledged in it (bytes). */
+export const EXTRA_ACKED_EPOCH_RESET_BYTES = 1 << 20;
+/** The aggregation allowance never exceeds what the bandwidth carries in this long (ms). */
+export const EXTRA_ACKED_MAX_MS = 100;
 /** A round is "queued" when its median RTT exceeds minRtt × QUEUE_RTT_FACTOR + QUEUE_RTT_MARGIN_MS. */
 export const QUEUE_RTT_FACTOR = 1.1;
 export const QUEUE_RTT_MARGIN_MS = 2;
@@ -218,6 +229,13 @@ export class CongestionController {
   private roundsSinceCut = 1;
   private lostInCycle = false;
 
+  // The ack aggregation estimate (two windows of EXTRA_ACKED_WINDOW_ROUNDS rounds).
+  private readonly extraAcked = [0, 0];
+  private extraAckedIdx = 0;
+  private extraAckedRounds = 0;
+  private ackEpochStart = 0;
+  private ackEpochAcked = 0;
+
   // Retransmission timeouts.
   private rtoRestricted = false;
   private consecutiveRtos = 0;
@@ -251,6 +269,9 @@ export class CongestionController {
     if (this.rtoRestricted || this.st === 'probeRtt') return this.minCwnd;
     return Math.max(this.minCwnd, Math.min(this.cwnd, this.lossCap));
   }
+
+  /** The minimum window (bytes). */
+  get minCwndBytes(): number { return this.minCwnd; }
 
   /** The pacing rate (bytes per ms) for the pacer. */
   get pacingRateBytesPerMs(): number { return this.pacingRate; }
@@ -361,6 +382,7 @@ export class CongestionController {
       this.bwFilter.update(this.roundCount, sampleBw);
     }
 
+    this.updateAckAggregation(now, acked, roundStart);
     this.updateState(now, roundStart, sampleAppLimited || !p, rttMs);
     this.updatePacingRate();
     this.updateCwnd(acked);
@@ -404,7 +426,7 @@ export class CongestionController {
         if (this.roundMaxInflight >= this.lossCap - this.mss && (patient || !queued)) {
           this.lossCap += (patient ? CAP_PROBE_DATAGRAMS : CAP_GROWTH_DATAGRAMS) * this.mss;
         }
-        if (this.lossCap > this.bdp(this.cwndGain) + ACK_AGGREGATION_DATAGRAMS * this.mss) this.lossCap = Infinity;
+        if (this.lossCap > this.bdp(this.cwndGain) + this.aggregationAllowance()) this.lossCap = Infinity;
       }
     }
     this.roundAcked = 0;
@@ -505,8 +527,36 @@ export class CongestionController {
     this.pacingRate = rate;
   }
 
+  /** BBR's ack aggregation estimate (tcp_bbr.c bbr_update_ack_aggregation). */
+  private updateAckAggregation(now: number, acked: number, roundStart: boolean): void {
+    if (acked <= 0) return;
+    if (roundStart && ++this.extraAckedRounds >= EXTRA_ACKED_WINDOW_ROUNDS) {
+      this.extraAckedRounds = 0;
+      this.extraAckedIdx ^= 1;
+      this.extraAcked[this.extraAckedIdx] = 0;
+    }
+    let expected = this.bwFilter.value * (now - this.ackEpochStart);
+    // A new epoch when the acks come no faster than the bandwidth explains, or the epoch is old.
+    if (this.ackEpochAcked <= expected || this.ackEpochAcked + acked >= EXTRA_ACKED_EPOCH_RESET_BYTES) {
+      this.ackEpochAcked = 0;
+      this.ackEpochStart = now;
+      expected = 0;
+    }
+    this.ackEpochAcked += acked;
+    const extra = Math.min(this.ackEpochAcked - expected, this.cwnd);
+    if (extra > this.extraAcked[this.extraAckedIdx]) this.extraAcked[this.extraAckedIdx] = extra;
+  }
+
+  /** The window's allowance for ack aggregation (bytes). */
+  private aggregationAllowance(): number {
+    const floor = ACK_AGGREGATION_DATAGRAMS * this.mss;
+    if (!this.filledPipe) return floor;
+    const extra = Math.max(this.extraAcked[0], this.extraAcked[1]);
+    return Math.max(floor, Math.min(extra, this.bwFilter.value * EXTRA_ACKED_MAX_MS));
+  }
+
   private updateCwnd(acked: number): void {
-    const target = this.bdp(this.cwndGain) + ACK_AGGREGATION_DATAGRAMS * this.mss;
+    const target = this.bdp(this.cwndGain) + this.aggregationAllowance();
     if (this.filledPipe) this.cwnd = Math.min(this.cwnd + acked, target);
     else if (this.cwnd < target || this.delivered < this.initCwnd) this.cwnd += acked;
     this.cwnd = Math.max(this.cwnd, this.minCwnd);

@@ -24,8 +24,11 @@ export const MAX_BUFFERED_FRAGMENTS = 2048;
 export const MAX_PENDING_REASSEMBLIES = 64;
 /** A gap that has not been filled after this long frees the buffered fragments behind it. */
 export const REASSEMBLY_TIMEOUT_MS = 60_000;
-/** Fragments in flight (sent, not yet acknowledged) per sender. */
-export const SEND_WINDOW = 64;
+/**
+ * Fragments in flight (sent, not yet acknowledged) per sender, at most: a cap above the congestion
+ * window (flight.ts), which is what limits the flight in practice.
+ */
+export const SEND_WINDOW = 1024;
 /** Messages waiting to be sent (queued while the peer is offline) per session. */
 export const MAX_QUEUED_MESSAGES = 1000;
 /** SACK ranges carried in one ack. */

@@ -6,7 +6,7 @@ import type { OutFrag, OutMessage, SessionCore } from './sessionTypes';
 
 /** What loss recovery asks of the session. */
 export interface LossRecoveryHost {
-  /** Queue a fragment for the next flush (packed with the others transmitted before it). */
+  /** Queue a fragment for the next flush (packed with the others transmitted before it), past the congestion window (a probe). */
   transmit(frag: OutFrag): void;
   /** Send what was transmitted since the last flush (pump flushes too). */
   flush(): void;
@@ -15,6 +15,9 @@ export interface LossRecoveryHost {
   /** The peer is online (heard from lately). */
   peerAlive(): boolean;
 }
+
+/** The retransmission timeout's ceiling while the peer is heard from (ms). */
+export const ALIVE_MAX_RTO_MS = 2000;
 
 export class LossRecovery {
   readonly rtt: RttEstimator;
@@ -31,6 +34,16 @@ export class LossRecovery {
 
   constructor(private readonly core: SessionCore, private readonly q: SendQueue, private readonly host: LossRecoveryHost) {
     this.rtt = new RttEstimator(core.config.rto);
+  }
+
+  /**
+   * The retransmission timeout in use: the estimator's (RFC 6298, backed off on each expiry), but at
+   * most ALIVE_MAX_RTO_MS while the peer is heard from: its heartbeats arrive, so what is missing was
+   * lost at random, and a message should get many tries within its retry budget, not five.
+   */
+  get rto(): number {
+    const rto = this.rtt.rto;
+    return this.host.peerAlive() ? Math.min(rto, Math.max(ALIVE_MAX_RTO_MS, this.rtt.srtt ?? 0)) : rto;
   }
 
   /** A fresh stream (the receiver frees what it buffered on the old one); nothing on it is known delivered yet. */
@@ -79,7 +92,8 @@ export class LossRecovery {
     let due = Infinity;
     for (const f of q.inFlight.values()) {
       due = Math.min(due, (f.msg.firstSentAt ?? now) + core.config.retryBudgetMs);
-      if (!f.sacked) due = Math.min(due, f.lastSent + this.rtt.rto);
+      // (A fragment waiting to go again is the congestion window's to send, not the timer's.)
+      if (!f.sacked && !f.queuedAgain) due = Math.min(due, f.lastSent + this.rto);
     }
     if (core.timers.has('rto') && this.rtoDue <= due) return;
     this.rtoDue = due;
@@ -97,15 +111,17 @@ export class LossRecovery {
         return;
       }
     }
-    const rto = this.rtt.rto;
+    const rto = this.rto;
     let fired = false;
     for (const f of q.inFlight.values()) {
-      if (!f.sacked && now - f.lastSent >= rto) {
-        if (!fired) { core.stats.timeouts++; fired = true; }
-        this.host.transmit(f);
+      if (!f.sacked && !f.queuedAgain && now - f.lastSent >= rto) {
+        if (!fired) { core.stats.timeouts++; q.flight.timeout(now); fired = true; }
+        // Lost: it goes again as the (now minimal) congestion window allows.
+        q.flight.lost(f, now);
+        q.queueAgain(f);
       }
     }
-    if (fired) { this.rtt.onTimeout(); this.host.flush(); }
+    if (fired) { this.rtt.onTimeout(); this.host.pump(); }
     this.armRto();
   }
 
@@ -130,6 +146,7 @@ export class LossRecovery {
       if (!cum && (f.sacked || !inRanges(f.seq, ack.ranges))) continue;
       if (!f.sacked) {
         q.unsacked--;
+        q.flight.acknowledged(f);
         rackSent = Math.max(rackSent, f.lastSent);
         if (f.fastAt !== undefined) this.noteRecovery(now - f.fastAt);
         // Karn's rule: only fragments sent exactly once give an unambiguous sample.
@@ -140,7 +157,10 @@ export class LossRecovery {
       q.retire(f);
     }
     if (ack.cumulative > q.cumAcked) q.cumAcked = ack.cumulative;
-    if (newest) this.rtt.sample(now - newest.lastSent);
+    const sample = newest ? now - newest.lastSent : undefined;
+    // The congestion controller learns what was delivered before it hears of any loss below.
+    q.flight.endAck(now, sample);
+    if (sample !== undefined) this.rtt.sample(sample);
     // An ack of new data ends the timer backoff even without a sample (RFC 9002 §6.2.1 does the
     // same for its probe timeout): without this, a window of retransmissions (Karn: no samples)
     // keeps doubling the RTO while the peer is plainly answering.
@@ -155,13 +175,14 @@ export class LossRecovery {
     const rackRtt = now - this.rackSent;
     const reo = Math.max(((this.rtt.srtt ?? 0) / 4) * this.reoMult, 0.1);
     for (const f of q.inFlight.values()) {
-      if (f.sacked) continue;
+      if (f.sacked || f.queuedAgain) continue;
       const bySack = top >= 0 && f.seq + core.config.dupThresh <= top && now - f.lastSent >= guard;
       const byTime = f.lastSent < this.rackSent && now - f.lastSent >= rackRtt + reo;
       if (!bySack && !byTime) continue;
       core.stats.fastRetransmits++;
       f.fastAt = now;
-      this.host.transmit(f);
+      q.flight.lost(f, now);
+      q.queueAgain(f);
     }
     this.host.pump();
   }
@@ -194,7 +215,7 @@ export class LossRecovery {
     // in a single datagram (only then may its ack be delayed: the receiver acks every second
     // datagram at once), at least the 1 ms timer granularity; doubled for each probe that drew no ack.
     const pto = (Math.max(2 * srtt, 1) + (this.oneDatagram() ? core.config.ackDelayMs : 0)) * 2 ** this.probes;
-    if (pto >= this.rtt.rto) return; // the retransmission timer comes first anyway
+    if (pto >= this.rto) return; // the retransmission timer comes first anyway
     const due = now + pto;
     if (core.timers.has('probe') && this.probeDue <= due) return;
     this.probeDue = due;

@@ -1,9 +1,15 @@
 // The send side's queues by stage (queue → outbox → in flight), fragmentation, the window, streams and statuses.
-import { bodyBytes, encodeBody, MAX_BODY_META_BYTES, streamDigest } from './codec';
-import { MAX_BUFFERED_FRAGMENTS, MAX_FRAGMENT_PAYLOAD, MAX_MESSAGE_BYTES, MAX_TEXT_BYTES } from './limits';
+import { bodyBytes, encodeBody, FRAME_HEADER_BYTES, MAX_BODY_META_BYTES, PACKED_HEADER_BYTES, streamDigest } from './codec';
+import { MAX_BUFFERED_FRAGMENTS, MAX_FRAGMENT_PAYLOAD, MAX_MESSAGE_BYTES, MAX_PACKED_FRAME_BYTES, MAX_TEXT_BYTES } from './limits';
 import type { MessageBody } from './codec';
+import { DATAGRAM_OVERHEAD_BYTES, Flight } from './flight';
 import type { OutFrag, OutgoingContent, OutMessage, OutStatus, SessionCore } from './sessionTypes';
 import { MessageTooLargeError } from './sessionTypes';
+
+/** fill: nothing more may go until an ack opens the window. */
+export const FILL_BLOCKED = -1;
+/** fill: everything is on the wire. */
+export const FILL_DONE = 0;
 
 export type PendingMessage = { localId: string; content: OutgoingContent; status: OutStatus };
 
@@ -23,11 +29,17 @@ export class SendQueue {
   /** Fragments in flight and not SACKed: what the window limits. */
   unsacked = 0;
   cumAcked = 0;
+  /** Fragments declared lost, in the order they go again (before new ones), when the window and the pacer allow. */
+  private again: OutFrag[] = [];
+  /** Congestion control and pacing of what leaves (one record per data datagram). */
+  readonly flight: Flight;
   /** Messages with a status that may still change (or failed, for Retry), by local id. */
   readonly byLocalId = new Map<string, OutMessage>();
 
   /** `newUid`: a fresh message identity, for a message sent without one (chosen when its body is first built). */
-  constructor(private readonly core: SessionCore, private readonly newUid: () => string = () => { throw new Error('no uid source'); }) {}
+  constructor(private readonly core: SessionCore, private readonly newUid: () => string = () => { throw new Error('no uid source'); }, seed = 1) {
+    this.flight = new Flight(core.config.congestionControl, core.clock.now(), seed, PACKED_HEADER_BYTES + MAX_PACKED_FRAME_BYTES + DATAGRAM_OVERHEAD_BYTES);
+  }
 
   nextLocalId(): string { return `m${++this.localSeq}`; }
   takeMsgId(): number { return this.nextMsgId++; }
@@ -120,17 +132,50 @@ export class SendQueue {
     this.core.stats.messagesFailed++;
   }
 
-  /** Puts fragments in flight while the window allows; `transmit` sends each. */
-  fill(transmit: (frag: OutFrag) => void): void {
-    // The window limits unacknowledged fragments; the receiver's buffer limits the span above the cumulative ack.
-    while (this.core.running && this.unsacked < this.core.config.window && this.nextSeq - this.cumAcked < MAX_BUFFERED_FRAGMENTS && this.outbox.length > 0) {
+  /** `f` was declared lost: it goes again, before new fragments, when the window and the pacer allow. */
+  queueAgain(f: OutFrag): void {
+    if (f.queuedAgain) return;
+    f.queuedAgain = true;
+    this.again.push(f);
+  }
+
+  /**
+   * Puts fragments on the wire while the congestion window and the pacer allow: first those declared
+   * lost, then new ones (within `config.window` and the receiver's buffer). `transmit` sends each
+   * (they leave packed at the next flush). Returns FILL_BLOCKED when the window is full (an ack must
+   * open it), FILL_DONE when all is sent, else the time (ms) at which the pacer lets the next one go.
+   */
+  fill(transmit: (frag: OutFrag) => void): number {
+    const { core, flight } = this;
+    if (!core.running) return FILL_DONE;
+    const now = core.clock.now();
+    let pending = 0;
+    while (this.again.length > 0) {
+      const f = this.again[0];
+      if (!f.queuedAgain || this.inFlight.get(f.seq) !== f || f.sacked) { this.again.shift(); f.queuedAgain = false; continue; }
+      const cost = fragWireBytes(f);
+      const g = flight.gate(pending, cost, now);
+      if (g !== true) return g === false ? FILL_BLOCKED : g;
+      this.again.shift();
+      f.queuedAgain = false;
+      pending += cost;
+      transmit(f);
+    }
+    // The window caps unacknowledged fragments; the receiver's buffer caps the span above the cumulative ack.
+    while (this.unsacked < core.config.window && this.nextSeq - this.cumAcked < MAX_BUFFERED_FRAGMENTS && this.outbox.length > 0) {
       const msg = this.outbox[0];
-      if (msg.firstSentAt === undefined) msg.firstSentAt = this.core.clock.now();
+      const i = msg.nextFrag;
       const body = this.body(msg);
-      const i = msg.nextFrag++;
+      const cost = FRAG_OVERHEAD_BYTES + Math.min(MAX_FRAGMENT_PAYLOAD, body.length - i * MAX_FRAGMENT_PAYLOAD);
+      const g = flight.gate(pending, cost, now);
+      if (g !== true) return g === false ? FILL_BLOCKED : g;
+      pending += cost;
+      if (msg.firstSentAt === undefined) msg.firstSentAt = now;
+      msg.nextFrag++;
       const start = i * MAX_FRAGMENT_PAYLOAD;
       const frag: OutFrag = {
         seq: this.nextSeq++, msg, fragIndex: i, lastSent: 0, transmissions: 0, sacked: false, fastAt: undefined, chain: 0, datagram: 0,
+        rec: undefined, queuedAgain: false,
       };
       frag.chain = this.sendDigest = streamDigest(this.sendDigest, msg.msgId, i, msg.fragCount, body.subarray(start, start + MAX_FRAGMENT_PAYLOAD));
       this.inFlight.set(frag.seq, frag);
@@ -138,6 +183,10 @@ export class SendQueue {
       if (msg.nextFrag >= msg.fragCount) this.outbox.shift();
       transmit(frag);
     }
+    // Nothing more to send although the window and the pacer allowed it: the rate samples are app-limited.
+    if (this.outbox.length === 0) { flight.appLimited(); return FILL_DONE; }
+    // (Held by config.window or the receiver's buffer: like a full window, an ack opens it.)
+    return FILL_BLOCKED;
   }
 
   /** The cumulative ack passed `f`: it leaves the flight, and its message is delivered after its last fragment. */
@@ -174,8 +223,11 @@ export class SendQueue {
   }
 
   clearInFlight(): void {
+    for (const f of this.again) f.queuedAgain = false;
+    this.again = [];
     this.inFlight.clear();
     this.unsacked = 0;
+    this.flight.discardAll();
   }
 
   /** The peer restarted: what was in flight goes first again (the caller starts a new stream). */
@@ -243,6 +295,14 @@ export class SendQueue {
     this.queue = [];
     return q;
   }
+}
+
+/** A fragment frame's bytes beyond its payload (PROTOCOL.md §7.4); the datagram's own overhead is counted per datagram. */
+const FRAG_OVERHEAD_BYTES = FRAME_HEADER_BYTES;
+
+/** What a fragment costs in a datagram: its frame. */
+function fragWireBytes(f: OutFrag): number {
+  return FRAG_OVERHEAD_BYTES + Math.min(MAX_FRAGMENT_PAYLOAD, (f.msg.body?.length ?? 0) - f.fragIndex * MAX_FRAGMENT_PAYLOAD);
 }
 
 /** A uid when it is a valid identity (16 lowercase hex digits), else undefined. */

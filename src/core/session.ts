@@ -5,13 +5,14 @@ import type { AckBlock, Packet } from './codec';
 import { ackBlockBytes, decode, encode, FRAME_HEADER_BYTES, PACKED_HEADER_BYTES, PackedWriter, PacketType, VERSION } from './codec';
 import { AckState } from './ackState';
 import { MAX_FRAGMENT_PAYLOAD, MAX_INNER_DATAGRAM, MAX_PACKED_FRAME_BYTES, MAX_QUEUED_MESSAGES } from './limits';
+import { DATAGRAM_OVERHEAD_BYTES } from './flight';
 import { LossRecovery } from './lossRecovery';
 import { NoticeLimiter } from './noticeLimiter';
 import { PlainPeer } from './plainPeer';
 import { PeerPresence } from './presence';
 import { ReceiveBuffer } from './receiveBuffer';
 import type { PendingMessage } from './sendQueue';
-import { SendQueue } from './sendQueue';
+import { FILL_BLOCKED, FILL_DONE, SendQueue } from './sendQueue';
 import type { Contact, NoticeLevel, OutFrag, OutgoingContent, OutMessage, PacketFilter, Presence, SessionConfig, SessionCore, SessionEvents, SessionOptions, SessionStats, Transport } from './sessionTypes';
 import { DEFAULT_SESSION_CONFIG, newStats } from './sessionTypes';
 import type { Clock } from './timers';
@@ -82,9 +83,9 @@ export class ChatSession {
       notice: (level, text) => this.notice(level, text),
       noticeOnce: (key, level, text) => this.noticeOnce(key, level, text),
     };
-    this.q = new SendQueue(core, () => this.newUid());
+    this.q = new SendQueue(core, () => this.newUid(), this.senderId);
     this.loss = new LossRecovery(core, this.q, {
-      transmit: (f) => this.transmit(f), flush: () => this.flushFrames(), pump: () => this.pump(), peerAlive: () => this.peer.online,
+      transmit: (f) => this.transmit(f), flush: () => this.flushFrames(true), pump: () => this.pump(), peerAlive: () => this.peer.online,
     });
     this.peer = new PeerPresence(core, {
       speaksProtocol: () => this.speaksProtocol, plain: () => this.first.plain, cameOnline: () => this.flushQueue(),
@@ -109,10 +110,18 @@ export class ChatSession {
   /** The peer instance spoke our protocol within the offline time and did not say bye (presence's one rule). */
   get peerAlive(): boolean { return this.peer.isAlive(); }
   get isRunning(): boolean { return this.running; }
-  get rto(): number { return this.loss.rtt.rto; }
+  get rto(): number { return this.loss.rto; }
   get srtt(): number | undefined { return this.loss.rtt.srtt; }
   /** Fragments sent and not yet acknowledged. */
   get inFlightCount(): number { return this.q.unsacked; }
+  /** The congestion controller's view of the path (for statistics and the bench). */
+  get congestion(): { state: string; cwndBytes: number; bytesInFlight: number; pacingRateBytesPerMs: number; bandwidthBytesPerMs: number; minRttMs: number; randomLossRate: number; lossCapBytes: number; stats: Record<string, number> } {
+    const cc = this.q.flight.cc;
+    return {
+      state: cc.state, cwndBytes: cc.cwndBytes, bytesInFlight: cc.bytesInFlight, pacingRateBytesPerMs: cc.pacingRateBytesPerMs,
+      bandwidthBytesPerMs: cc.bandwidthBytesPerMs, minRttMs: cc.minRttMs, randomLossRate: cc.randomLossRate, lossCapBytes: cc.lossCapBytes, stats: { ...cc.stats },
+    };
+  }
   /** Messages not yet delivered or failed (queued, waiting or in flight). */
   get pendingCount(): number { return this.q.pendingCount; }
 
@@ -266,9 +275,14 @@ export class ChatSession {
   /** Put fragments in flight while the window allows, and send what was transmitted. */
   private pump(): void {
     this.pumpDeferred = false;
-    this.q.fill((f) => this.transmit(f));
-    this.flushFrames();
+    const burst = this.q.flight.bytesInFlight > 0 || this.outFrames.length > 1;
+    const wait = this.q.fill((f) => this.transmit(f));
+    // The sender waits for an ack (the window is full, or a burst is all sent): the last datagram asks
+    // for it at once. A lone message does not: its ack rides on the reply or comes after the ack delay.
+    this.flushFrames(wait === FILL_BLOCKED || (wait === FILL_DONE && (burst || this.outFrames.length > 1)));
     this.loss.arm();
+    // The pacer holds the next fragment until `wait`: pump again then (an ack may come first).
+    if (wait > 0 && !this.timers.has('pace')) this.timers.set('pace', Math.max(0, wait - this.clock.now()), () => this.pump());
   }
 
   /** A fragment goes out (first time or again): it leaves with the next flush, packed with the others. */
@@ -288,7 +302,7 @@ export class ChatSession {
    * §7.4: the frames total at most MAX_PACKED_FRAME_BYTES, the datagram at most MAX_INNER_DATAGRAM);
    * to another, one DATA datagram per fragment.
    */
-  private flushFrames(): void {
+  private flushFrames(ackNow = false): void {
     if (this.outFrames.length === 0) return;
     const q = this.q;
     // A fragment that left the flight before this flush (a new stream) is not sent: its seq means nothing now.
@@ -317,12 +331,13 @@ export class ChatSession {
         continue;
       }
       const serial = ++this.dataSerial;
-      const w = new PackedWriter(head + used, this.senderId, q.streamId, ack);
+      const w = new PackedWriter(head + used, this.senderId, q.streamId, ack, ackNow && j === frames.length);
       for (let k = i; k < j; k++) {
         const f = frames[k];
         f.datagram = serial;
         w.frame(f.seq, f.msg.msgId, f.fragIndex, f.msg.fragCount, f.msg.body!, f.fragIndex * MAX_FRAGMENT_PAYLOAD, fragLength(f));
       }
+      q.flight.sent(frames.slice(i, j), head + used + DATAGRAM_OVERHEAD_BYTES, this.clock.now());
       this.stats.dataDatagramsSent++;
       this.sendEncoded(w.done(), PacketType.Packed, false);
       i = j;
@@ -333,6 +348,7 @@ export class ChatSession {
   private sendData(f: OutFrag, ack: AckBlock | undefined): void {
     f.datagram = ++this.dataSerial;
     const start = f.fragIndex * MAX_FRAGMENT_PAYLOAD;
+    this.q.flight.sent([f], FRAME_HEADER_BYTES + fragLength(f) + DATAGRAM_OVERHEAD_BYTES, this.clock.now());
     this.stats.dataDatagramsSent++;
     this.sendPacket({
       type: PacketType.Data, senderId: this.senderId, streamId: this.q.streamId, seq: f.seq, msgId: f.msg.msgId,
@@ -424,7 +440,11 @@ export class ChatSession {
         const due = p.type === PacketType.Data ? this.rxBuf.onData(p) : this.rxBuf.onFrames(p.streamId, p.frames);
         if (!this.running) return; // a message event ended the session
         if (p.ack) this.loss.onAck(p.ack);
-        if (due) this.acks.schedule();
+        if (due) {
+          this.acks.schedule();
+          // The sender waits for this ack (FLAG_ACK_NOW): it goes this turn, or rides on a reply.
+          if (p.type === PacketType.Packed && p.ackNow) this.acks.soon(this.defer);
+        }
         return;
       }
     }

@@ -1,5 +1,6 @@
 // Types shared by the session and its parts: options, events, config, statistics, outgoing messages.
 import type { MessageBody, PacketType } from './codec';
+import type { SentRecord } from './congestion';
 import { MAX_TEXT_BYTES, REASSEMBLY_TIMEOUT_MS, SEND_WINDOW } from './limits';
 import type { RtoBounds } from './rtt';
 import { DEFAULT_RTO_BOUNDS } from './rtt';
@@ -83,7 +84,13 @@ export interface SessionConfig {
   ackDelayMs: number;
   /** Ack at once after this many unacknowledged in-order data datagrams (ack-eliciting datagrams, as QUIC counts: a PACKED datagram counts once). */
   ackEvery: number;
+  /** At most this many fragments sent and not acknowledged, whatever the congestion window allows. */
   window: number;
+  /**
+   * Congestion control and pacing (PROTOCOL.md §9): the congestion window and the pacing rate limit
+   * what goes on the wire. False: only `window` does (tests of other parts; the bench's comparison).
+   */
+  congestionControl: boolean;
   rto: RtoBounds;
   /** Fragments with this many higher fragments acknowledged count as lost (RFC 6675 DupThresh). */
   dupThresh: number;
@@ -106,6 +113,7 @@ export const DEFAULT_SESSION_CONFIG: SessionConfig = {
   ackDelayMs: 10,
   ackEvery: 2,
   window: SEND_WINDOW,
+  congestionControl: true,
   rto: DEFAULT_RTO_BOUNDS,
   dupThresh: 3,
   reassemblyTimeoutMs: REASSEMBLY_TIMEOUT_MS,
@@ -243,4 +251,8 @@ export interface OutFrag {
   chain: number;
   /** Serial number of the data datagram that last carried it (fragments packed together share it). */
   datagram: number;
+  /** The congestion record of that datagram while it is in flight (flight.ts). */
+  rec: SentRecord | undefined;
+  /** Declared lost and waiting in the retransmission queue for the window and the pacer. */
+  queuedAgain: boolean;
 }

@@ -21,9 +21,10 @@ export const systemClock: Clock = {
 /**
  * Named after what arms each timer: `rto` (a fragment in flight), `probe` (a tail that may be lost),
  * `ackDelay` (an ack owed), `hello` (the peer is silent), `tick` (heartbeats, offline detection and
- * reassembly timeouts), `textFallback` (a message typed to a peer that has shown nothing yet).
+ * reassembly timeouts), `textFallback` (a message typed to a peer that has shown nothing yet), `pace` (the pacer holds the
+ * next datagram).
  */
-export type TimerName = 'rto' | 'probe' | 'ackDelay' | 'hello' | 'tick' | 'textFallback';
+export type TimerName = 'rto' | 'probe' | 'ackDelay' | 'hello' | 'tick' | 'textFallback' | 'pace';
 
 /** At most one timer per name; a timer that fires is gone before its function runs. */
 export class Timers {

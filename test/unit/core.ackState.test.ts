@@ -49,6 +49,23 @@ describe('core/ackState: what to acknowledge, and when', () => {
     return { clock, core, rx, sent, acks };
   }
 
+  it('soon (FLAG_ACK_NOW): the ack goes at the end of the turn, unless a datagram sent before then carries it', () => {
+    const { rx, sent, acks } = setup({ ackEvery: 2, ackDelayMs: 10 });
+    const turns: Array<() => void> = [];
+    rx.ack.pending++;
+    acks.soon((fn) => turns.push(fn));
+    assert.equal(sent.length, 0, 'not inside the turn');
+    turns.shift()!();
+    assert.equal(sent.length, 1, 'at the end of the turn, without the ack delay');
+    rx.ack.pending++;
+    acks.soon((fn) => turns.push(fn));
+    assert.ok(acks.take(), 'a reply takes the ack');
+    turns.shift()!();
+    assert.equal(sent.length, 1, 'nothing is left to send on its own');
+    acks.soon((fn) => turns.push(fn));
+    assert.equal(turns.length, 0, 'nothing owed: nothing scheduled');
+  });
+
   it('acks after ackEvery datagrams at once, a lone one after ackDelayMs', () => {
     const { clock, core, rx, sent, acks } = setup({ ackEvery: 2, ackDelayMs: 10 });
     rx.ack.pending++;

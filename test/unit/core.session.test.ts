@@ -3,6 +3,8 @@ import { decode, encode, PacketType } from '../../src/core/codec';
 import { MAX_FRAGMENT_PAYLOAD } from '../../src/core/limits';
 import { MessageTooLargeError } from '../../src/core/session';
 import type { SessionCore } from '../../src/core/sessionTypes';
+import { DEFAULT_SESSION_CONFIG } from '../../src/core/sessionTypes';
+import { systemClock } from '../../src/core/timers';
 import { SendQueue } from '../../src/core/sendQueue';
 import { encodeGroupMeta } from '../../src/core/groupEnvelope';
 import { mulberry32 } from './support/fakeClock';
@@ -349,7 +351,7 @@ describe('core/session', () => {
   });
 
   it('compose: without meta the body bytes are those of before; with meta exactly that meta; meta over 65,535 bytes is too large', () => {
-    const q = new SendQueue(undefined as unknown as SessionCore);
+    const q = new SendQueue({ config: DEFAULT_SESSION_CONFIG, clock: systemClock } as unknown as SessionCore);
     const never = (): string => { throw new Error('the given uid is kept'); };
     // PROTOCOL.md Appendix A body "hi" (uid 0123456789abcdef); sentAt (bytes 1-8) is the clock's.
     const plain = q.compose({ text: 'hi' }, '0123456789abcdef', never);
