@@ -84,6 +84,8 @@ export const ROUND_RTT_SAMPLES = 32;
 export const LOSS_THRESH = 0.02;
 /** Loss above EXCESS_LOSS_FACTOR × the learnt random loss (+ LOSS_THRESH) is congestive even without a queue. */
 export const EXCESS_LOSS_FACTOR = 2;
+/** ... and that many standard deviations above it (binomial, per round). */
+export const EXCESS_LOSS_SIGMAS = 3;
 /** Multiplicative decrease of the in-flight cap on a congestive round (BBR v2/v3's Beta). */
 export const BETA = 0.7;
 /** Additive growth of the cap per round without congestion, in datagrams: 3(1−β)/(1+β), TCP-friendly for β = 0.7 (RFC 9438 §4.3). */
@@ -241,7 +243,7 @@ export class CongestionController {
   private consecutiveRtos = 0;
 
   /** Counters for tests and statistics. */
-  readonly stats = { congestiveRounds: 0, randomLossRounds: 0, timeouts: 0, probeRtts: 0 };
+  readonly stats = { congestiveRounds: 0, congestiveByDelay: 0, randomLossRounds: 0, timeouts: 0, probeRtts: 0 };
 
   constructor(config: Partial<CongestionConfig> = {}, now = 0) {
     this.cfg = { ...DEFAULT_CONGESTION_CONFIG, ...config };
@@ -394,10 +396,16 @@ export class CongestionController {
     const resolved = this.roundAcked + this.roundLost;
     const lossRate = resolved > 0 ? this.roundLost / resolved : 0;
     const median = this.roundRtts.median();
-    const queued = this.minRtt !== Infinity && median !== undefined && median > this.minRtt * QUEUE_RTT_FACTOR + QUEUE_RTT_MARGIN_MS;
+    const queueLine = this.minRtt * QUEUE_RTT_FACTOR + QUEUE_RTT_MARGIN_MS;
+    const queued = this.minRtt !== Infinity && median !== undefined && median > queueLine;
     // Loss well above the random loss learnt so far is not random (a policer, a buffer too small to
     // show a queue); not judged in Startup, which must first learn what random loss the path has.
-    const unexplained = this.filledPipe && lossRate > EXCESS_LOSS_FACTOR * this.randomLoss + LOSS_THRESH;
+    // Judged on datagrams too: more lost than the random loss explains by EXCESS_LOSS_SIGMAS standard
+    // deviations (in a round of five datagrams, four lost at 30% random loss happens by chance).
+    const n = resolved / this.mss;
+    const p = this.randomLoss;
+    const significant = n * lossRate - n * p > EXCESS_LOSS_SIGMAS * Math.sqrt(n * p * (1 - p));
+    const unexplained = this.filledPipe && lossRate > EXCESS_LOSS_FACTOR * this.randomLoss + LOSS_THRESH && significant;
     // Random loss is learnt from the rounds without a standing queue (the bandwidth samples are scaled by 1/(1 − rate)).
     // A plain mean over the first rounds, then an EWMA.
     if (!queued && resolved > 0) {
@@ -409,6 +417,7 @@ export class CongestionController {
     if (lossRate > LOSS_THRESH && (queued || unexplained) && !afterCut) {
       // Congestive: the loss comes with a standing queue (or is beyond any random loss we accept).
       this.stats.congestiveRounds++;
+      if (queued) this.stats.congestiveByDelay++;
       const base = Math.min(this.lossCap, Math.max(this.roundMaxInflight, this.minCwnd));
       this.lossCap = Math.max(this.minCwnd, BETA * base);
       this.roundsSinceCut = 0;

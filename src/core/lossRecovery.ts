@@ -138,6 +138,11 @@ export class LossRecovery {
     const now = core.clock.now();
     this.lastAckAt = now;
     this.probes = 0;
+    // The RTT sample comes from the largest sequence number the ack covers, only when this ack newly
+    // acknowledges it and it was sent once (RFC 9002 §5.1 and Karn's rule). An older fragment newly
+    // covered (its earlier ack was lost, or a retransmission filled the gap below it) would measure
+    // the wait for that ack, not the path.
+    const largest = Math.max(ack.cumulative - 1, ack.ranges.length ? ack.ranges[ack.ranges.length - 1][1] - 1 : -1);
     let newest: OutFrag | undefined;
     let top = -1;
     let rackSent = 0;
@@ -149,8 +154,7 @@ export class LossRecovery {
         q.flight.acknowledged(f);
         rackSent = Math.max(rackSent, f.lastSent);
         if (f.fastAt !== undefined) this.noteRecovery(now - f.fastAt);
-        // Karn's rule: only fragments sent exactly once give an unambiguous sample.
-        if (f.transmissions === 1 && (!newest || f.lastSent > newest.lastSent)) newest = f;
+        if (f.seq === largest && f.transmissions === 1) newest = f;
         top = Math.max(top, f.seq);
       }
       if (!cum) { f.sacked = true; continue; }

@@ -97,19 +97,21 @@ describe('core/session: packing messages and acks (PROTOCOL.md §7.4, §9.2)', (
     assert.ok(ofType(ps, PacketType.Packed).some((p) => p.frames.length > 1 && p.frames.some((f) => f.fragCount > 1)), 'the last fragment of a long message shares a datagram');
   });
 
-  it('acks like QUIC: one ack at most per two data datagrams, a lone datagram that asks (FLAG_ACK_NOW) and an out-of-order one at once', () => {
+  it('acks like QUIC: one ack at most per two data datagrams, a lone datagram after the 10 ms ack delay, the last of a burst (FLAG_ACK_NOW) and an out-of-order one at once', () => {
     const { clock, a, b } = makePair({ seed: 34 });
     a.session.start(); b.session.start();
     clock.advance(50);
     b.link.keepTap = true;
     a.link.keepTap = true;
-    // One lone message: nothing more follows it, so its datagram asks for an ack at once (FLAG_ACK_NOW).
+    // One lone message: its ack rides on a reply, or comes after the ack delay, not before.
     a.session.send({ text: 'lone' });
     clock.advance(1); // sent (deferred to the end of the turn), arrives 1 ms later
+    clock.advance(5);
     assert.equal(b.received.length, 1);
-    assert.equal(ofType(packets(a), PacketType.Packed).at(-1)!.ackNow, true);
-    assert.equal(ofType(packets(b), PacketType.Ack).length, 1, 'acknowledged at once');
-    // (A datagram without the flag waits for the ack delay: core.ackState.test.ts.)
+    assert.equal(ofType(packets(a), PacketType.Packed).at(-1)!.ackNow, undefined, 'a lone message does not ask');
+    assert.equal(ofType(packets(b), PacketType.Ack).length, 0, 'not before the ack delay');
+    clock.advance(10);
+    assert.equal(ofType(packets(b), PacketType.Ack).length, 1);
     // A burst: acks at most one per two packed datagrams (not per message, not per fragment).
     const acksBefore = b.session.stats.acksSent;
     const dataBefore = a.session.stats.dataDatagramsSent;
@@ -119,7 +121,9 @@ describe('core/session: packing messages and acks (PROTOCOL.md §7.4, §9.2)', (
     const datagrams = a.session.stats.dataDatagramsSent - dataBefore;
     const acks = b.session.stats.acksSent - acksBefore;
     assert.ok(datagrams < 60, `${datagrams} data datagrams for 300 messages`);
-    assert.ok(acks >= 1 && acks <= Math.ceil(datagrams / 2) + 1, `${acks} acks for ${datagrams} data datagrams`);
+    assert.ok(acks >= 1 && acks <= Math.ceil(datagrams / 2) + 2, `${acks} acks for ${datagrams} data datagrams`);
+    // The burst's last datagram asks for its ack at once (FLAG_ACK_NOW): the sender waits for it.
+    assert.equal(ofType(packets(a), PacketType.Packed).at(-1)!.ackNow, true);
     // Out of order: a datagram above a gap is acknowledged at once.
     const before = ofType(packets(b), PacketType.Ack).length;
     const p = ofType(packets(a), PacketType.Packed).at(-1)!;
