@@ -1,4 +1,4 @@
-// Congestion control for the send path (docs/CONGESTION.md): a model-based controller in the manner of
+// Congestion control for the send path (PROTOCOL.md §9.5): a model-based controller in the manner of
 // BBR v1 (windowed-max delivery rate, windowed-min RTT, Startup / Drain / ProbeBW / ProbeRTT, pacing
 // rate = gain × bandwidth, cwnd = gain × BDP), with a delay-aware loss response: loss shrinks the
 // window only when the RTT shows a standing queue (or the loss is far above the random loss learnt), so random loss that no
@@ -44,7 +44,7 @@ export const DEFAULT_CONGESTION_CONFIG: CongestionConfig = {
   seed: 1,
 };
 
-// ---- Constants (docs/CONGESTION.md §3). ----
+// ---- Constants (PROTOCOL.md §9.5.3). ----
 /** Startup pacing and cwnd gain: 2/ln 2, the lowest gain that doubles the delivery rate each round (BBR). */
 export const STARTUP_GAIN = 2 / Math.LN2;
 /** Drain pacing gain: 1/STARTUP_GAIN, empties the Startup queue in about one round. */
@@ -390,7 +390,7 @@ export class CongestionController {
     this.updateCwnd(acked);
   }
 
-  // ---- Rounds and the loss/delay rule (docs/CONGESTION.md §4). ----
+  // ---- Rounds and the loss/delay rule (PROTOCOL.md §9.5.4). ----
 
   private endRound(): void {
     const resolved = this.roundAcked + this.roundLost;
@@ -445,7 +445,7 @@ export class CongestionController {
     this.roundMaxInflight = this.bytesInFlight;
   }
 
-  // ---- The state machine (docs/CONGESTION.md §2). ----
+  // ---- The state machine (PROTOCOL.md §9.5.2). ----
 
   private bdp(gain: number): number {
     if (this.minRtt === Infinity || this.bwFilter.value === 0) return this.initCwnd;

@@ -1,4 +1,4 @@
-// Pacing (docs/CONGESTION.md §5): a token bucket that spreads datagrams at the congestion controller's
+// Pacing (PROTOCOL.md §9.5.5): a token bucket that spreads datagrams at the congestion controller's
 // pacing rate, with a small burst so that a timer of about 1 ms granularity can keep up. Pure: times
 // in ms are passed in.
 

@@ -1,4 +1,4 @@
-// The congestion controller and the pacer (src/core/congestion.ts, src/core/pacer.ts; docs/CONGESTION.md).
+// The congestion controller and the pacer (src/core/congestion.ts, src/core/pacer.ts; docs/PROTOCOL.md §9.5).
 // The figures come from a seeded discrete-event simulation (support/linkSim.ts): simulated time only,
 // so every assertion is deterministic and none depends on how fast the machine runs.
 import assert from 'node:assert/strict';
