@@ -1,6 +1,7 @@
 // Bundles the extension (node/cjs, vscode external), the webview script (browser),
 // and the Node entry points: terminal peer, benchmark, fuzzer.
 import * as esbuild from 'esbuild';
+import { watchReporter } from './watchReport.mjs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -39,8 +40,12 @@ for (const [entry, out, banner] of [
 }
 
 if (watch) {
-  for (const b of builds) (await esbuild.context(b)).watch();
-  console.log('[build] watching');
+  // esbuild's own log stays quiet: the reporter prints the begin/end lines and every message, in the
+  // format the "watch" task's problem matcher reads (.vscode/tasks.json).
+  const reporter = watchReporter();
+  const contexts = await Promise.all(builds.map((b) => esbuild.context({ ...b, logLevel: 'silent', plugins: [reporter] })));
+  await Promise.all(contexts.map((c) => c.watch()));
+  console.log(`[build] watching ${builds.length} bundles (Ctrl-C to stop)`);
 } else {
   await Promise.all(builds.map((b) => esbuild.build(b)));
   console.log(`[build] ${builds.length} bundles${production ? ' (production)' : ''}`);

@@ -24,7 +24,7 @@ function node(script, args = []) {
 
 let t = Date.now();
 step('test host');
-await ensureTestHost();
+await ensureTestHost({ for: 'test' }); // the Debian packages only the tests use, too
 console.log(`[test] host ready in ${secs(t)}`);
 t = Date.now();
 step('build');

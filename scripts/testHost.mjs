@@ -1,5 +1,6 @@
 // A real VS Code for tests, offline: code-server 4.100.3 (VS Code 1.100.3, Node 20 extension host)
-// driven by Debian's Chromium through playwright-core. Facts behind every flag: docs TEST-HOST.md.
+// driven by Debian's Chromium through playwright-core. How it works, and the facts behind every flag:
+// docs/TEST-HOST.md.
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -16,16 +17,38 @@ export const THEMES = {
   highContrastLight: 'Default High Contrast Light',
 };
 
-// Debian packages the host, the browser and the network tests need; command to probe, package to install.
+// Debian packages, each with what it is for and a probe that says whether it is there:
+// - 'install': needed only while code-server is being installed (its postinstall builds the kerberos
+//   native module from source, and @vscode/ripgrep's download cache is seeded from Debian's rg);
+//   once installed, code-server runs without them.
+// - 'test': only the tests use it: Chromium (the browser the integration and e2e layers drive),
+//   a font for readable screenshots, nc (the node layer's plain peer), nft (soak, lab).
+// `npm start` (purpose 'run') needs only the 'install' ones, and only before code-server is installed:
+// the user opens the printed URL in a browser of their own.
 const APT_DEPS = [
-  { pkg: 'chromium', probe: () => fs.existsSync(CHROMIUM_PATH) },
-  { pkg: 'libkrb5-dev', probe: () => dpkgInstalled('libkrb5-dev') },
-  { pkg: 'ripgrep', probe: () => hasCommand('rg') },
-  { pkg: 'netcat-openbsd', probe: () => dpkgInstalled('netcat-openbsd') },
-  { pkg: 'nftables', probe: () => hasCommand('nft') },
+  { pkg: 'libkrb5-dev', for: 'install', probe: () => dpkgInstalled('libkrb5-dev') },
+  { pkg: 'ripgrep', for: 'install', probe: () => hasCommand('rg') },
+  { pkg: 'chromium', for: 'test', probe: () => fs.existsSync(CHROMIUM_PATH) },
   // Chromium is installed without its recommended packages: a font keeps screenshots readable.
-  { pkg: 'fonts-dejavu-core', probe: () => dpkgInstalled('fonts-dejavu-core') },
+  { pkg: 'fonts-dejavu-core', for: 'test', probe: () => dpkgInstalled('fonts-dejavu-core') },
+  { pkg: 'netcat-openbsd', for: 'test', probe: () => dpkgInstalled('netcat-openbsd') },
+  { pkg: 'nftables', for: 'test', probe: () => hasCommand('nft') },
 ];
+
+export const PURPOSES = ['run', 'test'];
+
+function aptDeps(purpose, { codeServerInstalled = false } = {}) {
+  if (!PURPOSES.includes(purpose)) throw new Error(`unknown purpose "${purpose}" (use ${PURPOSES.join(' or ')})`);
+  return APT_DEPS.filter((d) => (d.for === 'install' ? !codeServerInstalled : purpose === 'test'));
+}
+
+/**
+ * The Debian packages `purpose` needs ('run': `npm start`; 'test': `npm test`), whether or not they
+ * are installed. With codeServerInstalled, the packages needed only to install code-server drop out.
+ */
+export function aptPackages(purpose, opts = {}) {
+  return aptDeps(purpose, opts).map((d) => d.pkg);
+}
 
 // Chromium switches that keep it quiet and offline (no sync, no component updates, no QUIC probing).
 const CHROMIUM_ARGS = [
@@ -62,9 +85,12 @@ function run(cmd, args, opts = {}) {
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status ?? r.signal}`);
 }
 
-/** Installs the missing Debian packages (one apt-get update, one install); a no-op when all are present. */
-export function ensureAptDeps() {
-  const missing = APT_DEPS.filter((d) => !d.probe()).map((d) => d.pkg);
+/**
+ * Installs the missing Debian packages of `purpose` (see aptPackages; one apt-get update, one
+ * install); a no-op when all are present.
+ */
+export function ensureAptDeps(purpose = 'test', opts = {}) {
+  const missing = aptDeps(purpose, opts).filter((d) => !d.probe()).map((d) => d.pkg);
   if (missing.length === 0) return;
   log(`installing Debian packages: ${missing.join(' ')}`);
   const sudo = process.getuid?.() === 0 ? [] : ['sudo'];
@@ -122,12 +148,14 @@ async function withLock(lockDir, fn) {
  * Installs code-server once into the cache directory (UDP_CHAT_TEST_HOST_DIR, default
  * ~/.cache/udp-chat-test-host) and returns the path of its entry.js. A marker written after a
  * successful install makes repeat calls instant; a half-finished install is wiped and redone.
+ * `for`: 'test' (the default: `npm test`, the e2e harness) also installs the Debian packages only the
+ * tests use; 'run' (`npm start`) installs only what code-server needs (see aptPackages).
  */
-export async function ensureTestHost() {
-  ensureAptDeps();
+export async function ensureTestHost({ for: purpose = 'test' } = {}) {
   const dir = installDir();
   const marker = path.join(dir, '.installed');
   const ready = () => fs.existsSync(marker) && fs.existsSync(codeServerEntry());
+  ensureAptDeps(purpose, { codeServerInstalled: ready() });
   if (ready()) return codeServerEntry();
   fs.mkdirSync(testHostDir(), { recursive: true });
   await withLock(`${dir}.lock`, async () => {
@@ -287,7 +315,7 @@ async function loadPlaywright() {
 /** Debian's Chromium through playwright-core (never `playwright install`: it downloads). */
 export async function launchBrowser({ headless = !process.env.UDP_CHAT_HEADED, args = [] } = {}) {
   const { chromium } = await loadPlaywright();
-  if (!fs.existsSync(CHROMIUM_PATH)) throw new Error(`${CHROMIUM_PATH} missing; run ensureAptDeps()`);
+  if (!fs.existsSync(CHROMIUM_PATH)) throw new Error(`${CHROMIUM_PATH} missing; run: node scripts/testHost.mjs install`);
   return chromium.launch({ executablePath: CHROMIUM_PATH, headless, args: [...CHROMIUM_ARGS, ...args] });
 }
 
@@ -368,13 +396,15 @@ export async function runExtensionTests({
   }
 }
 
-// `node scripts/testHost.mjs install` prepares the host; handy on a fresh CI machine.
+// `node scripts/testHost.mjs install [test|run]` prepares the host (default: for the tests); handy on a
+// fresh CI machine.
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  if (process.argv[2] === 'install') {
-    const entry = await ensureTestHost();
+  const purpose = process.argv[3] ?? 'test';
+  if (process.argv[2] === 'install' && PURPOSES.includes(purpose) && process.argv.length <= 4) {
+    const entry = await ensureTestHost({ for: purpose });
     log(`ready: ${entry}`);
   } else {
-    console.error('usage: node scripts/testHost.mjs install');
+    console.error('usage: node scripts/testHost.mjs install [test|run]');
     process.exit(2);
   }
 }

@@ -9,6 +9,9 @@ async function main(): Promise<void> {
   const extensionDevelopmentPath = path.resolve(__dirname, '..', '..');
   const extensionTestsPath = path.resolve(__dirname, 'integration', 'index.js');
   const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'udp-chat-electron-'));
+  // Tests never announce on the machine's real network (as in scripts/testHost.mjs and scripts/testWorkspace.mjs).
+  fs.mkdirSync(path.join(workspace, '.vscode'));
+  fs.writeFileSync(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'udpChat.discoverable': false }, null, 2));
   try {
     await runTests({
       version: process.env.VSCODE_VERSION ?? 'stable',

@@ -1,6 +1,8 @@
 // Command-line parsing for the terminal peer. Pure: no I/O, no process access, so it is unit-tested
-// directly. Flags live in one table; a new flag is one entry (usage text is generated from it).
+// directly. Flags live in one table; a new flag is one entry (Node's util.parseArgs configuration and
+// the usage text are generated from it, and its validator checks the value).
 import { isIP } from 'node:net';
+import { parseArgs as nodeParseArgs, type ParseArgsConfig } from 'node:util';
 import type { PeerAddress } from '../core/address';
 import { DEFAULT_PORT, parsePeerAddress, parsePort } from '../core/address';
 import type { Identity } from '../core/identity';
@@ -53,7 +55,7 @@ export type ArgsResult = { ok: true; options: CliOptions } | { ok: false; error:
 interface FlagSpec {
   long: string;
   short?: string;
-  /** Placeholder for the value in usage; absent for a boolean switch. */
+  /** Placeholder for the value in usage; a flag with one takes a string, one without is a boolean switch. */
   value?: string;
   help: string;
   /** Applies the flag; returns an error message or undefined. */
@@ -145,45 +147,39 @@ export function defaultOptions(defaultName: string): CliOptions {
   };
 }
 
+/** The table as `util.parseArgs` options: a flag with a value placeholder takes a string. */
+const PARSE_OPTIONS: ParseArgsConfig['options'] = Object.fromEntries(FLAGS.map((f) => [
+  f.long, { type: f.value ? 'string' : 'boolean', ...(f.short ? { short: f.short } : {}) },
+]));
+
 /**
- * Parses argv (without the node and script entries). Accepts `--flag value`, `--flag=value`,
- * `-f value` and `-fvalue`. Without `--peer`: LAN mode (discovery on unless --no-discovery).
+ * Parses argv (without the node and script entries) with Node's `util.parseArgs`; the FLAGS table
+ * supplies each flag's type, help line and validator. Accepts `--flag value`, `--flag=value`,
+ * `-f value` and `-fvalue`; `--` ends the options (what follows is a positional argument, and the
+ * terminal peer takes none). Parsing is not strict, so unknown flags, missing values and values
+ * given to switches come back as tokens and get this module's own one-line errors, in argv order.
+ * Without `--peer`: LAN mode (discovery on unless --no-discovery).
  */
 export function parseArgs(argv: readonly string[], defaultName = 'me'): ArgsResult {
   const o = defaultOptions(defaultName);
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    let spec: FlagSpec | undefined;
-    let inline: string | undefined;
-    if (arg.startsWith('--') && arg.length > 2) {
-      const eq = arg.indexOf('=');
-      const name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
-      if (eq >= 0) inline = arg.slice(eq + 1);
-      spec = FLAGS.find((f) => f.long === name);
-      if (!spec) return { ok: false, error: `Unknown option "--${name}".` };
-    } else if (arg.startsWith('-') && arg.length > 1 && arg !== '-') {
-      const letter = arg[1];
-      spec = FLAGS.find((f) => f.short === letter);
-      if (!spec) return { ok: false, error: `Unknown option "-${letter}".` };
-      if (arg.length > 2) {
-        if (!spec.value) return { ok: false, error: `Option "-${letter}" takes no value (got "${arg}").` };
-        inline = arg.slice(2);
-      }
-    } else {
-      return { ok: false, error: `Unexpected argument "${arg}". Give a peer with --peer HOST:PORT (or nothing, for LAN mode).` };
+  const { tokens } = nodeParseArgs({ args: [...argv], options: PARSE_OPTIONS, strict: false, allowPositionals: true, tokens: true });
+  for (const token of tokens) {
+    if (token.kind === 'option-terminator') continue;
+    if (token.kind === 'positional') {
+      return { ok: false, error: `Unexpected argument "${token.value}". Give a peer with --peer HOST:PORT (or nothing, for LAN mode).` };
     }
-    const shown = arg.startsWith('--') ? `--${spec.long}` : `-${spec.short}`;
+    const long = token.rawName.startsWith('--');
+    const spec = long ? FLAGS.find((f) => f.long === token.name) : FLAGS.find((f) => f.short === token.rawName.slice(1));
+    if (!spec) return { ok: false, error: `Unknown option "${token.rawName}".` };
+    const arg = argv[token.index];
+    // A switch in a group (-hx, or -h5): parseArgs splits it into letters; the switch takes no value.
+    if (!long && !spec.value && arg.length > 2) return { ok: false, error: `Option "${token.rawName}" takes no value (got "${arg}").` };
     let value = '';
     if (spec.value) {
-      if (inline !== undefined) value = inline;
-      else {
-        const next = argv[i + 1];
-        if (next === undefined) return { ok: false, error: `Option "${shown}" needs a value (${spec.value}).` };
-        value = next;
-        i++;
-      }
-    } else if (inline !== undefined) {
-      return { ok: false, error: `Option "${shown}" takes no value.` };
+      if (token.value === undefined) return { ok: false, error: `Option "${token.rawName}" needs a value (${spec.value}).` };
+      value = token.value;
+    } else if (token.value !== undefined) {
+      return { ok: false, error: `Option "${token.rawName}" takes no value.` };
     }
     const err = spec.apply(o, value);
     if (err) return { ok: false, error: err };

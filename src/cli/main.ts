@@ -93,7 +93,9 @@ function promptHidden(prompt: string): Promise<string> {
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const parsed = parseArgs(argv, osUserName());
-  const json = argv.includes('--json');
+  // Errors are JSON events when --json was asked for (before a `--`, which ends the options).
+  const optionsEnd = argv.indexOf('--');
+  const json = (optionsEnd < 0 ? argv : argv.slice(0, optionsEnd)).includes('--json');
   const emit = jsonEmitter(process.stdout);
   const fatal = (what: unknown) => {
     const message = what instanceof Error ? what.message : String(what);

@@ -55,6 +55,51 @@ describe('cli/args', () => {
     assert.match(bad('-hx'), /"-h" takes no value/);
   });
 
+  it('"--" ends the options: what follows is a positional argument, refused even when it looks like a flag', () => {
+    assert.match(bad('--', '--help'), /^Unexpected argument "--help"\. Give a peer with --peer HOST:PORT/);
+    assert.match(bad('-n', 'Ann', '--', '-P'), /^Unexpected argument "-P"\./);
+    assert.match(bad('--', '-'), /^Unexpected argument "-"\./);
+    // Options before it still apply; a lone "--" changes nothing.
+    assert.equal(ok('-n', 'Ann', '--').displayName, 'Ann');
+    // Right after a flag that takes a value, "--" (like any text starting with "-") is that value,
+    // as with getopt: the flag asked for one.
+    assert.equal(ok('--name', '--').displayName, '--');
+    assert.equal(ok('--name', '-x-').displayName, '-x-');
+  });
+
+  it('--flag=value takes everything after the first "=" (empty included), for every value flag', () => {
+    assert.equal(ok('--name=a=b').displayName, 'a=b');
+    assert.equal(ok('--port=0', '--local=::1').localAddress, '::1');
+    assert.equal(ok('--port=6001').localPort, 6001);
+    assert.equal(ok('--identity=/tmp/id.json').identityPath, '/tmp/id.json');
+    assert.equal(ok('-P', '127.0.0.1:5', '--passphrase-file=/tmp/p').passphraseFile, '/tmp/p');
+    assert.match(bad('--name='), /^--name: the name cannot be empty\.$/);
+    assert.match(bad('--peer='), /^--peer: /);
+    // The last occurrence wins, as before.
+    assert.equal(ok('-n', 'first', '--name=second').displayName, 'second');
+  });
+
+  it('an unknown flag is one line naming it, long or short, with or without a value', () => {
+    assert.equal(bad('--frobnicate'), 'Unknown option "--frobnicate".');
+    assert.equal(bad('--frobnicate=3'), 'Unknown option "--frobnicate".');
+    assert.equal(bad('-z'), 'Unknown option "-z".');
+    assert.equal(bad('-zh'), 'Unknown option "-z".');
+    assert.equal(bad('--h'), 'Unknown option "--h".', 'a short letter is not a long name');
+    assert.equal(bad('--Peer', '1.2.3.4'), 'Unknown option "--Peer".', 'names are case-sensitive');
+    // The first problem in argv order is the one reported.
+    assert.equal(bad('--bogus', '--peer'), 'Unknown option "--bogus".');
+    for (const e of [bad('--frobnicate'), bad('-z')]) assert.doesNotMatch(e, /\n/);
+  });
+
+  it('a missing value is one line naming the flag and its placeholder', () => {
+    assert.equal(bad('--name'), 'Option "--name" needs a value (NAME).');
+    assert.equal(bad('-p'), 'Option "-p" needs a value (PORT).');
+    assert.equal(bad('--plain', '--peer'), 'Option "--peer" needs a value (HOST:PORT).');
+    assert.equal(bad('--interface'), 'Option "--interface" needs a value (NAME).');
+    assert.equal(bad('-h5'), 'Option "-h" takes no value (got "-h5").');
+    assert.equal(bad('--json=true'), 'Option "--json" takes no value.');
+  });
+
   it('validates values with the same rules as the extension', () => {
     assert.match(bad('-P', '1.2.3.4:0'), /--peer: Port 0 is out of range/);
     assert.match(bad('-P', '256.1.1.1'), /--peer: .*not a valid IPv4/);
