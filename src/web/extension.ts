@@ -1,7 +1,7 @@
 // The browser entry point (package.json "browser"): what runs where VS Code has no Node extension host,
 // e.g. vscode.dev or github.dev. A browser cannot open UDP sockets, so there is no chat here: every
 // command of ours and the view say so plainly and point to where UDP Chat does run (the README's
-// "Where it runs", shown on the extension's page). No Node built-in may be imported from here
+// "Where it runs", in the Markdown preview). No Node built-in may be imported from here
 // (test/unit/web.bundle.test.ts checks the bundle).
 import * as vscode from 'vscode';
 import { Commands, EXTENSION_ID, VIEW_ID } from '../constants';
@@ -10,8 +10,16 @@ export const UNSUPPORTED_MESSAGE =
   'UDP Chat needs a desktop VS Code or a remote/Codespaces server: browsers cannot open UDP sockets.';
 export const READ_MORE = 'Where UDP Chat Runs';
 
-/** Opens the extension's page (its README, with the section "Where it runs"). */
-function readMore(): Thenable<unknown> {
+let readme: vscode.Uri | undefined;
+
+/**
+ * Shows the README that ships with the extension (section "Where it runs") in the Markdown preview,
+ * which runs in a browser too; the extension's page in the Extensions view if that fails.
+ */
+async function readMore(): Promise<unknown> {
+  try {
+    if (readme) return await vscode.commands.executeCommand('markdown.showPreview', readme);
+  } catch { /* no Markdown preview: the extension's page shows the README as well */ }
   return vscode.commands.executeCommand('extension.open', EXTENSION_ID);
 }
 
@@ -47,6 +55,7 @@ button:hover{background:var(--vscode-button-hoverBackground)}button:focus-visibl
 }
 
 export function activate(context: vscode.ExtensionContext): void {
+  readme = vscode.Uri.joinPath(context.extensionUri, 'README.md');
   context.subscriptions.push(vscode.window.registerWebviewViewProvider(VIEW_ID, new UnsupportedView()));
   for (const id of Object.values(Commands)) {
     if (id === Commands.focusView) continue; // VS Code's own command for the view

@@ -2,11 +2,11 @@
 // in a web worker, where Node's modules do not exist. Two checks:
 //  1. the bundle needs nothing but `vscode` (esbuild's metafile lists every input; the bundle's own
 //     require calls are counted too);
-//  2. run it: there is no browser extension host on this machine (code-server runs extensions in its
-//     Node host, not in a web worker, when a remote host exists), so the bundle runs in a bare `vm`
-//     context (no require, process or Buffer, as in a worker) against a small fake `vscode` holding only
-//     registerCommand, showErrorMessage, executeCommand and registerWebviewViewProvider. That fake is the
-//     only mock in this suite; it records what the extension asks VS Code to do.
+//  2. run it in a bare `vm` context (no require, process or Buffer, as in a worker) against a small
+//     fake `vscode` holding only registerCommand, showErrorMessage, executeCommand,
+//     registerWebviewViewProvider and Uri.joinPath, which records what the extension asks VS Code to
+//     do. That fake is the only mock here; test/e2e/web.test.ts runs the same bundle in code-server's
+//     real web worker extension host (remote.extensionKind sends it there).
 import * as assert from 'node:assert/strict';
 import { builtinModules } from 'node:module';
 import * as fs from 'node:fs';
@@ -30,18 +30,24 @@ interface Fake {
   executed: unknown[][];
   views: Map<string, { resolveWebviewView(v: unknown): void }>;
   pick?: string;
+  /** Commands that fail (a VS Code without the Markdown preview). */
+  failing: Set<string>;
 }
 
 function loadInFakeWorker(): { fake: Fake; exports: { activate(c: unknown): void } } {
-  const fake: Fake = { commands: new Map(), errors: [], executed: [], views: new Map() };
+  const fake: Fake = { commands: new Map(), errors: [], executed: [], views: new Map(), failing: new Set() };
   const vscode = {
+    Uri: { joinPath: (base: { path: string }, ...parts: string[]) => ({ path: [base.path, ...parts].join('/') }) },
     commands: {
       registerCommand(id: string, fn: (...a: unknown[]) => unknown) {
         assert.ok(!fake.commands.has(id), `${id} registered once`);
         fake.commands.set(id, fn);
         return { dispose() { fake.commands.delete(id); } };
       },
-      executeCommand(...args: unknown[]) { fake.executed.push(args); return Promise.resolve(); },
+      executeCommand(...args: unknown[]) {
+        fake.executed.push(args);
+        return fake.failing.has(args[0] as string) ? Promise.reject(new Error(`command '${String(args[0])}' not found`)) : Promise.resolve();
+      },
     },
     window: {
       showErrorMessage(text: string, ...actions: string[]) { fake.errors.push({ text, actions }); return Promise.resolve(fake.pick); },
@@ -93,7 +99,7 @@ describe('browser entry (dist/web.js): says UDP is impossible in a browser inste
   it('registers every contributed command and the view; each command shows the message and offers the docs', async () => {
     const { fake, exports } = loadInFakeWorker();
     const subscriptions: Array<{ dispose(): void }> = [];
-    exports.activate({ subscriptions });
+    exports.activate({ subscriptions, extensionUri: { path: '/ext' } });
     const contributed = (pkg.contributes.commands as Array<{ command: string }>).map((c) => c.command).sort();
     assert.deepEqual([...fake.commands.keys()].sort(), contributed);
     for (const view of Object.values(pkg.contributes.views as Record<string, Array<{ id: string }>>).flat()) {
@@ -104,10 +110,15 @@ describe('browser entry (dist/web.js): says UDP is impossible in a browser inste
       await fake.commands.get(id)!();
       assert.deepEqual(fake.errors, [{ text: MESSAGE, actions: ['Where UDP Chat Runs'] }], id);
     }
-    // Picking the action opens the extension's page (README: "Where it runs").
+    // Picking the action shows the README that ships ("Where it runs") in the Markdown preview...
     fake.pick = 'Where UDP Chat Runs';
     await fake.commands.get('udpChat.start')!();
     await tick();
+    assert.deepEqual(fake.executed.at(-1), ['markdown.showPreview', { path: '/ext/README.md' }]);
+    // ... or, without one, the extension's page.
+    fake.failing.add('markdown.showPreview');
+    await fake.commands.get('udpChat.setPeer')!();
+    await tick(); await tick();
     assert.deepEqual(fake.executed.at(-1), ['extension.open', 'udp-chat.udp-chat']);
     for (const s of subscriptions) s.dispose();
     assert.equal(fake.commands.size, 0, 'everything registered is disposed with the subscriptions');
@@ -115,7 +126,7 @@ describe('browser entry (dist/web.js): says UDP is impossible in a browser inste
 
   it('the view shows the message as an alert, under a CSP, and its button opens the docs', async () => {
     const { fake, exports } = loadInFakeWorker();
-    exports.activate({ subscriptions: [] });
+    exports.activate({ subscriptions: [], extensionUri: { path: '/ext' } });
     let onMessage: ((m: unknown) => void) | undefined;
     const webview = { options: {}, html: '', onDidReceiveMessage(fn: (m: unknown) => void) { onMessage = fn; return { dispose() {} }; } };
     fake.views.get('udpChat.chatView')!.resolveWebviewView({ webview });
@@ -123,6 +134,6 @@ describe('browser entry (dist/web.js): says UDP is impossible in a browser inste
     assert.match(webview.html, /Content-Security-Policy" content="default-src 'none'/);
     onMessage!({ type: 'readMore' });
     await tick();
-    assert.deepEqual(fake.executed.at(-1), ['extension.open', 'udp-chat.udp-chat']);
+    assert.deepEqual(fake.executed.at(-1), ['markdown.showPreview', { path: '/ext/README.md' }]);
   });
 });
