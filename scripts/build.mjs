@@ -1,5 +1,5 @@
-// Bundles the extension (node/cjs, vscode external), the webview script (browser),
-// and the Node entry points: terminal peer, benchmark, fuzzer.
+// Bundles the extension (node/cjs, vscode external), the webview script (browser), the browser-only
+// extension entry (dist/web.js), and the Node entry points: terminal peer, benchmark, fuzzer.
 import * as esbuild from 'esbuild';
 import { watchReporter } from './watchReport.mjs';
 
@@ -18,6 +18,9 @@ const node = { ...common, platform: 'node', format: 'cjs', target: 'node20' };
 const builds = [
   { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   { ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: ['src/webview/main.ts'], outfile: 'dist/webview.js' },
+  // A browser-only VS Code (vscode.dev): no UDP there, the entry only says so (package.json "browser").
+  // Its metafile (dist/web.meta.json) lists every input, so a test can check no Node module got in.
+  { ...common, platform: 'browser', format: 'cjs', target: 'es2022', entryPoints: ['src/web/extension.ts'], outfile: 'dist/web.js', external: ['vscode'], metafile: true },
 ];
 const fs = await import('node:fs');
 
@@ -47,6 +50,7 @@ if (watch) {
   await Promise.all(contexts.map((c) => c.watch()));
   console.log(`[build] watching ${builds.length} bundles (Ctrl-C to stop)`);
 } else {
-  await Promise.all(builds.map((b) => esbuild.build(b)));
+  const results = await Promise.all(builds.map((b) => esbuild.build(b)));
+  builds.forEach((b, i) => { if (results[i].metafile) fs.writeFileSync(b.outfile.replace(/\.js$/, '.meta.json'), JSON.stringify(results[i].metafile)); });
   console.log(`[build] ${builds.length} bundles${production ? ' (production)' : ''}`);
 }

@@ -229,12 +229,25 @@ export function freePortOr(preferred) {
 }
 
 /**
+ * User settings for a window with Workspace Trust on and the folder left untrusted (Restricted Mode):
+ * no startup dialog asks, the Restricted Mode banner shows. A fresh browser profile has trusted nothing.
+ */
+export const UNTRUSTED_SETTINGS = {
+  'security.workspace.trust.enabled': true,
+  'security.workspace.trust.startupPrompt': 'never',
+  'security.workspace.trust.banner': 'always',
+  'security.workspace.trust.untrustedFiles': 'open',
+};
+
+/**
  * Starts code-server; resolves once it listens. colorTheme is a key of THEMES or a theme name;
  * settings are merged into the user settings. Server output goes to `logFile` (default:
  * <userDataDir>/server.log), and to stdout too when `echo` is true or UDP_CHAT_TEST_VERBOSE is set.
+ * Workspace Trust is off (--disable-workspace-trust and the user setting) unless `workspaceTrust` is
+ * true: then the window opens its folder in Restricted Mode until the test trusts it (UNTRUSTED_SETTINGS).
  */
 export async function startServer({
-  workspace, userDataDir, extensionsDir, env = {}, port = 0, colorTheme, settings, echo, logFile, timeoutMs = 30_000,
+  workspace, userDataDir, extensionsDir, env = {}, port = 0, colorTheme, settings, echo, logFile, timeoutMs = 30_000, workspaceTrust = false,
 } = {}) {
   const entry = codeServerEntry();
   if (!fs.existsSync(entry)) throw new Error(`code-server is not installed (${entry}); call ensureTestHost() first`);
@@ -242,7 +255,7 @@ export async function startServer({
   extensionsDir ??= path.join(userDataDir, 'extensions');
   fs.mkdirSync(extensionsDir, { recursive: true });
   if (workspace) fs.mkdirSync(workspace, { recursive: true });
-  writeUserSettings(userDataDir, { colorTheme, settings });
+  writeUserSettings(userDataDir, { colorTheme, settings: workspaceTrust ? { ...UNTRUSTED_SETTINGS, ...settings } : settings });
   const config = path.join(userDataDir, 'code-server.yaml');
   fs.writeFileSync(config, 'auth: none\ncert: false\n');
   logFile ??= path.join(userDataDir, 'server.log');
@@ -251,7 +264,7 @@ export async function startServer({
 
   const child = spawn(process.execPath, [
     entry, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`,
-    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--ignore-last-opened',
+    '--disable-telemetry', '--disable-update-check', ...(workspaceTrust ? [] : ['--disable-workspace-trust']), '--ignore-last-opened',
     '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, '--config', config,
   ], {
     // An inherited VSCODE_IPC_HOOK_CLI makes code-server act as a CLI for another VS Code.

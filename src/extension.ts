@@ -9,10 +9,13 @@ import { historyStore } from './host/historyStorage';
 import type { ConversationMemo } from './host/lanChats';
 import { IdentityStore } from './host/identityStore';
 import { PassphraseStore } from './host/passphrase';
+import { WorkspaceTrustNotices } from './host/workspaceTrust';
 
 /** What tests reach through `extension.exports`. */
 export interface UdpChatApi {
   controller: ChatController;
+  /** Restricted Mode: the folder's settings that are ignored until it is trusted. */
+  trust: WorkspaceTrustNotices;
 }
 
 let controller: ChatController | undefined;
@@ -70,11 +73,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<UdpCha
     { dispose: () => void ctl.dispose() },
     ...registerCommands(ctl, passphrase, context.secrets, log),
   );
+  // Restricted Mode: the folder's peer, bind and discovery settings are ignored; say so, and follow
+  // the folder's settings once the user trusts it (workspaceTrust.ts).
+  const trust = new WorkspaceTrustNotices({
+    log,
+    announce: (level, text, actions, then) => ctl.announce(level, text, actions, then),
+    peerMayHaveChanged: () => ctl.peerMayHaveChanged(),
+  });
+  context.subscriptions.push(trust);
+  await trust.check().catch((e) => log.error(`Workspace Trust check failed: ${e instanceof Error ? e.message : String(e)}`));
   if (historyProblem) ctl.reportHistoryProblem(historyProblem);
   log.info('UDP Chat activated');
   // A session that was running when the window closed or reloaded goes on (its queue with it).
   void ctl.restore().catch((e) => log.error(`Resume failed: ${e instanceof Error ? e.message : String(e)}`));
-  return { controller: ctl };
+  return { controller: ctl, trust };
 }
 
 export async function deactivate(): Promise<void> {

@@ -221,6 +221,19 @@ export class ChatController implements vscode.Disposable {
 
   // ------------------------------------------------------------------ what commands and the view do
 
+  /**
+   * A notice in the chat and the same text as a notification with `actions` (Workspace Trust). The
+   * notice is not repeated when the conversation already ends with it (a window reloaded untrusted).
+   */
+  announce(level: 'error' | 'warning' | 'info', text: string, actions: string[] = [], then?: (pick: string) => unknown): void {
+    const last = this.conversation.all().at(-1);
+    if (!(last?.kind === 'notice' && last.text === text)) this.bridge.notice(level, text);
+    this.notifications.show(level, `UDP Chat: ${text}`, actions, then);
+  }
+
+  /** The peer setting may have changed (the folder was trusted): a running session follows it. */
+  peerMayHaveChanged(): void { void this.session.onPeerSettingChanged(); }
+
   /** Resumes the session that was running when the window was closed or reloaded. */
   restore(): Promise<void> { return this.session.restore(); }
   /** Start UDP Chat. Resolves true when a session is running afterwards. */

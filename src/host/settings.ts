@@ -1,12 +1,13 @@
 // The udpChat.* settings: reading and validating them, asking the user for the peer address and
-// the local port, and writing them (to the workspace settings when a folder is open, else to the
-// user settings). Every read goes to VS Code's configuration: nothing is cached here.
+// the local port, and writing them (to the workspace settings when a folder is open and trusted,
+// else to the user settings). Every read goes to VS Code's configuration: nothing is cached here.
 import * as os from 'node:os';
 import * as vscode from 'vscode';
 import { Settings } from '../constants';
 import { DEFAULT_PORT, parsePeerAddress, parsePort } from '../core/address';
 import { resolveHost } from '../net/udpEndpoint';
 import type { Show } from './notifications';
+import { settingsTarget } from './restrictedSettings';
 
 /** The peer address as configured, trimmed; empty when unset. */
 export function configuredPeerText(): string {
@@ -62,13 +63,17 @@ export function onSettingsChanged(on: { peer(): void; displayName(): void }): vs
   });
 }
 
-/** Writes to the workspace settings when a folder is open, else to the user settings. */
+/**
+ * Writes to the workspace settings when a folder is open, else to the user settings. In an untrusted
+ * folder the restricted settings (peer, local address and port, ...) go to the user settings: VS Code
+ * would ignore them in the workspace's (restrictedSettings.ts settingsTarget).
+ */
 export async function writeSetting(key: string, value: unknown): Promise<'workspace' | 'user'> {
   const cfg = vscode.workspace.getConfiguration(Settings.section);
   const hasFolder = (vscode.workspace.workspaceFolders?.length ?? 0) > 0;
-  const target = hasFolder ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
-  await cfg.update(key, value, target);
-  return hasFolder ? 'workspace' : 'user';
+  const where = settingsTarget(hasFolder, vscode.workspace.isTrusted, key);
+  await cfg.update(key, value, where === 'workspace' ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global);
+  return where;
 }
 
 /** Asks for the local port and saves it. Resolves false when cancelled. */
@@ -125,6 +130,10 @@ export async function setPeer(given: string | undefined, session: PeerInUse, sho
     }
   }
   const where = await writeSetting(Settings.peer, text);
-  if (where === 'user') show('info', `UDP Chat: no folder is open, so the peer ${text} was saved in your user settings.`);
+  if (where === 'user') {
+    show('info', (vscode.workspace.workspaceFolders?.length ?? 0) > 0
+      ? `UDP Chat: this folder is not trusted, so the peer ${text} was saved in your user settings (a restricted setting in the folder's settings would be ignored).`
+      : `UDP Chat: no folder is open, so the peer ${text} was saved in your user settings.`);
+  }
   return text;
 }

@@ -46,6 +46,11 @@ export interface OpenOptions {
   viewport?: { width: number; height: number };
   /** Default: env UDP_CHAT_EXTENSION_PATH, else the repository root (needs dist/ built). */
   extensionDevelopmentPath?: string;
+  /**
+   * Workspace Trust on and the folder not trusted: the window opens in Restricted Mode (no startup
+   * dialog; the banner shows). Default: trust off, as every other test runs.
+   */
+  untrusted?: boolean;
 }
 
 export interface VsCode {
@@ -110,6 +115,7 @@ export async function openVsCode(opts: OpenOptions = {}): Promise<VsCode> {
   const server = await host.startServer({
     // Tests never announce on the machine's real network (mDNS): only the lab's namespaces may.
     workspace, userDataDir, env: opts.env, colorTheme: theme, settings: { 'udpChat.discoverable': false, ...opts.userSettings },
+    workspaceTrust: opts.untrusted ?? false,
   });
   let browser: Browser | undefined;
   try {

@@ -20,7 +20,7 @@ describe('packaging (vsce)', function () {
     const ls = spawnSync(process.execPath, [vsce, 'ls', '--no-dependencies'], { cwd: root, encoding: 'utf8' });
     assert.equal(ls.status, 0, ls.stderr);
     const files = ls.stdout.trim().split('\n').map((l) => l.trim()).sort();
-    for (const f of ['package.json', 'README.md', 'LICENSE', 'dist/extension.js', 'dist/webview.js', 'dist/cli.js', 'media/chat.css', 'media/icon.svg', 'docs/PROTOCOL.md', 'docs/images/chat.png']) {
+    for (const f of ['package.json', 'README.md', 'LICENSE', 'dist/extension.js', 'dist/webview.js', 'dist/web.js', 'dist/cli.js', 'media/chat.css', 'media/icon.svg', 'docs/PROTOCOL.md', 'docs/images/chat.png']) {
       assert.ok(files.includes(f), `${f} ships`);
     }
     for (const f of files) assert.doesNotMatch(f, /^(src|test|scripts|out|node_modules)\/|\.map$|\.ts$/, `${f} must not ship`);
