@@ -25,6 +25,8 @@ export const Commands = {
 } as const;
 
 export const VIEW_ID = 'udpChat.chatView';
+/** The getting-started walkthrough (package.json contributes.walkthroughs). */
+export const WALKTHROUGH_ID = 'udpChat.gettingStarted';
 export const CONTEXT_ACTIVE = 'udpChat.sessionActive';
 /** A passphrase is stored (Clear Passphrase applies). */
 export const CONTEXT_HAS_PASSPHRASE = 'udpChat.hasPassphrase';
