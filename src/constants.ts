@@ -25,6 +25,8 @@ export const Commands = {
 } as const;
 
 export const VIEW_ID = 'udpChat.chatView';
+/** The getting-started walkthrough (package.json contributes.walkthroughs). */
+export const WALKTHROUGH_ID = 'udpChat.gettingStarted';
 export const CONTEXT_ACTIVE = 'udpChat.sessionActive';
 /** A passphrase is stored (Clear Passphrase applies). */
 export const CONTEXT_HAS_PASSPHRASE = 'udpChat.hasPassphrase';
@@ -32,6 +34,8 @@ export const CONTEXT_HAS_PASSPHRASE = 'udpChat.hasPassphrase';
 export const CONTEXT_PEER_KEY = 'udpChat.peerKeyKnown';
 /** The peer answered with another key than the pinned one (Accept New Key applies). */
 export const CONTEXT_KEY_CHANGED = 'udpChat.peerKeyChanged';
+/** udpChat.peer is set (Send Selection starts the chat by itself). */
+export const CONTEXT_PEER_SET = 'udpChat.peerSet';
 
 export const Settings = {
   section: 'udpChat',

@@ -9,6 +9,7 @@ import { historyStore } from './host/historyStorage';
 import type { ConversationMemo } from './host/lanChats';
 import { IdentityStore } from './host/identityStore';
 import { PassphraseStore } from './host/passphrase';
+import { openWalkthroughOnce } from './host/walkthrough';
 import { WorkspaceTrustNotices } from './host/workspaceTrust';
 
 /** What tests reach through `extension.exports`. */
@@ -84,6 +85,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<UdpCha
   await trust.check().catch((e) => log.error(`Workspace Trust check failed: ${e instanceof Error ? e.message : String(e)}`));
   if (historyProblem) ctl.reportHistoryProblem(historyProblem);
   log.info('UDP Chat activated');
+  // The first time ever (this user, any workspace): the getting-started walkthrough.
+  void openWalkthroughOnce(context.globalState).catch((e) => log.warn(`Walkthrough: ${e instanceof Error ? e.message : String(e)}`));
   // A session that was running when the window closed or reloaded goes on (its queue with it).
   void ctl.restore().catch((e) => log.error(`Resume failed: ${e instanceof Error ? e.message : String(e)}`));
   return { controller: ctl, trust };

@@ -11,6 +11,7 @@
 //   addresses.ts         where a peer can reach us; same-peer comparison
 //   statusBar.ts         the status bar item
 //   commands.ts          the palette commands
+//   contextKeys.ts       the context keys that decide which commands the palette and menus offer
 //   lanChats.ts          the other conversations: people on the LAN, added by hand, groups; the roster
 //   lanActions.ts        Add Peer…, New Group…, Edit/Leave Group, Block…, Unblock…
 import * as vscode from 'vscode';
@@ -22,6 +23,7 @@ import { LanActions } from './lanActions';
 import { displayName as personName, LanChats } from './lanChats';
 import type { ChatViewProvider } from './chatViewProvider';
 import { CodeLinks } from './codeLinks';
+import { ContextKeys } from './contextKeys';
 import type { Conversation } from './conversation';
 import { Notifications } from './notifications';
 import { Outbox } from './outbox';
@@ -44,6 +46,8 @@ export class ChatController implements vscode.Disposable {
   readonly lan: LanChats;
   /** Add Peer…, New Group…, Edit/Leave Group, Block…, Unblock…. */
   readonly actionsOnPeople: LanActions;
+  /** The when-clause keys (package.json): set by syncContext, and by the commands for the passphrase. */
+  readonly contextKeys = new ContextKeys();
   private readonly notifications: Notifications;
   private readonly bridge: ViewBridge;
   private readonly statusBar: ChatStatusBar;
@@ -120,7 +124,7 @@ export class ChatController implements vscode.Disposable {
       blockPerson: (conv) => this.actionsOnPeople.blockPerson(conv),
     };
     this.disposables.push(onSettingsChanged({
-      peer: () => void this.session.onPeerSettingChanged(),
+      peer: () => { this.syncContext(); void this.session.onPeerSettingChanged(); },
       displayName: () => this.session.displayNameChanged(),
     }));
     this.updateStatusBar();
@@ -299,6 +303,27 @@ export class ChatController implements vscode.Disposable {
 
   private updateStatusBar(): void {
     this.statusBar.update({ ...this.session.statusBarInfo(), unread: this.notifications.unreadCount });
+    this.syncContext();
+  }
+
+  /**
+   * The session's context keys, from the state now. Called wherever the header or the status bar
+   * changes (session state, peer events, the conversation shown) and when the peer setting changes.
+   * Verify and Accept New Key act on the conversation shown, so their keys describe its person.
+   */
+  private syncContext(): void {
+    const state = this.session.sessionState;
+    const running = this.session.running;
+    const id = this.bridge.conversationId;
+    const shown = !running ? undefined
+      : id === SINGLE_CONVERSATION ? this.session.chat.peer
+        : id.startsWith('p:') ? this.session.chat.person(id.slice(2)) : undefined;
+    this.contextKeys.set({
+      sessionActive: state === 'active' || state === 'starting',
+      peerSet: configuredPeerText() !== '',
+      peerKeyKnown: Boolean(shown?.safetyNumber),
+      peerKeyChanged: shown?.keyChangePending ?? false,
+    });
   }
 
   /** Idempotent: VS Code calls deactivate and then disposes the subscriptions. */

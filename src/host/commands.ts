@@ -2,7 +2,7 @@
 // what each does around the controller (confirmations, the passphrase store, the context key that
 // offers Clear Passphrase). A failing command is logged and shown, never thrown at VS Code.
 import * as vscode from 'vscode';
-import { Commands, CONTEXT_HAS_PASSPHRASE, SECRET_PASSPHRASE } from '../constants';
+import { Commands, SECRET_PASSPHRASE } from '../constants';
 import type { ChatController } from './chatController';
 import type { PassphraseStore } from './passphrase';
 
@@ -13,7 +13,7 @@ export function registerCommands(
   log: vscode.LogOutputChannel,
 ): vscode.Disposable[] {
   // The palette offers Clear Passphrase only when there is one.
-  const syncPassphraseContext = async () => vscode.commands.executeCommand('setContext', CONTEXT_HAS_PASSPHRASE, await passphrase.has());
+  const syncPassphraseContext = async () => ctl.contextKeys.set({ hasPassphrase: await passphrase.has() });
   void syncPassphraseContext();
 
   const guard = (fn: () => unknown) => async () => {

@@ -4,7 +4,6 @@
 // with the terminal peer; what it reports is handled in peerEvents.ts, the help after a failed start
 // in startErrors.ts.
 import * as vscode from 'vscode';
-import { CONTEXT_ACTIVE, CONTEXT_KEY_CHANGED, CONTEXT_PEER_KEY } from '../constants';
 import { formatAddress, parsePeerAddress } from '../core/address';
 import type { Identity } from '../core/identity';
 import type { TrustStore } from '../core/trust';
@@ -77,7 +76,7 @@ export class SessionLifecycle {
   constructor(private readonly parts: SessionParts) {
     this.peer = new PeerEvents({
       ...parts,
-      headerChanged: () => { this.keyContext(); parts.headerChanged(); },
+      headerChanged: () => parts.headerChanged(),
       peerInUse: () => this.peerInUse(),
       setPeer: (given) => this.setPeer(given),
       acceptKey: () => this.acceptPeerKey(),
@@ -403,15 +402,7 @@ export class SessionLifecycle {
 
   private setState(s: SessionState): void {
     this.state = s;
-    void vscode.commands.executeCommand('setContext', CONTEXT_ACTIVE, s === 'active' || s === 'starting');
     this.parts.headerChanged();
-  }
-
-  /** The palette offers Verify / Accept New Key only when they apply. */
-  keyContext(): void {
-    const p = this.running ? this.service.peer : undefined;
-    void vscode.commands.executeCommand('setContext', CONTEXT_PEER_KEY, Boolean(p?.safetyNumber));
-    void vscode.commands.executeCommand('setContext', CONTEXT_KEY_CHANGED, p?.keyChangePending ?? false);
   }
 
   /** The window is closing: the session stops (its peer is told), no resume is pending. */
