@@ -287,7 +287,7 @@ export class ChatController implements vscode.Disposable {
   reportHistoryProblem(text: string): void {
     this.log.warn(`History: ${text}`);
     this.bridge.notice('warning', text);
-    this.notifications.show('warning', `UDP Chat: ${text}`);
+    this.notifications.show('warning', vscode.l10n.t('UDP Chat: {0}', text));
   }
 
   onWebviewMessage(msg: WebviewToHost): Promise<void> { return this.bridge.onMessage(msg, this.actions); }

@@ -5,6 +5,8 @@ import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
 import { checkWebviewMessage, SINGLE_CONVERSATION } from '../shared/protocol';
 import type { ChatEntry, ConversationId, HeaderInfo, HostToWebview, WebviewToHost } from '../shared/protocol';
+import { VIEW_STRINGS_ELEMENT_ID } from '../shared/viewStrings';
+import { viewStrings } from './viewStrings';
 
 export interface ChatViewHost {
   /**
@@ -116,7 +118,8 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     const n = this.badgeCount;
     // Setting `undefined` does not clear a badge that was shown (a VS Code bug); a badge of value 0
     // is not drawn, so that is how it is cleared.
-    this.view.badge = n > 0 ? { value: n, tooltip: `${n} unread message${n === 1 ? '' : 's'}` } : { value: 0, tooltip: '' };
+    const tooltip = n === 1 ? vscode.l10n.t('1 unread message') : vscode.l10n.t('{count} unread messages', { count: n });
+    this.view.badge = n > 0 ? { value: n, tooltip } : { value: 0, tooltip: '' };
   }
 
   private receive(from: vscode.WebviewView, raw: unknown): void {
@@ -201,20 +204,23 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     // Every icon in the view is a codicon (the font ships in media/codicons, copied there by the build).
     const codicons = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'codicons', 'codicon.css'));
     const src = webview.cspSource;
+    // The view's words, translated here (the webview bundle holds none): a JSON data block, never run.
+    const strings = JSON.stringify(viewStrings()).replace(/</g, '\\u003c');
     const csp =
       `default-src 'none'; style-src ${src}; script-src 'nonce-${nonce}'; img-src ${src}; ` +
       `font-src ${src}; connect-src 'none'`;
     return `<!DOCTYPE html>
-<html lang="en">
+<html lang="${attr(vscode.env.language || 'en')}">
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${attr(csp)}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${attr(codicons.toString())}">
 ${styles.map((s) => `<link rel="stylesheet" href="${attr(s.toString())}">`).join('\n')}
-<title>UDP Chat</title>
+<title>${escapeText(vscode.l10n.t('UDP Chat'))}</title>
 </head>
 <body>
+<script type="application/json" id="${VIEW_STRINGS_ELEMENT_ID}">${strings}</script>
 <script nonce="${attr(nonce)}" src="${attr(script.toString())}"></script>
 </body>
 </html>`;
@@ -225,10 +231,14 @@ function attr(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+function escapeText(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
 function showError(err: unknown): void {
   const message = err instanceof Error ? err.message : String(err);
   try {
-    vscode.window.showErrorMessage(`UDP Chat: ${message}`).then(undefined, () => undefined);
+    vscode.window.showErrorMessage(vscode.l10n.t('UDP Chat: {0}', message)).then(undefined, () => undefined);
   } catch {
     // Never let error reporting itself become an unhandled error.
   }

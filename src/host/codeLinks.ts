@@ -21,13 +21,13 @@ export class CodeLinks {
   async sendSelection(): Promise<void> {
     const editor = vscode.window.activeTextEditor;
     if (!editor) {
-      this.show('warning', 'UDP Chat: open an editor and select some code to send.');
+      this.show('warning', vscode.l10n.t('UDP Chat: open an editor and select some code to send.'));
       return;
     }
     const sel = editor.selection.isEmpty ? new vscode.Range(editor.selection.active.line, 0, editor.selection.active.line, Number.MAX_SAFE_INTEGER) : editor.selection;
     const text = editor.document.getText(sel);
     if (!text.trim()) {
-      this.show('warning', 'UDP Chat: the selection is empty.');
+      this.show('warning', vscode.l10n.t('UDP Chat: the selection is empty.'));
       return;
     }
     const rel = vscode.workspace.asRelativePath(editor.document.uri, false).replace(/\\/g, '/');
@@ -53,7 +53,7 @@ export class CodeLinks {
     if (!e?.code) return;
     const uri = resolveWorkspacePath(e.code.path);
     if (!uri) {
-      this.show('warning', `UDP Chat: ${e.code.path} is not in this workspace.`);
+      this.show('warning', vscode.l10n.t('UDP Chat: {path} is not in this workspace.', { path: e.code.path }));
       return;
     }
     const start = Math.max(0, e.code.startLine - 1);
@@ -68,7 +68,7 @@ export class CodeLinks {
     const e = this.conversation.get(id);
     if (e?.code) {
       await vscode.env.clipboard.writeText(e.code.code);
-      vscode.window.setStatusBarMessage('UDP Chat: code copied', 2000);
+      vscode.window.setStatusBarMessage(vscode.l10n.t('UDP Chat: code copied'), 2000);
     }
   }
 
@@ -77,7 +77,7 @@ export class CodeLinks {
     let uri: vscode.Uri;
     try { uri = vscode.Uri.parse(url, true); } catch { return; }
     if (!['http', 'https', 'mailto'].includes(uri.scheme)) {
-      this.show('warning', `UDP Chat: only http, https and mailto links open (not "${uri.scheme}:").`);
+      this.show('warning', vscode.l10n.t('UDP Chat: only http, https and mailto links open (not "{scheme}:").', { scheme: uri.scheme }));
       return;
     }
     // VS Code asks before it opens a link to a domain the user has not trusted: asking here too asked twice.

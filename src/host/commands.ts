@@ -22,7 +22,7 @@ export function registerCommands(
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
       log.error(msg);
-      void vscode.window.showErrorMessage(`UDP Chat: ${msg}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('UDP Chat: {0}', msg));
     }
   };
 
@@ -33,7 +33,7 @@ export function registerCommands(
     vscode.commands.registerCommand(Commands.endSession, guard(() => ctl.endSession())),
     vscode.commands.registerCommand(Commands.sendSelection, guard(() => ctl.sendSelection())),
     vscode.commands.registerCommand(Commands.clearHistory, guard(async () => {
-      const pick = await vscode.window.showWarningMessage('Delete the chat history of this workspace?', { modal: true }, 'Clear History');
+      const pick = await vscode.window.showWarningMessage(vscode.l10n.t('Delete the chat history of this workspace?'), { modal: true }, vscode.l10n.t('Clear History'));
       if (pick) ctl.clearHistory();
     })),
     vscode.commands.registerCommand(Commands.verifyPeer, guard(() => ctl.verifyPeer())),

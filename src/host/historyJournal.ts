@@ -12,6 +12,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ChatEntry, DeliveryStatus } from '../shared/protocol';
+import * as vscode from 'vscode';
 
 export const JOURNAL_VERSION = 2;
 export const JOURNAL_FILE = 'history.jsonl';
@@ -101,7 +102,7 @@ export class HistoryJournal {
       this.bytes = 0;
       return {
         entries: [], setAside: aside,
-        problem: `The chat history was written by another version of UDP Chat (format ${version}); this version reads format ${JOURNAL_VERSION}. It was kept unchanged as ${aside}, and a new history was started.`,
+        problem: vscode.l10n.t('The chat history was written by another version of UDP Chat (format {version}); this version reads format {current}. It was kept unchanged as {file}, and a new history was started.', { version: String(version), current: JOURNAL_VERSION, file: aside }),
       };
     }
     const entries = new Map<string, ChatEntry>();
@@ -121,13 +122,14 @@ export class HistoryJournal {
     this.rewrite(list);
     return {
       entries: list, setAside: aside,
-      problem: `The chat history file was damaged (${bad} of ${total + 1} lines could not be read). Everything else was recovered (${list.length} entries); the damaged file was kept as ${aside}.`,
+      problem: vscode.l10n.t('The chat history file was damaged ({bad} of {total} lines could not be read). Everything else was recovered ({count} entries); the damaged file was kept as {file}.', { bad, total: total + 1, count: list.length, file: aside }),
     };
   }
 
   /** Appends records; synchronous, so nothing is left half done when the window closes. */
   append(records: HistoryRecord[]): void {
     if (records.length === 0) return;
+    // Internal: the conversation catches it, rewrites the file and logs it; never shown. l10n-ignore
     if (this.dirty) throw new Error('the history file needs a rewrite');
     const text = `\n${records.map((r) => JSON.stringify(r)).join('\n')}`;
     fs.mkdirSync(this.dir, { recursive: true });
@@ -187,7 +189,7 @@ export class HistoryJournal {
     this.rewrite(recovered);
     return {
       entries: recovered, setAside: aside,
-      problem: `The chat history file could not be read as a whole; ${recovered.length} entries were recovered from it. The damaged file was kept as ${aside}.`,
+      problem: vscode.l10n.t('The chat history file could not be read as a whole; {count} entries were recovered from it. The damaged file was kept as {file}.', { count: recovered.length, file: aside }),
     };
   }
 }

@@ -3,7 +3,7 @@
 // count, and its header; the roster lists them all. What the chat service reports about these
 // people and groups comes here (the configured peer's events go to peerEvents.ts).
 import * as path from 'node:path';
-import type * as vscode from 'vscode';
+import * as vscode from 'vscode';
 import type { ChatService } from '../service/chatService';
 import type { ChatServiceListener, GroupChange, GroupDelivery, GroupInfo, IncomingMessage, NoticeLevel, OutStatus, Person } from '../service/types';
 import type { ChatEntry, CodeBlock, ConversationId, DeliveryStatus, HeaderInfo, HostToWebview, RosterItem } from '../shared/protocol';
@@ -11,6 +11,7 @@ import { SINGLE_CONVERSATION } from '../shared/protocol';
 import { Conversation } from './conversation';
 import { HistoryJournal } from './historyJournal';
 import type { Notifications } from './notifications';
+import { deliveryWords, sendFailureText } from './words';
 
 export interface LanChatParts {
   log: vscode.LogOutputChannel;
@@ -109,10 +110,10 @@ export class LanChats implements ChatServiceListener {
       const g = s?.group(id.slice(2));
       const memo = this.parts.memo?.get()[id];
       return {
-        ...base, conversation: id, kind: 'group', peer: '', peerName: g?.name ?? memo?.name ?? 'Group',
+        ...base, conversation: id, kind: 'group', peer: '', peerName: g?.name ?? memo?.name ?? vscode.l10n.t('Group'),
         presence: 'unknown', plainPeer: false, encrypted: g !== undefined, fingerprint: '', verified: false, keyChanged: false,
         // Every member, you first: the header's count is the group's size, as in the list.
-        members: g ? ['you', ...g.members.filter((m) => m.id !== s?.ownId).map((m) => m.name)] : [],
+        members: g ? [vscode.l10n.t('you'), ...g.members.filter((m) => m.id !== s?.ownId).map((m) => m.name)] : [],
       };
     }
     const p = s?.person(id.slice(2));
@@ -136,7 +137,7 @@ export class LanChats implements ChatServiceListener {
       const id = personConversation(p.id);
       seen.add(id);
       items.push({
-        id, kind: 'person', name: displayName(p), detail: p.request ? 'wants to chat' : p.address,
+        id, kind: 'person', name: displayName(p), detail: p.request ? vscode.l10n.t('wants to chat') : p.address,
         presence: p.presence, unread: this.unread.get(id) ?? 0, encrypted: p.encrypted, plain: p.plain, request: p.request, configured: false,
       });
     }
@@ -147,14 +148,14 @@ export class LanChats implements ChatServiceListener {
       const online = others.some((m) => byId.get(m.id)?.presence === 'online');
       items.push({
         // A group we left or were removed from stays listed (its history), marked.
-        id, kind: 'group', name: g.name, detail: g.active ? `${g.members.length} members` : 'you are no longer a member', presence: g.active && online ? 'online' : 'unknown',
+        id, kind: 'group', name: g.name, detail: g.active ? vscode.l10n.t('{count} members', { count: g.members.length }) : vscode.l10n.t('you are no longer a member'), presence: g.active && online ? 'online' : 'unknown',
         unread: this.unread.get(id) ?? 0, encrypted: true, plain: false, request: false, configured: false, members: others.map((m) => m.name),
       });
     }
     // Conversations remembered from earlier sessions (their people are not here now).
     for (const [id, m] of Object.entries(this.parts.memo?.get() ?? {})) {
       if (seen.has(id) || id === SINGLE_CONVERSATION || id.startsWith('g:')) continue;
-      items.push({ id, kind: 'person', name: m.name, detail: 'not here now', presence: 'unknown', unread: this.unread.get(id) ?? 0, encrypted: false, plain: false, request: false, configured: false });
+      items.push({ id, kind: 'person', name: m.name, detail: vscode.l10n.t('not here now'), presence: 'unknown', unread: this.unread.get(id) ?? 0, encrypted: false, plain: false, request: false, configured: false });
     }
     items.sort((a, b) => (a.kind === b.kind ? a.name.localeCompare(b.name) : a.kind === 'person' ? -1 : 1));
     return items;
@@ -174,21 +175,25 @@ export class LanChats implements ChatServiceListener {
     this.parts.post({ type: 'didAddEntries', conversation: id, entries: [entry] });
     const s = this.parts.service();
     if (!s?.running) {
-      this.parts.notifications.show('warning', 'UDP Chat: the chat is not running. The message is kept as "not sent"; start UDP Chat and retry it.');
+      this.parts.notifications.show('warning', vscode.l10n.t('UDP Chat: the chat is not running. The message is kept as "not sent"; start UDP Chat and retry it.'));
       return;
     }
     const content = code ? { text, code: { language: code.language, path: code.path, startLine: code.startLine, endLine: code.endLine } } : { text };
     if (id.startsWith('g:')) {
       const r = s.sendGroup(id.slice(2), content, { id: entry.id });
-      if (!r.ok) { this.parts.notifications.show('error', `UDP Chat: ${r.message} The message is kept as "not sent".`); return; }
+      if (!r.ok) { this.notSent(r); return; }
       c.setUid(entry.id, r.uid);
       this.setDelivery(id, entry.id, r.delivery);
       return;
     }
     const r = s.send(id.slice(2), content, { id: entry.id });
-    if (!r.ok) { this.parts.notifications.show('error', `UDP Chat: ${r.message} The message is kept as "not sent".`); return; }
+    if (!r.ok) { this.notSent(r); return; }
     c.setUid(entry.id, r.uid);
     this.remember(id, displayName(s.person(id.slice(2))!));
+  }
+
+  private notSent(r: { code: string; message: string }): void {
+    this.parts.notifications.show('error', vscode.l10n.t('UDP Chat: {reason} The message is kept as "not sent".', { reason: sendFailureText(r) }));
   }
 
   /** Retries one of our messages in a LAN conversation. */
@@ -201,7 +206,7 @@ export class LanChats implements ChatServiceListener {
       const n = id.startsWith('g:') ? s.retryGroup(id.slice(2), entryId) : s.retry(id.slice(2), entryId);
       if (n > 0) return;
     }
-    this.parts.notifications.show('info', 'UDP Chat: this message is not known to the running session any more (it was written before a restart): write it again to resend it.');
+    this.parts.notifications.show('info', vscode.l10n.t('UDP Chat: this message is not known to the running session any more (it was written before a restart): write it again to resend it.'));
   }
 
   /** Our messages that did not get through before a restart or reload: they go again (same uid: shown once). */
@@ -237,7 +242,7 @@ export class LanChats implements ChatServiceListener {
     if (person.configured) return; // peerEvents.ts shows the configured peer's
     const id = personConversation(person.id);
     this.remember(id, displayName(person));
-    this.incoming(id, person.request ? `${displayName(person)} (request)` : displayName(person), m);
+    this.incoming(id, person.request ? vscode.l10n.t('{name} (request)', { name: displayName(person) }) : displayName(person), m);
     if (person.request && !this.requestsSaid.has(person.id)) this.request(person);
   }
 
@@ -254,7 +259,7 @@ export class LanChats implements ChatServiceListener {
         this.unread.set(id, (this.unread.get(id) ?? 0) + 1);
         this.parts.rosterChanged();
       }
-      this.parts.notifications.incoming({ ...e, from: groupName ? `${from} in ${groupName}` : from }, () => this.parts.open(id));
+      this.parts.notifications.incoming({ ...e, from: groupName ? vscode.l10n.t('{name} in {group}', { name: from, group: groupName }) : from }, () => this.parts.open(id));
     });
   }
 
@@ -275,7 +280,7 @@ export class LanChats implements ChatServiceListener {
     // The message's status says the worst case: failed if a copy failed, delivered when all were.
     const failed = d.perMember.some((m) => m.status === 'failed');
     const status: DeliveryStatus = d.total > 0 && d.delivered === d.total ? 'delivered' : failed ? 'failed' : 'sending';
-    const delivery = { label: d.label, tooltip: d.tooltip };
+    const delivery = deliveryWords(d);
     c.setDelivery(msgId, status, delivery);
     this.parts.post({ type: 'didChangeStatus', conversation: id, id: msgId, status, delivery });
   }
@@ -315,10 +320,12 @@ export class LanChats implements ChatServiceListener {
     this.requestsSaid.add(person.id);
     const who = displayName(person);
     const id = personConversation(person.id);
-    this.add(id, { kind: 'notice', level: 'info', text: `${who} is not in your known people and wants to chat. Accept to answer, or Block: nothing of theirs will show again.`, time: Date.now() });
-    this.parts.notifications.show('info', `UDP Chat: ${who} wants to chat.`, ['Open', 'Accept', 'Block'], async (pick) => {
-      if (pick === 'Accept') this.acceptRequest(id);
-      else if (pick === 'Block') this.block(id);
+    this.add(id, { kind: 'notice', level: 'info', text: vscode.l10n.t('{name} is not in your known people and wants to chat. Accept to answer, or Block: nothing of theirs will show again.', { name: who }), time: Date.now() });
+    const accept = vscode.l10n.t('Accept');
+    const block = vscode.l10n.t('Block');
+    this.parts.notifications.show('info', vscode.l10n.t('UDP Chat: {name} wants to chat.', { name: who }), [vscode.l10n.t('Open'), accept, block], async (pick) => {
+      if (pick === accept) this.acceptRequest(id);
+      else if (pick === block) this.block(id);
       else this.parts.open(id);
     });
     this.parts.rosterChanged();
@@ -326,7 +333,7 @@ export class LanChats implements ChatServiceListener {
 
   acceptRequest(id: ConversationId): boolean {
     const ok = this.parts.service()?.acceptRequest(id.slice(2)) ?? false;
-    if (ok) this.add(id, { kind: 'notice', level: 'info', text: 'Accepted: you can write to each other now.', time: Date.now() });
+    if (ok) this.add(id, { kind: 'notice', level: 'info', text: vscode.l10n.t('Accepted: you can write to each other now.'), time: Date.now() });
     this.parts.rosterChanged();
     this.parts.headerChanged();
     return ok;
@@ -337,8 +344,8 @@ export class LanChats implements ChatServiceListener {
     const person = s?.person(id.slice(2));
     const ok = s?.block(id.slice(2)) ?? false;
     if (ok) {
-      this.add(id, { kind: 'notice', level: 'info', text: `Blocked ${person ? displayName(person) : 'this person'}. Nothing of theirs reaches you any more.`, time: Date.now() });
-      this.parts.notifications.show('info', `UDP Chat: blocked ${person ? displayName(person) : id.slice(2)}. Nothing of theirs reaches you any more.`);
+      this.add(id, { kind: 'notice', level: 'info', text: person ? vscode.l10n.t('Blocked {name}. Nothing of theirs reaches you any more.', { name: displayName(person) }) : vscode.l10n.t('Blocked this person. Nothing of theirs reaches you any more.'), time: Date.now() });
+      this.parts.notifications.show('info', vscode.l10n.t('UDP Chat: blocked {name}. Nothing of theirs reaches you any more.', { name: person ? displayName(person) : id.slice(2) }));
     }
     this.parts.rosterChanged();
     return ok;
@@ -348,17 +355,22 @@ export class LanChats implements ChatServiceListener {
     const id = groupConversation(group.id);
     this.remember(id, group.name);
     const s = this.parts.service();
-    const name = (pid: string) => (pid === s?.ownId ? 'you' : group.members.find((m) => m.id === pid)?.name ?? s?.person(pid)?.name ?? pid.slice(0, 8));
+    const you = vscode.l10n.t('you');
+    const name = (pid: string) => (pid === s?.ownId ? you : group.members.find((m) => m.id === pid)?.name ?? s?.person(pid)?.name ?? pid.slice(0, 8));
     const by = name(change.by);
     const parts: string[] = [];
-    if (change.op === 'create') parts.push(`${by === 'you' ? 'You' : by} created the group ${group.name} with ${group.members.filter((m) => m.id !== change.by).map((m) => m.name).join(', ')}`);
-    else {
-      if (change.added.length) parts.push(`${by} added ${change.added.map(name).join(', ')}`);
-      if (change.removed.length) parts.push(change.op === 'leave' ? `${by} left` : `${by} removed ${change.removed.map(name).join(', ')}`);
-      if (change.renamed) parts.push(`${by} renamed the group to ${group.name}`);
+    if (change.op === 'create') {
+      const members = group.members.filter((m) => m.id !== change.by).map((m) => m.name).join(', ');
+      parts.push(by === you
+        ? vscode.l10n.t('You created the group {group} with {members}', { group: group.name, members })
+        : vscode.l10n.t('{who} created the group {group} with {members}', { who: by, group: group.name, members }));
+    } else {
+      if (change.added.length) parts.push(vscode.l10n.t('{who} added {names}', { who: by, names: change.added.map(name).join(', ') }));
+      if (change.removed.length) parts.push(change.op === 'leave' ? vscode.l10n.t('{who} left', { who: by }) : vscode.l10n.t('{who} removed {names}', { who: by, names: change.removed.map(name).join(', ') }));
+      if (change.renamed) parts.push(vscode.l10n.t('{who} renamed the group to {group}', { who: by, group: group.name }));
     }
-    if (change.wasMember && !change.isMember && change.op !== 'leave') parts.push('you no longer receive its messages');
-    if (parts.length) this.add(id, { kind: 'notice', level: 'info', text: `${parts.join('; ')}.`, time: Date.now() });
+    if (change.wasMember && !change.isMember && change.op !== 'leave') parts.push(vscode.l10n.t('you no longer receive its messages'));
+    if (parts.length) this.add(id, { kind: 'notice', level: 'info', text: vscode.l10n.t('{0}.', parts.join('; ')), time: Date.now() });
     this.parts.rosterChanged();
     if (this.parts.active() === id) this.parts.headerChanged();
   }
@@ -366,10 +378,10 @@ export class LanChats implements ChatServiceListener {
   keyChanged(person: Person, c: { newFingerprint: string; oldFingerprint: string }): void {
     if (person.configured) return;
     const id = personConversation(person.id);
-    const text = `Warning: ${displayName(person)} answered with a different identity key (new ${c.newFingerprint}, known ${c.oldFingerprint}). Nothing goes to the new key, and nothing from it is shown, until you accept it ("Accept the Peer's New Key" with this conversation open); ask them another way first.`;
+    const text = vscode.l10n.t('Warning: {who} answered with a different identity key (new {new}, known {old}). Nothing goes to the new key, and nothing from it is shown, until you accept it ("Accept the Peer\'s New Key" with this conversation open); ask them another way first.', { who: displayName(person), new: c.newFingerprint, old: c.oldFingerprint });
     this.parts.log.warn(text);
     this.add(id, { kind: 'notice', level: 'error', text, time: Date.now() });
-    this.parts.notifications.show('warning', `UDP Chat: ${text}`, ['Open'], () => this.parts.open(id));
+    this.parts.notifications.show('warning', vscode.l10n.t('UDP Chat: {0}', text), [vscode.l10n.t('Open')], () => this.parts.open(id));
     this.presence(person);
   }
 
@@ -384,7 +396,9 @@ export class LanChats implements ChatServiceListener {
     if (person.configured) return;
     this.add(personConversation(person.id), {
       kind: 'notice', level: 'info', time: Date.now(),
-      text: info.verified ? `Encrypted and authenticated: ${displayName(person)} is verified (safety number ${safety}).` : `Encrypted and authenticated with ${displayName(person)}'s key. Safety number: ${safety} — compare it with them to be sure nobody is between you.`,
+      text: info.verified
+        ? vscode.l10n.t('Encrypted and authenticated: {who} is verified (safety number {number}).', { who: displayName(person), number: safety })
+        : vscode.l10n.t("Encrypted and authenticated with {who}'s key. Safety number: {number} — compare it with them to be sure nobody is between you.", { who: displayName(person), number: safety }),
     });
     this.presence(person);
   }

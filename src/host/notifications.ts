@@ -82,12 +82,13 @@ export class Notifications implements vscode.Disposable {
     if (n === 0 || this.unread === 0) return;
     this.unnotified = 0;
     this.lastNotifyAt = Date.now();
-    const who = this.lastFrom || 'your peer';
+    const who = this.lastFrom || vscode.l10n.t('your peer');
+    const preview = this.lastPreview.length > 80 ? `${this.lastPreview.slice(0, 80)}…` : this.lastPreview;
     const text = n === 1
-      ? `UDP Chat — ${who}: ${this.lastPreview.length > 80 ? `${this.lastPreview.slice(0, 80)}…` : this.lastPreview}`.replace(/\s+/g, ' ')
-      : `UDP Chat: ${n} new messages from ${who}`;
+      ? vscode.l10n.t('UDP Chat — {who}: {text}', { who, text: preview }).replace(/\s+/g, ' ')
+      : vscode.l10n.t('UDP Chat: {count} new messages from {who}', { count: n, who });
     const open = this.lastOpen;
-    this.show('info', text, ['Open Chat'], async () => {
+    this.show('info', text, [vscode.l10n.t('Open Chat')], async () => {
       await this.view()?.reveal(false);
       open?.();
       this.view()?.focusInput();

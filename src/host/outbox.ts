@@ -1,6 +1,7 @@
 // Our own messages on their way out: what the user typed goes into the conversation first (never
 // lost: on failure it stays in the input or shows as "not sent"), then to the session, starting one
 // if needed. Messages written to one peer are never sent to another unless the user says so.
+import * as vscode from 'vscode';
 import { MAX_TEXT_BYTES } from '../core/limits';
 import { isQuitWord } from '../core/plain';
 import type { ChatEntry, CodeBlock } from '../shared/protocol';
@@ -27,7 +28,7 @@ export class Outbox {
     const bytes = Buffer.byteLength(text, 'utf8');
     if (bytes > MAX_TEXT_BYTES) {
       this.view()?.post({ type: 'didRestoreDraft', text });
-      this.show('error', `UDP Chat: the message is too large (${bytes} bytes; the limit is ${MAX_TEXT_BYTES} bytes, 1 MiB). It is still in the input box.`);
+      this.show('error', vscode.l10n.t('UDP Chat: the message is too large ({bytes} bytes; the limit is {limit} bytes, 1 MiB). It is still in the input box.', { bytes, limit: MAX_TEXT_BYTES }));
       return;
     }
     const session = this.session;
@@ -37,7 +38,7 @@ export class Outbox {
     if (!session.running && session.startingUp) await session.startingUp.catch(() => false);
     if (!session.running) {
       if (!to) {
-        this.show('warning', 'UDP Chat: set your peer\'s address first. The message is kept as "not sent" and goes out when the chat starts.', ['Set Peer Address'], async () => {
+        this.show('warning', vscode.l10n.t('UDP Chat: set your peer\'s address first. The message is kept as "not sent" and goes out when the chat starts.'), [vscode.l10n.t('Set Peer Address')], async () => {
           if (await session.setPeer()) await session.start();
         });
         return;
@@ -69,7 +70,7 @@ export class Outbox {
     if (!this.session.running) {
       // Starting sends what waits for this peer, this message with it.
       if (entry.status === 'unsent' && configuredPeerText()) { void this.session.start(); return; }
-      this.show('warning', 'UDP Chat: start the session first, then retry.', ['Start UDP Chat'], async () => {
+      this.show('warning', vscode.l10n.t('UDP Chat: start the session first, then retry.'), [vscode.l10n.t('Start UDP Chat')], async () => {
         if (await this.session.start()) this.retry(id);
       });
       return;
@@ -97,10 +98,13 @@ export class Outbox {
     // Written to someone else: never sent here unless the user says so.
     for (const [to, list] of others) {
       const n = list.length;
-      const text = `${n} message${n === 1 ? ' was' : 's were'} written to ${to}, not to ${current}. ${n === 1 ? 'It waits' : 'They wait'} for ${to}.`;
+      const text = n === 1
+        ? vscode.l10n.t('1 message was written to {to}, not to {current}. It waits for {to}.', { to, current })
+        : vscode.l10n.t('{count} messages were written to {to}, not to {current}. They wait for {to}.', { count: n, to, current });
       this.bridge.notice('info', text);
-      this.show('info', `UDP Chat: ${text}`, [`Send to ${current}`, `Keep for ${to}`], (pick) => {
-        if (!pick.startsWith('Send to') || this.session.peerInUse() !== current) return;
+      const sendHere = vscode.l10n.t('Send to {peer}', { peer: current });
+      this.show('info', vscode.l10n.t('UDP Chat: {0}', text), [sendHere, vscode.l10n.t('Keep for {peer}', { peer: to })], (pick) => {
+        if (pick !== sendHere || this.session.peerInUse() !== current) return;
         for (const e of list) {
           const now = this.conversation.get(e.id);
           if (!now || now.to !== to) continue;

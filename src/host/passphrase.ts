@@ -25,14 +25,14 @@ export class PassphraseStore implements SecurityProvider {
   /** UDP Chat: Set Passphrase. Returns true when stored. */
   async set(given?: string): Promise<boolean> {
     const value = typeof given === 'string' ? given : await vscode.window.showInputBox({
-      title: 'UDP Chat: shared passphrase',
-      prompt: 'Both peers must use the same passphrase. It is kept in VS Code\'s secret storage, never in settings.',
+      title: vscode.l10n.t('UDP Chat: shared passphrase'),
+      prompt: vscode.l10n.t("Both peers must use the same passphrase. It is kept in VS Code's secret storage, never in settings."),
       password: true,
       ignoreFocusOut: true,
-      validateInput: (v) => (v.length < MIN_PASSPHRASE_LENGTH ? `Use at least ${MIN_PASSPHRASE_LENGTH} characters (a few random words are best).` : undefined),
+      validateInput: (v) => (v.length < MIN_PASSPHRASE_LENGTH ? vscode.l10n.t('Use at least {count} characters (a few random words are best).', { count: MIN_PASSPHRASE_LENGTH }) : undefined),
     });
     if (value === undefined) return false;
-    if (value.length < MIN_PASSPHRASE_LENGTH) throw new Error(`The passphrase must have at least ${MIN_PASSPHRASE_LENGTH} characters.`);
+    if (value.length < MIN_PASSPHRASE_LENGTH) throw new Error(vscode.l10n.t('The passphrase must have at least {count} characters.', { count: MIN_PASSPHRASE_LENGTH }));
     await this.secrets.store(SECRET_PASSPHRASE, value);
     return true;
   }

@@ -2,7 +2,7 @@
 // entries (and notifications while the view is hidden), delivery changes update our messages, and
 // presence, plain text, security and network trouble become notices; any change in the person's
 // view (src/service: presence, name, keys) updates the header.
-import type * as vscode from 'vscode';
+import * as vscode from 'vscode';
 import { formatAddress } from '../core/address';
 import type { ChatServiceListener, IncomingMessage, NoticeLevel, OutStatus, Person, Presence } from '../service/types';
 import type { Conversation } from './conversation';
@@ -55,15 +55,19 @@ export class PeerEvents implements ChatServiceListener {
   sendError(_personId: string, id: string, _code: 'EMSGSIZE', message: string): void {
     this.refused.add(id);
     this.parts.bridge.setStatus(id, 'unsent');
-    this.parts.notifications.show('error', `UDP Chat: ${message} The message is kept as "not sent".`);
+    this.parts.notifications.show('error', vscode.l10n.t('UDP Chat: {reason} The message is kept as "not sent".', { reason: message }));
   }
 
   personChanged(): void { this.parts.headerChanged(); }
 
   presence(person: Person, p: Presence, d: { name: string; plain: boolean; reason: string }): void {
     const who = this.who(person);
-    if (p === 'online') this.say('info', `${who} is online${d.plain ? ' (plain text: delivery cannot be confirmed)' : ''}.`);
-    else if (p === 'offline') this.say('warning', `${who} went offline${d.reason ? ` (${d.reason})` : ''}. New messages are queued until they come back.`);
+    if (p === 'online') this.say('info', d.plain ? vscode.l10n.t('{who} is online (plain text: delivery cannot be confirmed).', { who }) : vscode.l10n.t('{who} is online.', { who }));
+    else if (p === 'offline') {
+      this.say('warning', d.reason
+        ? vscode.l10n.t('{who} went offline ({reason}). New messages are queued until they come back.', { who, reason: d.reason })
+        : vscode.l10n.t('{who} went offline. New messages are queued until they come back.', { who }));
+    }
   }
 
   notice(level: NoticeLevel, text: string): void {
@@ -75,9 +79,9 @@ export class PeerEvents implements ChatServiceListener {
 
   peerElsewhere(_person: Person, from: { address: string; port: number }): void {
     const there = formatAddress(from.address, from.port);
-    const text = `A UDP Chat at ${there} is writing to you (your peer ${this.parts.peerInUse()} on a new port?).`;
+    const text = vscode.l10n.t('A UDP Chat at {address} is writing to you (your peer {peer} on a new port?).', { address: there, peer: this.parts.peerInUse() });
     this.say('info', text);
-    this.parts.notifications.show('info', `UDP Chat: ${text}`, [`Chat with ${there}`], async () => { await this.parts.setPeer(there); });
+    this.parts.notifications.show('info', vscode.l10n.t('UDP Chat: {0}', text), [vscode.l10n.t('Chat with {address}', { address: there })], async () => { await this.parts.setPeer(there); });
   }
 
   stranger(from: { address: string; port: number }, bytes: number, preview: string): void {
@@ -86,33 +90,35 @@ export class PeerEvents implements ChatServiceListener {
 
   rateLimited(from: string, dropped: number, stranger: boolean): void {
     this.parts.log.warn(`Rate limit: dropped ${dropped} datagrams from ${from}${stranger ? ' (not the peer)' : ''}.`);
-    if (!stranger) this.say('warning', `The peer sent too fast: ${dropped} datagrams were dropped (limit per source).`);
+    if (!stranger) this.say('warning', vscode.l10n.t('The peer sent too fast: {count} datagrams were dropped (limit per source).', { count: dropped }));
   }
 
   secured(person: Person, safety: string, info: { verified: boolean; firstContact: boolean }): void {
     const who = this.who(person);
     this.say('info', info.verified
-      ? `Encrypted and authenticated: ${who} is verified (safety number ${safety}).`
-      : `Encrypted and authenticated with ${who}'s key${info.firstContact ? ' (first contact: the key is remembered)' : ''}. Safety number: ${safety} — compare it with ${who} to be sure nobody is between you ("UDP Chat: Verify Safety Number").`);
+      ? vscode.l10n.t('Encrypted and authenticated: {who} is verified (safety number {number}).', { who, number: safety })
+      : info.firstContact
+        ? vscode.l10n.t('Encrypted and authenticated with {who}\'s key (first contact: the key is remembered). Safety number: {number} — compare it with {who} to be sure nobody is between you ("UDP Chat: Verify Safety Number").', { who, number: safety })
+        : vscode.l10n.t('Encrypted and authenticated with {who}\'s key. Safety number: {number} — compare it with {who} to be sure nobody is between you ("UDP Chat: Verify Safety Number").', { who, number: safety }));
     this.parts.headerChanged();
   }
 
   keyChanged(person: Person, c: { newFingerprint: string; oldFingerprint: string }): void {
-    const text = `Warning: ${this.who(person)} answered with a different identity key (new ${c.newFingerprint}, known ${c.oldFingerprint}). They may have reinstalled UDP Chat, or someone else is answering at that address. Nothing goes to the new key, and nothing from it is shown, until you accept it; ask them another way first.`;
+    const text = vscode.l10n.t('Warning: {who} answered with a different identity key (new {new}, known {old}). They may have reinstalled UDP Chat, or someone else is answering at that address. Nothing goes to the new key, and nothing from it is shown, until you accept it; ask them another way first.', { who: this.who(person), new: c.newFingerprint, old: c.oldFingerprint });
     this.parts.log.warn(text);
     this.say('error', text);
-    this.parts.notifications.show('warning', `UDP Chat: ${text}`, ['Accept New Key…'], async () => { await this.parts.acceptKey(); });
+    this.parts.notifications.show('warning', vscode.l10n.t('UDP Chat: {0}', text), [vscode.l10n.t('Accept New Key…')], async () => { await this.parts.acceptKey(); });
     this.parts.headerChanged();
   }
 
   keyChangeCleared(person: Person): void {
-    const text = `${this.who(person)} answered with the remembered key again: the other key was not theirs. The conversation goes on.`;
+    const text = vscode.l10n.t('{who} answered with the remembered key again: the other key was not theirs. The conversation goes on.', { who: this.who(person) });
     this.parts.log.info(text);
     this.say('info', text);
   }
 
   roamed(person: Person, to: { address: string; port: number }): void {
-    const text = `${this.who(person)} now writes from ${formatAddress(to.address, to.port)} (same key: same conversation).`;
+    const text = vscode.l10n.t('{who} now writes from {address} (same key: same conversation).', { who: this.who(person), address: formatAddress(to.address, to.port) });
     this.parts.log.info(text);
     this.say('info', text);
   }
@@ -122,7 +128,7 @@ export class PeerEvents implements ChatServiceListener {
     const now = Date.now();
     if (now - this.lastSocketNotice >= 10_000) {
       this.lastSocketNotice = now;
-      this.say('error', `Network error: ${err.message}. Messages are kept and retried; check the peer address and your network.`);
+      this.say('error', vscode.l10n.t('Network error: {reason}. Messages are kept and retried; check the peer address and your network.', { reason: err.message }));
     }
   }
 }

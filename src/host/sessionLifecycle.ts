@@ -12,6 +12,7 @@ import { ChatService } from '../service/chatService';
 import type { ChatServiceListener, GroupStorage, Person } from '../service/types';
 import type { ChatEntry, CodeBlock, HeaderInfo, SessionState } from '../shared/protocol';
 import { reachableAddresses } from './addresses';
+import { sendFailureText } from './words';
 import type { ChatViewProvider } from './chatViewProvider';
 import type { Conversation } from './conversation';
 import type { Notifications } from './notifications';
@@ -128,20 +129,22 @@ export class SessionLifecycle {
     const p = other ? this.service.person(other.personId) : this.service.peer;
     const notice = other?.notice ?? ((level: 'info' | 'warning', text: string) => this.notice(level, text));
     if (!this.running || !p?.safetyNumber) {
-      this.show('info', 'UDP Chat: there is no encrypted session with a UDP Chat peer yet, so there is no safety number to compare.');
+      this.show('info', vscode.l10n.t('UDP Chat: there is no encrypted session with a UDP Chat peer yet, so there is no safety number to compare.'));
       return false;
     }
     const who = other ? p.name || p.address : this.whoIs(p);
+    const markVerified = vscode.l10n.t('Mark as Verified');
+    const numbersDiffer = vscode.l10n.t('Numbers Differ');
     const pick = answer ?? await vscode.window.showInformationMessage(
-      `Safety number with ${who}:\n\n${p.safetyNumber}\n\nCompare it with the number ${who} sees (in person, or over a channel you trust). If they match, nobody is between you.`,
-      { modal: true }, 'Mark as Verified', 'Numbers Differ');
-    const verified = pick === 'Mark as Verified' || pick === 'verified';
-    if (pick === 'Numbers Differ' || pick === 'not verified') {
+      vscode.l10n.t('Safety number with {who}:\n\n{number}\n\nCompare it with the number {who} sees (in person, or over a channel you trust). If they match, nobody is between you.', { who, number: p.safetyNumber }),
+      { modal: true }, markVerified, numbersDiffer);
+    const verified = pick === markVerified || pick === 'verified';
+    if (pick === numbersDiffer || pick === 'not verified') {
       this.service.verify(p.id, false);
-      notice('warning', `The safety numbers differ: someone may be between you and ${who}. Do not send anything sensitive; end the session and check the peer address.`);
+      notice('warning', vscode.l10n.t('The safety numbers differ: someone may be between you and {who}. Do not send anything sensitive; end the session and check the peer address.', { who }));
     } else if (verified) {
       this.service.verify(p.id, true);
-      notice('info', `${who} is verified: the safety number ${p.safetyNumber} matched. A different key later will be pointed out.`);
+      notice('info', vscode.l10n.t('{who} is verified: the safety number {number} matched. A different key later will be pointed out.', { who, number: p.safetyNumber }));
     }
     this.parts.headerChanged();
     return verified;
@@ -152,23 +155,25 @@ export class SessionLifecycle {
     const p = other ? this.service.person(other.personId) : this.service.peer;
     const notice = other?.notice ?? ((level: 'info' | 'warning', text: string) => this.notice(level, text));
     if (!this.running || !p?.keyChangePending) {
-      this.show('info', 'UDP Chat: no key change is waiting.');
+      this.show('info', vscode.l10n.t('UDP Chat: no key change is waiting.'));
       return false;
     }
     const who = other ? p.name || p.address : this.whoIs(p);
+    const acceptKey = vscode.l10n.t('Accept New Key');
+    const refuseKey = vscode.l10n.t('Refuse New Key');
     const pick = answer ?? await vscode.window.showWarningMessage(
-      `Accept the new identity key of ${who}?\n\nOnly if you know why it changed (a reinstall, a new computer). Otherwise someone else may be answering at that address: refuse it, and the remembered key can go on talking.`,
-      { modal: true }, 'Accept New Key', 'Refuse New Key');
-    if (pick === 'refuse' || pick === 'Refuse New Key') {
+      vscode.l10n.t('Accept the new identity key of {who}?\n\nOnly if you know why it changed (a reinstall, a new computer). Otherwise someone else may be answering at that address: refuse it, and the remembered key can go on talking.', { who }),
+      { modal: true }, acceptKey, refuseKey);
+    if (pick === 'refuse' || pick === refuseKey) {
       this.service.rejectKey(other ? p.id : this.service.peer?.id ?? p.id);
-      notice('info', `Refused the new key at ${who}'s address. It is not let in; the remembered key still is.`);
+      notice('info', vscode.l10n.t("Refused the new key at {who}'s address. It is not let in; the remembered key still is.", { who }));
       this.parts.headerChanged();
       return false;
     }
-    const ok = pick === true || pick === 'Accept New Key';
+    const ok = pick === true || pick === acceptKey;
     if (!ok) return false;
     this.service.acceptKey(other ? p.id : this.service.peer?.id ?? p.id);
-    notice('info', `Accepted the new key of ${who}. Compare the safety number again when the session is up.`);
+    notice('info', vscode.l10n.t('Accepted the new key of {who}. Compare the safety number again when the session is up.', { who }));
     this.parts.headerChanged();
     return true;
   }
@@ -204,7 +209,7 @@ export class SessionLifecycle {
       if (!(await this.setPeer())) {
         // Cancelled: the view still opens, with its guidance, without a session.
         await this.parts.view()?.reveal(false);
-        this.show('warning', 'UDP Chat needs a peer address to start. Run "UDP Chat: Set Peer Address".', ['Set Peer Address'], async () => {
+        this.show('warning', vscode.l10n.t('UDP Chat needs a peer address to start. Run "UDP Chat: Set Peer Address".'), [vscode.l10n.t('Set Peer Address')], async () => {
           if (await this.setPeer()) await this.start(opts);
         });
         return false;
@@ -213,7 +218,7 @@ export class SessionLifecycle {
     // A session restored after a reload does not grab the view or the focus.
     if (!opts.restore) await this.parts.view()?.reveal(false);
     if (this.running) {
-      this.notice('info', `The session is already running on ${this.localText}.`);
+      this.notice('info', vscode.l10n.t('The session is already running on {address}.', { address: this.localText }));
       return true;
     }
     if (this.starting) return this.starting;
@@ -228,7 +233,7 @@ export class SessionLifecycle {
     if (!peerText && !lanMode) {
       const set = await this.setPeer();
       if (!set) {
-        this.show('warning', 'UDP Chat needs a peer address to start. Run "UDP Chat: Set Peer Address".');
+        this.show('warning', vscode.l10n.t('UDP Chat needs a peer address to start. Run "UDP Chat: Set Peer Address".'));
         return false;
       }
       peerText = set;
@@ -236,7 +241,7 @@ export class SessionLifecycle {
     const parsed = lanMode ? undefined : parsePeerAddress(peerText);
     if (parsed && !parsed.ok) {
       this.setState('error');
-      this.show('error', `UDP Chat: the peer address "${peerText}" is invalid: ${parsed.error}`, ['Set Peer Address'], async () => {
+      this.show('error', vscode.l10n.t('UDP Chat: the peer address "{address}" is invalid: {reason}', { address: peerText, reason: parsed.error }), [vscode.l10n.t('Set Peer Address')], async () => {
         if (await this.setPeer()) await this.start(opts);
       });
       return false;
@@ -245,7 +250,7 @@ export class SessionLifecycle {
     const port = opts.anyPort ? 0 : settings.localPort();
     if (!settings.isValidPort(port)) {
       this.setState('error');
-      this.show('error', `UDP Chat: udpChat.localPort must be an integer from 0 to 65535 (it is ${port}).`);
+      this.show('error', vscode.l10n.t('UDP Chat: udpChat.localPort must be an integer from 0 to 65535 (it is {port}).', { port }));
       return false;
     }
     this.setState('starting');
@@ -278,16 +283,19 @@ export class SessionLifecycle {
     const reach = reachableAddresses(local);
     if (!this.startExplained) {
       this.startExplained = true;
+      const address = reach[0] ?? this.localText;
       this.notice('info', parsed
-        ? `Listening on ${reach[0] ?? this.localText}. Waiting for ${settings.configuredPeerText()} to answer; what you type goes out when it does (to a plain-text program such as nc -u, after a second).`
-        : `Listening on ${reach[0] ?? this.localText}, and finding UDP Chat users on the local network: they appear in the list above. To chat with a fixed address, run "UDP Chat: Set Peer Address" or "Add Peer…".`);
+        ? vscode.l10n.t('Listening on {address}. Waiting for {peer} to answer; what you type goes out when it does (to a plain-text program such as nc -u, after a second).', { address, peer: settings.configuredPeerText() })
+        : vscode.l10n.t('Listening on {address}, and finding UDP Chat users on the local network: they appear in the list above. To chat with a fixed address, run "UDP Chat: Set Peer Address" or "Add Peer…".', { address }));
     }
     const wanted = settings.localPort();
     if (opts.anyPort && local.port !== wanted) {
       // The peer sends to the port it knows: unless it learns the new one, it cannot reach us.
-      const text = `UDP Chat now listens on port ${local.port}, not ${wanted}. Your peer must send to ${reach.slice(0, 2).join(' or ') || this.localText} — tell them, or free port ${wanted}.`;
+      const two = reach.slice(0, 2);
+      const addresses = two.length === 2 ? vscode.l10n.t('{0} or {1}', two[0]!, two[1]!) : two[0] ?? this.localText;
+      const text = vscode.l10n.t('UDP Chat now listens on port {port}, not {wanted}. Your peer must send to {addresses} — tell them, or free port {wanted}.', { port: local.port, wanted, addresses });
       this.notice('warning', text);
-      this.show('warning', text, ['Copy Address'], () => vscode.env.clipboard.writeText(reach[0] ?? this.localText));
+      this.show('warning', text, [vscode.l10n.t('Copy Address')], () => vscode.env.clipboard.writeText(reach[0] ?? this.localText));
     }
     this.parts.resendPending();
     this.memory?.set(true);
@@ -319,7 +327,7 @@ export class SessionLifecycle {
     if (this.retryTimer) { clearTimeout(this.retryTimer); this.retryTimer = undefined; }
     if (this.starting) await this.starting.catch(() => false);
     if (!this.running) {
-      if (this.state !== 'ended') this.show('info', 'UDP Chat: no session is running.');
+      if (this.state !== 'ended') this.show('info', vscode.l10n.t('UDP Chat: no session is running.'));
       return;
     }
     // Without a drain, the service lets the runtime go at once: `running` is false from here.
@@ -327,17 +335,17 @@ export class SessionLifecycle {
     this.memory?.set(false);
     await stopped;
     this.setState('ended');
-    this.notice('info', 'Session ended. The peer was told. Run "Start UDP Chat" to chat again.');
+    this.notice('info', vscode.l10n.t('Session ended. The peer was told. Run "Start UDP Chat" to chat again.'));
     this.parts.log.info(`Session ended (${reason})`);
   }
 
   /** The passphrase was set or cleared: it applies from the next session. */
   securityChanged(what: 'set' | 'cleared'): void {
     const text = what === 'set'
-      ? 'UDP Chat: passphrase saved in secret storage. Only peers with the same passphrase can talk to you now.'
-      : 'UDP Chat: passphrase cleared. Sessions stay encrypted with your identity key; anyone can reach you again.';
+      ? vscode.l10n.t('UDP Chat: passphrase saved in secret storage. Only peers with the same passphrase can talk to you now.')
+      : vscode.l10n.t('UDP Chat: passphrase cleared. Sessions stay encrypted with your identity key; anyone can reach you again.');
     if (this.running || this.starting) {
-      this.show('info', `${text} Restart the session to apply it.`, ['Restart Session'], async () => {
+      this.show('info', vscode.l10n.t('{0} Restart the session to apply it.', text), [vscode.l10n.t('Restart Session')], async () => {
         await this.endSession('restarting with new security settings');
         await this.start();
       });
@@ -358,7 +366,7 @@ export class SessionLifecycle {
       return;
     }
     this.parts.bridge.setStatus(entry.id, 'unsent');
-    this.show('error', `UDP Chat: ${r.message} The message is kept as "not sent".`);
+    this.show('error', vscode.l10n.t('UDP Chat: {reason} The message is kept as "not sent".', { reason: sendFailureText(r) }));
   }
 
   /** Retries a failed message in the running session; false when the session does not know it. */
@@ -381,14 +389,16 @@ export class SessionLifecycle {
     if (!text && !before) return;
     const parsed = parsePeerAddress(text);
     if (!parsed.ok) {
-      this.show('error', `UDP Chat: the new peer address "${text}" is invalid (${parsed.error})${before ? `; still chatting with ${formatAddress(before.host, before.port)}` : ''}.`);
+      this.show('error', before
+        ? vscode.l10n.t('UDP Chat: the new peer address "{address}" is invalid ({reason}); still chatting with {peer}.', { address: text, reason: parsed.error, peer: formatAddress(before.host, before.port) })
+        : vscode.l10n.t('UDP Chat: the new peer address "{address}" is invalid ({reason}).', { address: text, reason: parsed.error }));
       return;
     }
     if (before && parsed.value.host === before.host && parsed.value.port === before.port) return;
     try {
       await this.service.changePeer(parsed.value);
       if (this.service.runtime !== rt) return; // ended meanwhile
-      this.notice('info', `Now chatting with ${text}.`);
+      this.notice('info', vscode.l10n.t('Now chatting with {peer}.', { peer: text }));
       this.parts.log.info(`Peer changed to ${text} (${this.service.peerEndpoint?.address})`);
       this.parts.headerChanged();
       // What waits for this peer goes out; what was written to the old one only if the user says so.
@@ -396,7 +406,10 @@ export class SessionLifecycle {
     } catch (e) {
       if (this.service.runtime !== rt) return;
       const still = this.service.peerAddress ?? before;
-      this.show('error', `UDP Chat: ${e instanceof Error ? e.message : String(e)}${still ? ` Still chatting with ${formatAddress(still.host, still.port)}.` : ''}`);
+      const reason = e instanceof Error ? e.message : String(e);
+      this.show('error', still
+        ? vscode.l10n.t('UDP Chat: {reason} Still chatting with {peer}.', { reason, peer: formatAddress(still.host, still.port) })
+        : vscode.l10n.t('UDP Chat: {0}', reason));
     }
   }
 

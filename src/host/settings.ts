@@ -79,8 +79,8 @@ export async function writeSetting(key: string, value: unknown): Promise<'worksp
 /** Asks for the local port and saves it. Resolves false when cancelled. */
 export async function askPort(current: number): Promise<boolean> {
   const value = await vscode.window.showInputBox({
-    title: 'UDP Chat: local port',
-    prompt: 'UDP port to bind (0 = any free port)',
+    title: vscode.l10n.t('UDP Chat: local port'),
+    prompt: vscode.l10n.t('UDP port to bind (0 = any free port)'),
     value: String(current),
     validateInput: (v) => { const r = parsePort(v.trim(), true); return r.ok ? undefined : r.error; },
   });
@@ -105,8 +105,8 @@ export interface PeerInUse {
 export async function setPeer(given: string | undefined, session: PeerInUse, show: Show): Promise<string | undefined> {
   const current = configuredPeerText();
   const value = typeof given === 'string' ? given : await vscode.window.showInputBox({
-    title: 'UDP Chat: peer address',
-    prompt: 'host:port, IPv4, [IPv6]:port or hostname (default port 50505)',
+    title: vscode.l10n.t('UDP Chat: peer address'),
+    prompt: vscode.l10n.t('host:port, IPv4, [IPv6]:port or hostname (default port {port})', { port: DEFAULT_PORT }),
     placeHolder: '192.0.2.7:50505',
     value: current,
     ignoreFocusOut: true,
@@ -115,7 +115,7 @@ export async function setPeer(given: string | undefined, session: PeerInUse, sho
   if (value === undefined) return undefined;
   const r = parsePeerAddress(value);
   if (!r.ok) {
-    show('error', `UDP Chat: invalid peer address "${value}": ${r.error}`, ['Set Peer Address'], () => setPeer(undefined, session, show));
+    show('error', vscode.l10n.t('UDP Chat: invalid peer address "{address}": {reason}', { address: value, reason: r.error }), [vscode.l10n.t('Set Peer Address')], () => setPeer(undefined, session, show));
     return undefined;
   }
   const text = value.trim();
@@ -125,15 +125,15 @@ export async function setPeer(given: string | undefined, session: PeerInUse, sho
     try {
       await resolveHost(r.value.host, r.value.family);
     } catch (e) {
-      show('error', `UDP Chat: ${e instanceof Error ? e.message : String(e)} The peer address was not changed; still chatting with ${session.peerInUse()}.`, ['Set Peer Address'], () => setPeer(undefined, session, show));
+      show('error', vscode.l10n.t('UDP Chat: {reason} The peer address was not changed; still chatting with {peer}.', { reason: e instanceof Error ? e.message : String(e), peer: session.peerInUse() }), [vscode.l10n.t('Set Peer Address')], () => setPeer(undefined, session, show));
       return undefined;
     }
   }
   const where = await writeSetting(Settings.peer, text);
   if (where === 'user') {
     show('info', (vscode.workspace.workspaceFolders?.length ?? 0) > 0
-      ? `UDP Chat: this folder is not trusted, so the peer ${text} was saved in your user settings (a restricted setting in the folder's settings would be ignored).`
-      : `UDP Chat: no folder is open, so the peer ${text} was saved in your user settings.`);
+      ? vscode.l10n.t("UDP Chat: this folder is not trusted, so the peer {peer} was saved in your user settings (a restricted setting in the folder's settings would be ignored).", { peer: text })
+      : vscode.l10n.t('UDP Chat: no folder is open, so the peer {peer} was saved in your user settings.', { peer: text }));
   }
   return text;
 }

@@ -23,19 +23,21 @@ export function explainStartError(e: unknown, port: number, opts: StartOptions, 
   const msg = e instanceof Error ? e.message : String(e);
   const code = startErrorCode(e);
   to.log.error(`Start failed: ${msg}`);
-  to.notice('error', `Could not start: ${msg}`);
+  to.notice('error', vscode.l10n.t('Could not start: {reason}', { reason: msg }));
+  const shown = vscode.l10n.t('UDP Chat: {0}', msg);
   if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EPERM') {
-    to.show('error', `UDP Chat: ${msg}`, ['Use Any Free Port', 'Change Port'], async (pick) => {
-      if (pick === 'Use Any Free Port') await to.start({ ...opts, anyPort: true });
+    const anyPort = vscode.l10n.t('Use Any Free Port');
+    to.show('error', shown, [anyPort, vscode.l10n.t('Change Port')], async (pick) => {
+      if (pick === anyPort) await to.start({ ...opts, anyPort: true });
       else if (await askPort(port)) await to.start({ ...opts, anyPort: false });
     });
   } else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'ENODATA' || code === 'ESERVFAIL') {
-    to.show('error', `UDP Chat: ${msg}`, ['Set Peer Address'], async () => {
+    to.show('error', shown, [vscode.l10n.t('Set Peer Address')], async () => {
       if (await to.setPeer()) await to.start(opts);
     });
   } else if (code === 'EADDRNOTAVAIL') {
-    to.show('error', `UDP Chat: ${msg} Check udpChat.localAddress (empty binds all interfaces).`, ['Open Settings'], () => vscode.commands.executeCommand('workbench.action.openSettings', 'udpChat.localAddress'));
+    to.show('error', vscode.l10n.t('UDP Chat: {reason} Check udpChat.localAddress (empty binds all interfaces).', { reason: msg }), [vscode.l10n.t('Open Settings')], () => vscode.commands.executeCommand('workbench.action.openSettings', 'udpChat.localAddress'));
   } else {
-    to.show('error', `UDP Chat: ${msg}`, ['Open Settings'], () => vscode.commands.executeCommand('workbench.action.openSettings', 'udpChat'));
+    to.show('error', shown, [vscode.l10n.t('Open Settings')], () => vscode.commands.executeCommand('workbench.action.openSettings', 'udpChat'));
   }
 }

@@ -19,21 +19,38 @@ export class ChatStatusBar implements vscode.Disposable {
 
   constructor() {
     this.item = vscode.window.createStatusBarItem('udpChat.status', vscode.StatusBarAlignment.Right, 100);
-    this.item.name = 'UDP Chat';
+    this.item.name = vscode.l10n.t('UDP Chat');
     this.item.command = Commands.focusView;
   }
 
   update({ state, presence, who: peer, local, unread }: StatusBarInfo): void {
     const icon = state === 'active' ? (presence === 'online' ? '$(broadcast)' : '$(radio-tower)') : '$(comment-discussion)';
-    const who = peer || 'no peer';
-    const st = state === 'active' ? (presence === 'online' ? 'online' : presence === 'offline' ? 'offline' : 'waiting') : state;
-    this.item.text = `${icon} UDP Chat${unread ? ` (${unread})` : ''}`;
-    this.item.tooltip = `UDP Chat: ${st}${state === 'active' ? ` — ${who}, local ${local}` : ''}${unread ? `\n${unread} unread` : ''}\nClick to open the chat`;
-    this.item.accessibilityInformation = { label: `UDP Chat ${st}${unread ? `, ${unread} unread messages` : ''}` };
+    const who = peer || vscode.l10n.t('no peer');
+    const st = stateWords(state, presence);
+    this.item.text = unread ? vscode.l10n.t('{icon} UDP Chat ({unread})', { icon, unread }) : vscode.l10n.t('{icon} UDP Chat', { icon });
+    const lines = [state === 'active' ? vscode.l10n.t('UDP Chat: {state} — {who}, local {local}', { state: st, who, local }) : vscode.l10n.t('UDP Chat: {state}', { state: st })];
+    if (unread) lines.push(vscode.l10n.t('{count} unread', { count: unread }));
+    lines.push(vscode.l10n.t('Click to open the chat'));
+    this.item.tooltip = lines.join('\n');
+    this.item.accessibilityInformation = {
+      label: unread ? vscode.l10n.t('UDP Chat {state}, {count} unread messages', { state: st, count: unread }) : vscode.l10n.t('UDP Chat {state}', { state: st }),
+    };
     this.item.show();
   }
 
   dispose(): void {
     this.item.dispose();
+  }
+}
+
+/** The session state in the status bar's words. */
+function stateWords(state: SessionState, presence: Presence): string {
+  switch (state) {
+    case 'active': return presence === 'online' ? vscode.l10n.t('online') : presence === 'offline' ? vscode.l10n.t('offline') : vscode.l10n.t('waiting');
+    case 'idle': return vscode.l10n.t('idle');
+    case 'starting': return vscode.l10n.t('starting');
+    case 'ended': return vscode.l10n.t('ended');
+    case 'error': return vscode.l10n.t('error');
+    default: return String(state);
   }
 }

@@ -4,6 +4,7 @@
 import type { HeaderInfo } from '../shared/protocol';
 import { el, icon } from './dom';
 import { CURRENT_CONVERSATION, type Drafts } from './drafts';
+import { s } from './strings';
 import { composerMode } from './texts';
 import { post } from './vscodeApi';
 
@@ -25,14 +26,14 @@ export interface ComposerView {
 export function createComposer(drafts: Drafts, initial: string, onSent: () => void): ComposerView {
   let conversation = initial;
   const form = el('form', 'composer');
-  form.setAttribute('aria-label', 'Send a message');
+  form.setAttribute('aria-label', s('composerForm'));
   const input = el('textarea', 'message-input');
-  input.setAttribute('aria-label', 'Message');
+  input.setAttribute('aria-label', s('messageInput'));
   input.rows = 2;
   input.value = drafts.text(conversation);
   const sendBtn = el('button', 'send');
   sendBtn.type = 'submit';
-  sendBtn.append(icon('send', 'button-icon'), el('span', 'button-label', 'Send'));
+  sendBtn.append(icon('send', 'button-icon'), el('span', 'button-label', s('send')));
   const hint = el('p', 'composer-hint');
   hint.id = 'composer-hint';
   const row = el('div', 'composer-row');

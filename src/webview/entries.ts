@@ -5,7 +5,8 @@ import type { ChatEntry, DeliveryStatus, DeliverySummary } from '../shared/proto
 import { button, el, hhmm, icon, setButtonLabel } from './dom';
 import { render, tokenize } from './format';
 import { MAX_RENDER_CHARS } from './paint';
-import { clip, NOTICE_LOOK, statusLook } from './texts';
+import { f, s } from './strings';
+import { clip, noticeLook, statusLook } from './texts';
 import { post } from './vscodeApi';
 
 /** Marks elements inside an entry that take the keyboard focus (besides buttons and links). */
@@ -29,14 +30,20 @@ function levelOf(entry: ChatEntry): Level {
 
 function senderOf(entry: ChatEntry): string {
   const kind = kindOf(entry);
-  return kind === 'own' ? 'You' : kind === 'peer' ? entry.from || 'Peer' : entry.from || '';
+  return kind === 'own' ? s('you') : kind === 'peer' ? entry.from || s('peer') : entry.from || '';
+}
+
+/** "code" and the shared code's path or language, in words. */
+function codeWords(code: NonNullable<ChatEntry['code']>): string {
+  const name = code.path || code.language || '';
+  return name ? f('codeSharedNamed', { name }) : s('codeShared');
 }
 
 /** What a screen reader says for a new message: sender, then text (or the shared code's path). */
 export function announcement(entry: ChatEntry): string {
   const sender = senderOf(entry);
   let text = String(entry.text ?? '');
-  if (entry.code) text = `code ${entry.code.path || entry.code.language || ''}`.trim();
+  if (entry.code) text = codeWords(entry.code);
   text = clip(text);
   return sender ? `${sender}: ${text}` : text;
 }
@@ -58,9 +65,9 @@ export function deliveryOf(entry: ChatEntry): DeliverySummary | undefined {
 /** The entry's name when it has the focus: who, when, what (cut), and the delivery status. */
 export function entryLabel(entry: ChatEntry): string {
   const kind = kindOf(entry);
-  const who = kind === 'notice' ? NOTICE_LOOK[levelOf(entry)].text : senderOf(entry);
+  const who = kind === 'notice' ? noticeLook(levelOf(entry)).text : senderOf(entry);
   const time = hhmm(entry.time);
-  let text = entry.code ? `code ${entry.code.path || entry.code.language || ''}`.trim() : String(entry.text ?? '');
+  let text = entry.code ? codeWords(entry.code) : String(entry.text ?? '');
   if (entry.code && entry.text && entry.text !== entry.code.code) text = `${String(entry.text)}, ${text}`;
   const status = kind === 'own' ? statusWords(entry) : '';
   return `${who}${time ? `, ${time}` : ''}: ${clip(text)}${status}`;
@@ -73,17 +80,17 @@ function renderLongText(body: HTMLElement, text: string, fill: (into: HTMLElemen
     return undefined;
   }
   fill(body, text.slice(0, MAX_RENDER_CHARS));
-  const toggle = button('Show more', 'show-more', () => {
+  const toggle = button(s('showMore'), 'show-more', () => {
     const expand = toggle.getAttribute('aria-expanded') !== 'true';
     body.replaceChildren();
     fill(body, expand ? text : text.slice(0, MAX_RENDER_CHARS));
     toggle.setAttribute('aria-expanded', String(expand));
-    setButtonLabel(toggle, expand ? 'Show less' : 'Show more', expand ? 'fold' : 'unfold');
+    setButtonLabel(toggle, s(expand ? 'showLess' : 'showMore'), expand ? 'fold' : 'unfold');
     const item = toggle.closest<HTMLElement>('.entry');
     if (item) hooks.changed(item);
   }, 'unfold');
   toggle.setAttribute('aria-expanded', 'false');
-  toggle.title = `${text.length.toLocaleString()} characters`;
+  toggle.title = f('characters', { count: text.length.toLocaleString() });
   return toggle;
 }
 
@@ -94,7 +101,7 @@ function renderLongText(body: HTMLElement, text: string, fill: (into: HTMLElemen
 export function codeScroller(pre: HTMLPreElement, language: string): HTMLDivElement {
   const scroller = el('div', 'code-scroll');
   pre.setAttribute('role', 'group');
-  pre.setAttribute('aria-label', language ? `Code (${language})` : 'Code');
+  pre.setAttribute('aria-label', language ? f('codeRegionLanguage', { language }) : s('codeRegion'));
   pre.setAttribute(CONTROL_ATTR, '');
   pre.tabIndex = -1;
   scroller.appendChild(pre);
@@ -131,9 +138,9 @@ export function renderStatus(statusEl: HTMLElement, id: string, status: Delivery
   } else {
     statusEl.removeAttribute('title');
   }
-  if (status === 'failed') statusEl.appendChild(button('Retry', 'retry', () => post({ type: 'retryMessage', id }), 'refresh'));
+  if (status === 'failed') statusEl.appendChild(button(s('retry'), 'retry', () => post({ type: 'retryMessage', id }), 'refresh'));
   // "Not sent" (typed with no session): it also goes out by itself when a session starts.
-  else if (status === 'unsent') statusEl.appendChild(button('Send', 'retry', () => post({ type: 'retryMessage', id }), 'send'));
+  else if (status === 'unsent') statusEl.appendChild(button(s('send'), 'retry', () => post({ type: 'retryMessage', id }), 'send'));
 }
 
 function renderCode(entry: ChatEntry, hooks: EntryHooks): HTMLElement | undefined {
@@ -141,7 +148,7 @@ function renderCode(entry: ChatEntry, hooks: EntryHooks): HTMLElement | undefine
   if (!code) return undefined;
   const box = el('div', 'codeblock');
   const head = el('div', 'codeblock-header');
-  head.appendChild(el('span', 'code-language', code.language || 'text'));
+  head.appendChild(el('span', 'code-language', code.language || s('plainLanguage')));
   if (code.path) {
     const range = code.startLine > 0 ? `:${code.startLine}-${code.endLine > 0 ? code.endLine : code.startLine}` : '';
     const path = el('span', 'code-path', `${code.path}${range}`);
@@ -149,8 +156,8 @@ function renderCode(entry: ChatEntry, hooks: EntryHooks): HTMLElement | undefine
     head.appendChild(path);
   }
   const tools = el('span', 'code-actions');
-  tools.appendChild(button('Copy', 'code-copy', () => post({ type: 'copyCode', id: entry.id }), 'copy'));
-  if (entry.canOpen) tools.appendChild(button('Open', 'code-open', () => post({ type: 'openCode', id: entry.id }), 'go-to-file'));
+  tools.appendChild(button(s('copy'), 'code-copy', () => post({ type: 'copyCode', id: entry.id }), 'copy'));
+  if (entry.canOpen) tools.appendChild(button(s('open'), 'code-open', () => post({ type: 'openCode', id: entry.id }), 'go-to-file'));
   head.appendChild(tools);
   box.appendChild(head);
   const pre = el('pre', 'code');
@@ -178,7 +185,8 @@ export function renderEntry(entry: ChatEntry, hooks: EntryHooks): HTMLElement {
     item.classList.add(`notice-${level}`);
     item.dataset.level = level;
     // The icon shows the level; the words say it to a screen reader reading the log.
-    meta.append(icon(NOTICE_LOOK[level].icon, 'notice-icon'), el('span', 'visually-hidden', `${NOTICE_LOOK[level].text}:`));
+    const look = noticeLook(level);
+    meta.append(icon(look.icon, 'notice-icon'), el('span', 'visually-hidden', `${look.text}:`));
   }
   const sender = senderOf(entry);
   if (sender) {

@@ -7,7 +7,8 @@ import type { HeaderInfo } from '../shared/protocol';
 import { button, el, icon, setIcon } from './dom';
 import { memberCount, memberList } from './roster';
 import { INITIAL_HEADER } from './viewState';
-import { headingText, isRunning, localLines, normalPresence, PRESENCE_LOOK, requestText, sessionLook } from './texts';
+import { f, nodes, plural, s } from './strings';
+import { headingText, isRunning, localLines, normalPresence, presenceLook, requestText, sessionLook } from './texts';
 import { post } from './vscodeApi';
 
 /** More addresses than this hide behind a "N more" button: a machine with many interfaces must not fill the view. */
@@ -23,8 +24,8 @@ export interface HeaderView {
 
 export function createHeader(announce: (text: string) => void): HeaderView {
   const header = el('header', 'chat-header');
-  header.setAttribute('aria-label', 'Session');
-  const heading = el('h1', 'visually-hidden chat-heading', 'UDP Chat');
+  header.setAttribute('aria-label', s('sessionRegion'));
+  const heading = el('h1', 'visually-hidden chat-heading', s('appName'));
 
   const stateEl = el('span', 'session-state');
   const stateIcon = icon('circle-large-outline', 'state-icon');
@@ -39,51 +40,51 @@ export function createHeader(announce: (text: string) => void): HeaderView {
 
   const localEl = el('div', 'local-address');
   const plainPeerEl = el('div', 'plain-peer');
-  plainPeerEl.append(icon('warning', 'mark-icon'), el('span', 'plain-peer-text', 'Plain-text peer: not encrypted, delivery cannot be confirmed'));
+  plainPeerEl.append(icon('warning', 'mark-icon'), el('span', 'plain-peer-text', s('plainPeer')));
   // Encrypted with the peer's identity key: the safety number to compare, and whether it was checked.
   const encryptionEl = el('div', 'encryption');
   const encryptionIcon = icon('lock', 'mark-icon lock');
   const fingerprintEl = el('code', 'fingerprint');
-  const encryptionLabel = el('span', 'encryption-label', 'Encrypted. Safety number ');
+  const encryptionLabel = el('span', 'encryption-label', s('encryptedSafetyNumber'));
   const verifiedEl = el('span', 'verified-mark');
   const encryptionText = el('span', 'encryption-text');
   encryptionText.append(encryptionLabel, fingerprintEl, verifiedEl);
-  const verifyBtn = button('Verify', 'action action-verify secondary', () => post({ type: 'verifyPeer' }), 'shield');
-  verifyBtn.setAttribute('aria-label', 'Verify safety number');
+  const verifyBtn = button(s('verify'), 'action action-verify secondary', () => post({ type: 'verifyPeer' }), 'shield');
+  verifyBtn.setAttribute('aria-label', s('verifyLabel'));
   encryptionEl.append(encryptionIcon, encryptionText, verifyBtn);
   // The peer answered with another identity key: a warning, and the one way forward.
   const keyChangeEl = el('div', 'key-change');
   keyChangeEl.setAttribute('role', 'alert');
-  const acceptBtn = button('Accept New Key…', 'action action-accept-key secondary', () => post({ type: 'acceptPeerKey' }), 'key');
+  const acceptBtn = button(s('acceptNewKey'), 'action action-accept-key secondary', () => post({ type: 'acceptPeerKey' }), 'key');
   keyChangeEl.append(
     icon('warning', 'mark-icon'),
-    el('span', 'key-change-text', 'The peer answered with a different identity key. Nothing goes to that key, and nothing from it is shown, until you accept it: ask them why (another way) first.'),
+    el('span', 'key-change-text', s('keyChanged')),
     acceptBtn,
   );
 
   // A stranger's messages wait: let them in, or block them.
   const requestEl = el('div', 'request-bar');
   const requestTextEl = el('span', 'request-text');
-  const acceptRequestBtn = button('Accept', 'action action-accept-request', () => {
+  const acceptRequestBtn = button(s('accept'), 'action action-accept-request', () => {
     if (current.conversation) post({ type: 'acceptRequest', conversation: current.conversation });
   }, 'check');
-  const blockBtn = button('Block', 'action action-block secondary', () => {
+  const blockBtn = button(s('block'), 'action action-block secondary', () => {
     if (current.conversation) post({ type: 'blockPerson', conversation: current.conversation });
   }, 'circle-slash');
   const requestActions = el('span', 'request-actions');
   requestActions.append(acceptRequestBtn, blockBtn);
   requestEl.append(icon('person', 'mark-icon'), requestTextEl, requestActions);
 
-  const editGroupBtn = button('Edit Group…', 'action action-edit-group secondary', () => {
+  const editGroupBtn = button(s('editGroup'), 'action action-edit-group secondary', () => {
     if (current.conversation) post({ type: 'editGroup', conversation: current.conversation });
   }, 'edit');
-  const leaveGroupBtn = button('Leave Group', 'action action-leave-group secondary', () => {
+  const leaveGroupBtn = button(s('leaveGroup'), 'action action-leave-group secondary', () => {
     if (current.conversation) post({ type: 'leaveGroup', conversation: current.conversation });
   }, 'sign-out');
 
-  const startBtn = button('Start', 'action action-start', () => post({ type: 'startSession' }), 'play');
-  const setPeerBtn = button('Set Peer', 'action action-set-peer', () => post({ type: 'setPeer' }), 'edit');
-  const endBtn = button('End', 'action action-end', () => post({ type: 'endSession' }), 'debug-stop');
+  const startBtn = button(s('start'), 'action action-start', () => post({ type: 'startSession' }), 'play');
+  const setPeerBtn = button(s('setPeer'), 'action action-set-peer', () => post({ type: 'setPeer' }), 'edit');
+  const endBtn = button(s('end'), 'action action-end', () => post({ type: 'endSession' }), 'debug-stop');
   const actions = el('div', 'actions');
   actions.append(startBtn, setPeerBtn, editGroupBtn, leaveGroupBtn, endBtn);
 
@@ -106,16 +107,16 @@ export function createHeader(announce: (text: string) => void): HeaderView {
     b.type = 'button';
     const glyph = icon('copy', 'button-icon');
     b.appendChild(glyph);
-    b.setAttribute('aria-label', `Copy address ${address}`);
-    b.title = `Copy ${address}`;
+    b.setAttribute('aria-label', f('copyAddressLabel', { address }));
+    b.title = f('copyAddressTitle', { address });
     b.addEventListener('click', () => {
       post({ type: 'copyText', text: address });
       setIcon(glyph, 'check');
-      b.title = 'Copied';
-      announce(`Copied ${address}`);
+      b.title = s('copied');
+      announce(f('copiedAnnouncement', { address }));
       setTimeout(() => {
         setIcon(glyph, 'copy');
-        b.title = `Copy ${address}`;
+        b.title = f('copyAddressTitle', { address });
       }, COPIED_MS);
     });
     return b;
@@ -131,22 +132,23 @@ export function createHeader(announce: (text: string) => void): HeaderView {
     shown.forEach((address, i) => {
       const row = el('div', 'address-row');
       row.append(
-        el('span', 'address-label', i === 0 ? 'Your address:' : 'or'),
+        el('span', 'address-label', s(i === 0 ? 'yourAddress' : 'addressOr')),
         el('bdi', 'address', address),
         copyButton(address),
       );
       rows.push(row);
     });
     if (addresses.length > shown.length) {
-      const more = button(`${addresses.length - shown.length} more`, 'more-addresses', () => {
+      const hiddenCount = addresses.length - shown.length;
+      const more = button(f('moreShort', { count: hiddenCount }), 'more-addresses', () => {
         showAll = true;
         renderLocal(h);
         localEl.querySelectorAll<HTMLButtonElement>('.copy-address')[shown.length]?.focus();
       }, 'chevron-down');
-      more.setAttribute('aria-label', `${addresses.length - shown.length} more addresses`);
+      more.setAttribute('aria-label', f('moreAddresses', { count: hiddenCount }));
       rows.push(more);
     }
-    if (listening) rows.push(el('div', 'listening', `Listening on ${listening}`));
+    if (listening) rows.push(el('div', 'listening', f('listeningOn', { address: listening })));
     localEl.replaceChildren(...rows);
     localEl.hidden = rows.length === 0;
   }
@@ -154,11 +156,11 @@ export function createHeader(announce: (text: string) => void): HeaderView {
   function renderGroup(h: HeaderInfo): void {
     const n = memberCount(h.members);
     const names = memberList(h.members);
-    const count = el('span', 'member-count', `${n} member${n === 1 ? '' : 's'}`);
+    const count = el('span', 'member-count', plural(n, 'memberCountOne', 'memberCountMany'));
     // The names on hover, and for screen readers right after the count.
     count.title = names;
-    const parts: (string | Node)[] = ['Group ', el('bdi', 'peer-name', h.peerName || 'unnamed'), ' · ', count];
-    if (names) parts.push(el('span', 'visually-hidden', `: ${names}`));
+    const parts: (string | Node)[] = nodes<Node>('groupLine', { name: el('bdi', 'peer-name', h.peerName || s('unnamedGroupHeader')), count });
+    if (names) parts.push(el('span', 'visually-hidden', f('membersSpoken', { names })));
     peerEl.replaceChildren(...parts);
   }
 
@@ -178,8 +180,9 @@ export function createHeader(announce: (text: string) => void): HeaderView {
     const presence = normalPresence(h.presence);
     presenceEl.className = `presence presence-${presence}`;
     presenceEl.dataset.presence = presence;
-    setIcon(presenceIcon, PRESENCE_LOOK[presence].icon);
-    presenceText.textContent = PRESENCE_LOOK[presence].text;
+    const presenceWords = presenceLook(presence);
+    setIcon(presenceIcon, presenceWords.icon);
+    presenceText.textContent = presenceWords.text;
     // Whether the peer was heard from means something only while a session runs.
     presenceEl.hidden = !isRunning(h) || !h.peer || group;
 
@@ -187,12 +190,12 @@ export function createHeader(announce: (text: string) => void): HeaderView {
       renderGroup(h);
     } else if (h.peer) {
       // The peer chooses its name: isolate it so bidi controls in it cannot reorder the address.
-      const parts: (string | Node)[] = ['Peer '];
-      if (h.peerName) parts.push(el('bdi', 'peer-name', h.peerName), ' ');
-      parts.push('(', el('bdi', 'peer-address', h.peer), ')');
-      peerEl.replaceChildren(...parts);
+      const address = el('bdi', 'peer-address', h.peer);
+      peerEl.replaceChildren(...(h.peerName
+        ? nodes<Node>('peerWithName', { name: el('bdi', 'peer-name', h.peerName), address })
+        : nodes<Node>('peerAddressOnly', { address })));
     } else {
-      peerEl.textContent = 'No peer set';
+      peerEl.textContent = s('noPeerSet');
     }
     renderLocal(h);
     const request = h.request === true && !group;
@@ -203,7 +206,7 @@ export function createHeader(announce: (text: string) => void): HeaderView {
     // During a key change the alert is the state: the old key's number would only confuse.
     encryptionEl.hidden = !h.encrypted || !h.fingerprint || h.keyChanged;
     fingerprintEl.textContent = h.fingerprint;
-    verifiedEl.textContent = h.verified ? ' (verified)' : '';
+    verifiedEl.textContent = h.verified ? s('verifiedMark') : '';
     encryptionEl.dataset.verified = String(h.verified);
     setIcon(encryptionIcon, h.verified ? 'verified-filled' : 'lock');
     verifyBtn.hidden = h.verified;

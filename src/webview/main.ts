@@ -14,9 +14,13 @@ import { el } from './dom';
 import { CURRENT_CONVERSATION, Drafts } from './drafts';
 import { createHeader } from './header';
 import { Renderer } from './render';
+import { readViewStrings, setViewStrings } from './strings';
 import { createRosterView } from './rosterView';
 import { isStateMessage, ViewStore } from './viewState';
 import { post, saveState, state } from './vscodeApi';
+
+// The words first: everything below builds DOM with them.
+setViewStrings(readViewStrings(document));
 
 const store = new ViewStore();
 

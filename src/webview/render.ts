@@ -11,6 +11,7 @@ import type { HeaderView } from './header';
 import { ListFocus } from './listFocus';
 import { splitFirstPaint } from './paint';
 import { Scroller } from './scroller';
+import { s } from './strings';
 import { emptyGuidance } from './texts';
 import type { ViewChange, ViewStore } from './viewState';
 import { post } from './vscodeApi';
@@ -63,7 +64,7 @@ export class Renderer {
     list.id = 'messages';
     list.setAttribute('role', 'log');
     list.setAttribute('aria-live', 'polite');
-    list.setAttribute('aria-label', 'Conversation');
+    list.setAttribute('aria-label', s('conversationLog'));
     // ListFocus first: its key handler runs before the Scroller's, which leaves keys it handled alone.
     this.listFocus = new ListFocus(list, {
       scrollBy: (delta) => this.scroller.scrollBy(delta),

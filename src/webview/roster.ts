@@ -2,7 +2,8 @@
 // screen reader names it, and whether the list starts open. No DOM (test/unit/webview.roster.test.ts);
 // rosterView.ts draws it.
 import type { ConversationKind, RosterItem } from '../shared/protocol';
-import { clip, normalPresence, PRESENCE_LOOK, type Presence } from './texts';
+import { f, plural, s } from './strings';
+import { clip, normalPresence, presenceLook, type Presence } from './texts';
 
 /** A badge shows at most this; the name says the real number. */
 export const MAX_BADGE = 99;
@@ -51,7 +52,6 @@ export interface RosterModel {
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const count = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : 0);
-const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
 export function unreadBadge(unread: number): string {
   const n = count(unread);
@@ -62,7 +62,7 @@ export function unreadBadge(unread: number): string {
 export function memberList(members: unknown): string {
   const names = Array.isArray(members) ? members.filter((m): m is string => typeof m === 'string' && m !== '').map((m) => clip(m, MAX_NAME_CHARS)) : [];
   if (names.length <= 1) return names.join('');
-  return `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+  return f('namesAnd', { names: names.slice(0, -1).join(', '), last: names[names.length - 1]! });
 }
 
 export function memberCount(members: unknown): number {
@@ -71,24 +71,24 @@ export function memberCount(members: unknown): number {
 
 export function rosterRow(item: RosterItem, shown: string): RosterRow {
   const kind: ConversationKind = item.kind === 'group' ? 'group' : 'person';
-  const name = clip(str(item.name).trim(), MAX_NAME_CHARS) || (kind === 'group' ? 'Unnamed group' : 'Unnamed person');
+  const name = clip(str(item.name).trim(), MAX_NAME_CHARS) || s(kind === 'group' ? 'unnamedGroup' : 'unnamedPerson');
   const detail = clip(str(item.detail), MAX_NAME_CHARS);
   const presence = normalPresence(item.presence);
   const unread = count(item.unread);
   const encrypted = item.encrypted === true;
   const request = item.request === true;
   const members = memberList(item.members);
-  const icon = kind === 'group' ? 'organization' : PRESENCE_LOOK[presence].icon;
-  const iconText = kind === 'group' ? `group of ${plural(memberCount(item.members), 'member')}` : PRESENCE_LOOK[presence].text;
-  const unreadText = unread > 0 ? `${unread} unread` : '';
+  const icon = kind === 'group' ? 'organization' : presenceLook(presence).icon;
+  const iconText = kind === 'group' ? plural(memberCount(item.members), 'groupOfOne', 'groupOfMany') : presenceLook(presence).text;
+  const unreadText = unread > 0 ? f('unread', { count: unread }) : '';
   // In the order the row shows them (rosterView.ts names the option by its content, in this order).
   const parts = [name, iconText];
-  if (item.plain === true) parts.push('plain text');
+  if (item.plain === true) parts.push(s('plainText'));
   if (detail) parts.push(detail);
-  if (encrypted) parts.push('encrypted');
-  if (request) parts.push('request');
+  if (encrypted) parts.push(s('encrypted'));
+  if (request) parts.push(s('request'));
   if (unreadText) parts.push(unreadText);
-  if (kind === 'group' && members) parts.push(`members: ${members}`);
+  if (kind === 'group' && members) parts.push(f('membersList', { names: members }));
   return {
     id: item.id, kind, name, detail, presence, icon, iconText, badge: unreadBadge(unread), unreadText, encrypted, request, plain: item.plain === true, members,
     selected: item.id === shown,
@@ -104,8 +104,8 @@ export function rosterModel(roster: readonly RosterItem[], shown: string): Roste
   const unreadElsewhere = roster.filter((i) => i.id !== shown).reduce((n, i) => n + count(i.unread), 0);
   const requests = rows.filter((r) => r.request).length;
   const summary = [String(rows.length)];
-  if (unreadElsewhere > 0) summary.push(`${unreadElsewhere} unread`);
-  if (requests > 0) summary.push(plural(requests, 'request'));
+  if (unreadElsewhere > 0) summary.push(f('unread', { count: unreadElsewhere }));
+  if (requests > 0) summary.push(plural(requests, 'requestsOne', 'requestsMany'));
   return {
     people: rows.filter((r) => r.kind === 'person'),
     groups: rows.filter((r) => r.kind === 'group'),

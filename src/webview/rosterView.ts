@@ -9,6 +9,7 @@ import type { RosterItem } from '../shared/protocol';
 import { el, icon, setIcon } from './dom';
 import { isNavKey, navTarget } from './listNav';
 import { rosterModel, rosterOpen, type RosterRow } from './roster';
+import { f, s } from './strings';
 import { post, saveState, state } from './vscodeApi';
 
 export interface RosterView {
@@ -18,7 +19,7 @@ export interface RosterView {
 
 export function createRosterView(): RosterView {
   const nav = el('nav', 'roster');
-  nav.setAttribute('aria-label', 'Conversations');
+  nav.setAttribute('aria-label', s('conversations'));
   nav.hidden = true;
 
   const bar = el('div', 'roster-bar');
@@ -26,16 +27,16 @@ export function createRosterView(): RosterView {
   toggle.type = 'button';
   const chevron = icon('chevron-right', 'button-icon');
   const summary = el('span', 'roster-summary');
-  toggle.append(chevron, el('span', 'roster-title', 'Conversations'), summary);
+  toggle.append(chevron, el('span', 'roster-title', s('conversations')), summary);
   toggle.setAttribute('aria-controls', 'roster-lists');
-  const addPeer = iconButton('Add Peer…', 'person-add', 'roster-add-peer', () => post({ type: 'addPeer' }));
-  const newGroup = iconButton('New Group…', 'organization', 'roster-new-group', () => post({ type: 'createGroup' }));
+  const addPeer = iconButton(s('addPeer'), 'person-add', 'roster-add-peer', () => post({ type: 'addPeer' }));
+  const newGroup = iconButton(s('newGroup'), 'organization', 'roster-new-group', () => post({ type: 'createGroup' }));
   bar.append(toggle, addPeer, newGroup);
 
   const lists = el('div', 'roster-lists');
   lists.id = 'roster-lists';
-  const people = section('People', 'roster-people', 'No people yet: Add Peer… adds one by address.');
-  const groups = section('Groups', 'roster-groups', 'No groups yet: New Group… makes one.');
+  const people = section(s('people'), 'roster-people', s('noPeople'));
+  const groups = section(s('groups'), 'roster-groups', s('noGroups'));
   lists.append(people.element, groups.element);
   nav.append(bar, lists);
 
@@ -163,7 +164,7 @@ function fillOption(node: HTMLElement, row: RosterRow): void {
   const hidden = (text: string) => el('span', 'visually-hidden', text);
   const text = el('span', 'roster-text');
   const first = el('span', 'roster-line');
-  first.append(el('bdi', 'roster-name', row.name), hidden(`, ${row.iconText}${row.plain ? ', plain text' : ''}`));
+  first.append(el('bdi', 'roster-name', row.name), hidden(`, ${row.iconText}${row.plain ? `, ${s('plainText')}` : ''}`));
   text.appendChild(first);
   if (row.detail) {
     const second = el('span', 'roster-line');
@@ -171,14 +172,14 @@ function fillOption(node: HTMLElement, row: RosterRow): void {
     text.appendChild(second);
   }
   const parts: Node[] = [icon(row.icon, row.kind === 'group' ? 'roster-icon group-icon' : 'roster-icon presence-dot'), text];
-  if (row.encrypted) parts.push(icon('lock', 'roster-icon roster-lock'), hidden(', encrypted'));
-  if (row.request) parts.push(hidden(', '), el('span', 'roster-tag', 'request'));
+  if (row.encrypted) parts.push(icon('lock', 'roster-icon roster-lock'), hidden(`, ${s('encrypted')}`));
+  if (row.request) parts.push(hidden(', '), el('span', 'roster-tag', s('request')));
   if (row.badge) {
     const badge = el('span', 'roster-badge', row.badge);
     badge.setAttribute('role', 'img');
     badge.setAttribute('aria-label', row.unreadText);
     parts.push(hidden(', '), badge);
   }
-  if (row.members) parts.push(hidden(`, members: ${row.members}`));
+  if (row.members) parts.push(hidden(`, ${f('membersList', { names: row.members })}`));
   node.replaceChildren(...parts);
 }

@@ -1,6 +1,9 @@
 // What the view says about the session, the peer and each message, as pure functions of the host's
 // data: no DOM, so it runs under plain Node (test/unit/webview.texts.test.ts). Icons are codicon names.
+// The words come from the host's table (strings.ts).
 import type { DeliveryStatus, HeaderInfo, PeerPresence } from '../shared/protocol';
+import type { ViewStringKey } from '../shared/viewStrings';
+import { f, s } from './strings';
 
 export interface Look {
   /** Codicon name (without the `codicon-` prefix). */
@@ -8,26 +11,29 @@ export interface Look {
   text: string;
 }
 
-export const STATUS_LOOK: Readonly<Record<DeliveryStatus, Look>> = {
-  queued: { icon: 'watch', text: 'queued' },
-  sending: { icon: 'sync', text: 'sending…' },
-  delivered: { icon: 'check', text: 'delivered' },
-  failed: { icon: 'error', text: 'failed' },
-  unsent: { icon: 'circle-slash', text: 'not sent' },
-  unconfirmed: { icon: 'question', text: 'sent (unconfirmed)' },
-  textSent: { icon: 'question', text: 'sent as text (not confirmed yet)' },
+/** Each delivery status: its codicon and the key of its words. */
+export const STATUS_ICONS: Readonly<Record<DeliveryStatus, { icon: string; key: ViewStringKey }>> = {
+  queued: { icon: 'watch', key: 'statusQueued' },
+  sending: { icon: 'sync', key: 'statusSending' },
+  delivered: { icon: 'check', key: 'statusDelivered' },
+  failed: { icon: 'error', key: 'statusFailed' },
+  unsent: { icon: 'circle-slash', key: 'statusUnsent' },
+  unconfirmed: { icon: 'question', key: 'statusUnconfirmed' },
+  textSent: { icon: 'question', key: 'statusTextSent' },
 };
 
 const own = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
 
 /** An unknown status (a newer host) still shows, as its own word. */
 export function statusLook(status: string): Look {
-  return own(STATUS_LOOK, status) ? STATUS_LOOK[status as DeliveryStatus] : { icon: 'question', text: String(status) };
+  if (!own(STATUS_ICONS, status)) return { icon: 'question', text: String(status) };
+  const { icon, key } = STATUS_ICONS[status as DeliveryStatus];
+  return { icon, text: s(key) };
 }
 
 /** How the peer is called in sentences: its name, else its address, else "your peer" (a group: its name, else "the group"). */
 export function peerLabel(h: Pick<HeaderInfo, 'peer' | 'peerName' | 'kind'>): string {
-  return h.peerName || h.peer || (h.kind === 'group' ? 'the group' : 'your peer');
+  return h.peerName || h.peer || s(h.kind === 'group' ? 'theGroup' : 'yourPeer');
 }
 
 /** The conversation has someone to send to: a peer's address, or a group. */
@@ -41,28 +47,34 @@ export function normalPresence(p: PeerPresence | string): Presence {
   return p === 'online' || p === 'offline' ? p : 'unknown';
 }
 
-export const PRESENCE_LOOK: Readonly<Record<Presence, Look>> = {
-  online: { icon: 'circle-filled', text: 'online' },
-  offline: { icon: 'circle-slash', text: 'offline' },
-  unknown: { icon: 'circle-outline', text: 'not heard from yet' },
+const PRESENCE_ICONS: Readonly<Record<Presence, { icon: string; key: ViewStringKey }>> = {
+  online: { icon: 'circle-filled', key: 'presenceOnline' },
+  offline: { icon: 'circle-slash', key: 'presenceOffline' },
+  unknown: { icon: 'circle-outline', key: 'presenceUnknown' },
 };
+
+/** A presence's codicon and words. */
+export function presenceLook(p: Presence): Look {
+  const { icon, key } = PRESENCE_ICONS[p];
+  return { icon, text: s(key) };
+}
 
 /** "Active" says nothing about whether anyone is there: the state line says what the user can expect. */
 export function sessionLook(h: Pick<HeaderInfo, 'state' | 'presence' | 'peer' | 'peerName' | 'kind'>): Look {
   switch (h.state) {
     case 'active':
-      if (h.kind === 'group') return { icon: 'pass', text: 'Running' };
+      if (h.kind === 'group') return { icon: 'pass', text: s('stateRunning') };
       return normalPresence(h.presence) === 'online'
-        ? { icon: 'pass', text: 'Connected' }
-        : { icon: 'radio-tower', text: `Waiting for ${peerLabel(h)}` };
+        ? { icon: 'pass', text: s('stateConnected') }
+        : { icon: 'radio-tower', text: f('stateWaitingFor', { name: peerLabel(h) }) };
     case 'starting':
-      return { icon: 'loading', text: 'Starting…' };
+      return { icon: 'loading', text: s('stateStarting') };
     case 'ended':
-      return { icon: 'debug-disconnect', text: 'Ended' };
+      return { icon: 'debug-disconnect', text: s('stateEnded') };
     case 'error':
-      return { icon: 'error', text: 'Error' };
+      return { icon: 'error', text: s('stateError') };
     case 'idle':
-      return { icon: 'circle-large-outline', text: 'Not started' };
+      return { icon: 'circle-large-outline', text: s('stateNotStarted') };
     default:
       return { icon: 'question', text: String(h.state) };
   }
@@ -74,29 +86,22 @@ export function isRunning(h: Pick<HeaderInfo, 'state'>): boolean {
 
 /** The page's one level-one heading (visually hidden): what this view is. */
 export function headingText(h: Pick<HeaderInfo, 'peer' | 'peerName' | 'kind'>): string {
-  if (h.kind === 'group') return `UDP Chat: group ${peerLabel(h)}`;
-  return h.peer || h.peerName ? `UDP Chat with ${peerLabel(h)}` : 'UDP Chat';
+  if (h.kind === 'group') return f('headingGroup', { name: peerLabel(h) });
+  return h.peer || h.peerName ? f('headingWith', { name: peerLabel(h) }) : s('appName');
 }
 
 /** The request bar: who wants to chat. */
 export function requestText(h: Pick<HeaderInfo, 'peer' | 'peerName' | 'kind'>): string {
-  return `${peerLabel(h)} is not in your known people. Accept to keep talking (writing back accepts too), or Block: nothing of theirs will reach you again.`;
+  return f('requestText', { name: peerLabel(h) });
 }
 
 /** One or two lines for a view without any entry: the next step in the current state. */
 export function emptyGuidance(h: Pick<HeaderInfo, 'state' | 'peer' | 'peerName' | 'kind'>): string[] {
-  if (h.kind === 'group') {
-    return isRunning(h)
-      ? [`No messages in ${peerLabel(h)} yet.`, 'Type a message and press Enter: it goes to every member.']
-      : [`No messages in ${peerLabel(h)} yet.`, 'Press Start — or just type a message: Enter starts the chat and sends it.'];
-  }
-  if (!h.peer) {
-    return ['No peer yet.', "Set your peer's address with Set Peer, then Start — or just start typing once a peer is set."];
-  }
-  if (isRunning(h)) {
-    return [`Waiting for ${peerLabel(h)} to answer.`, 'Type a message and press Enter: it goes out when they do.'];
-  }
-  return [`Ready to chat with ${peerLabel(h)}.`, 'Press Start — or just type a message: Enter starts the chat and sends it.'];
+  const name = peerLabel(h);
+  if (h.kind === 'group') return [f('emptyGroupNone', { name }), s(isRunning(h) ? 'emptyGroupRunning' : 'emptyStartOrType')];
+  if (!h.peer) return [s('emptyNoPeer'), s('emptyNoPeerHint')];
+  if (isRunning(h)) return [f('emptyWaiting', { name }), s('emptyWaitingHint')];
+  return [f('emptyReady', { name }), s('emptyStartOrType')];
 }
 
 export interface ComposerMode {
@@ -107,12 +112,10 @@ export interface ComposerMode {
   hint: string;
 }
 
-export const RUNNING_PLACEHOLDER = 'Message (Enter to send, Shift+Enter for a new line)';
-
 export function composerMode(h: Pick<HeaderInfo, 'state' | 'peer' | 'kind'>): ComposerMode {
-  if (isRunning(h)) return { disabled: false, placeholder: RUNNING_PLACEHOLDER, hint: '' };
-  if (!hasRecipient(h)) return { disabled: true, placeholder: 'Set a peer first', hint: "No peer set: use Set Peer to enter your peer's address." };
-  return { disabled: false, placeholder: 'Type a message', hint: 'Not started: Enter starts the chat and sends.' };
+  if (isRunning(h)) return { disabled: false, placeholder: s('placeholderRunning'), hint: '' };
+  if (!hasRecipient(h)) return { disabled: true, placeholder: s('placeholderNoPeer'), hint: s('hintNoPeer') };
+  return { disabled: false, placeholder: s('placeholderIdle'), hint: s('hintIdle') };
 }
 
 /**
@@ -125,11 +128,17 @@ export function localLines(h: Pick<HeaderInfo, 'local' | 'localAddresses'>): { a
   return { addresses, listening: local && !addresses.includes(local) ? local : '' };
 }
 
-export const NOTICE_LOOK: Readonly<Record<'info' | 'warning' | 'error', Look>> = {
-  info: { icon: 'info', text: 'Info' },
-  warning: { icon: 'warning', text: 'Warning' },
-  error: { icon: 'error', text: 'Error' },
+const NOTICE_ICONS: Readonly<Record<'info' | 'warning' | 'error', { icon: string; key: ViewStringKey }>> = {
+  info: { icon: 'info', key: 'noticeInfo' },
+  warning: { icon: 'warning', key: 'noticeWarning' },
+  error: { icon: 'error', key: 'noticeError' },
 };
+
+/** A notice level's codicon and words. */
+export function noticeLook(level: 'info' | 'warning' | 'error'): Look {
+  const { icon, key } = NOTICE_ICONS[level];
+  return { icon, text: s(key) };
+}
 
 /** Announcements and entry labels are cut here: a screen reader should not read a 1 MiB message. */
 export const MAX_SPOKEN_CHARS = 500;

@@ -1,5 +1,6 @@
 // The host's LAN conversations (src/host/lanChats.ts) over a real chat service on loopback: what the
 // roster lists, where messages go, unread counts, group delivery, requests and blocks.
+import './support/vscodeL10n';
 import assert from 'node:assert/strict';
 import { newIdentity, personId } from '../../src/core/identity';
 import { MemoryTrustStorage, TrustStore } from '../../src/core/trust';

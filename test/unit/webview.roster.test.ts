@@ -1,6 +1,12 @@
+import './support/vscodeL10n';
 import * as assert from 'node:assert/strict';
+import { viewStrings } from '../../src/host/viewStrings';
 import type { RosterItem } from '../../src/shared/protocol';
 import { MAX_BADGE, memberList, rosterModel, rosterOpen, rosterRow, unreadBadge } from '../../src/webview/roster';
+import { setViewStrings } from '../../src/webview/strings';
+
+// The rows say what the host's table says: the English one here.
+before(() => setViewStrings(viewStrings()));
 
 const person = (over: Partial<RosterItem> = {}): RosterItem => ({
   id: 'p:0123456789abcdef', kind: 'person', name: 'Ann', detail: '10.0.0.2:50505', presence: 'online', unread: 0,

@@ -1,8 +1,14 @@
+import './support/vscodeL10n';
 import * as assert from 'node:assert/strict';
+import { viewStrings } from '../../src/host/viewStrings';
 import type { HeaderInfo } from '../../src/shared/protocol';
+import { setViewStrings } from '../../src/webview/strings';
 import {
-  composerMode, emptyGuidance, hasRecipient, headingText, localLines, peerLabel, PRESENCE_LOOK, requestText, sessionLook, STATUS_LOOK, statusLook,
+  composerMode, emptyGuidance, hasRecipient, headingText, localLines, peerLabel, presenceLook, requestText, sessionLook, STATUS_ICONS, statusLook,
 } from '../../src/webview/texts';
+
+// The view says what the host's table says: the English one here (the host's vscode.l10n.t sources).
+before(() => setViewStrings(viewStrings()));
 
 const base: HeaderInfo = {
   state: 'idle', local: '', localAddresses: [], peer: '', peerName: '', presence: 'unknown',
@@ -27,13 +33,14 @@ describe('webview texts: what the view says in each state', () => {
   });
 
   it('says "not heard from yet" instead of "unknown"', () => {
-    assert.equal(PRESENCE_LOOK.unknown.text, 'not heard from yet');
-    assert.equal(PRESENCE_LOOK.online.text, 'online');
+    assert.equal(presenceLook('unknown').text, 'not heard from yet');
+    assert.equal(presenceLook('online').text, 'online');
   });
 
   it('gives every delivery status words and a codicon; textSent says it is not confirmed yet', () => {
     assert.equal(statusLook('textSent').text, 'sent as text (not confirmed yet)');
-    for (const [status, look] of Object.entries(STATUS_LOOK)) {
+    for (const look of Object.keys(STATUS_ICONS).map((status) => ({ status, ...statusLook(status) }))) {
+      const status = look.status;
       assert.match(look.icon, /^[a-z-]+$/, `${status}: icon is a codicon name`);
       assert.ok(look.text.length > 0);
       assert.doesNotMatch(look.text, /\p{Extended_Pictographic}/u, `${status}: no emoji`);
