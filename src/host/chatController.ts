@@ -232,7 +232,7 @@ export class ChatController implements vscode.Disposable {
   announce(level: 'error' | 'warning' | 'info', text: string, actions: string[] = [], then?: (pick: string) => unknown): void {
     const last = this.conversation.all().at(-1);
     if (!(last?.kind === 'notice' && last.text === text)) this.bridge.notice(level, text);
-    this.notifications.show(level, `UDP Chat: ${text}`, actions, then);
+    this.notifications.show(level, vscode.l10n.t('UDP Chat: {0}', text), actions, then);
   }
 
   /** The peer setting may have changed (the folder was trusted): a running session follows it. */

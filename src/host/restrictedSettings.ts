@@ -1,5 +1,5 @@
 // Workspace Trust, the pure part (no vscode import, unit-tested): which udpChat.* settings a folder
-// may not choose until the user trusts it, finding them in a settings file, and what the user is told.
+// may not choose until the user trusts it, finding them in a settings file, and where Set Peer Address saves (what the user is told: trustNotices.ts).
 //
 // In Restricted Mode VS Code drops the workspace and folder values of the settings package.json lists
 // under capabilities.untrustedWorkspaces.restrictedConfigurations: `get` returns the user value (or the
@@ -96,26 +96,9 @@ export function ignoredSettings(found: Map<RestrictedKey, unknown>, inspect: (ke
   return out;
 }
 
-function shown(value: unknown): string {
+
+export function shownValue(value: unknown): string {
   return typeof value === 'string' ? (value === '' ? '""' : value) : JSON.stringify(value);
-}
-
-/** One line for the chat view and the notification. Empty when nothing is ignored. */
-export function ignoredNotice(ignored: readonly IgnoredSetting[]): string {
-  if (ignored.length === 0) return '';
-  const peer = ignored.find((s) => s.key === 'peer');
-  const others = ignored.filter((s) => s.key !== 'peer').map((s) => `${s.id} (${shown(s.value)})`);
-  const parts: string[] = [];
-  if (peer) parts.push(`its peer address ${shown(peer.value)}`);
-  if (others.length) parts.push(`${peer ? 'and ' : ''}${others.length === 1 ? 'the setting' : 'the settings'} ${others.join(', ')}`);
-  return `This folder is not trusted, so UDP Chat ignores ${parts.join(' ')} and uses your user settings instead. Trust the folder to use them (Manage Workspace Trust).`;
-}
-
-/** Told once the user trusts the folder. */
-export function trustedNotice(applied: readonly IgnoredSetting[]): string {
-  const peer = applied.find((s) => s.key === 'peer');
-  const rest = applied.some((s) => s.key !== 'peer');
-  return `The folder is trusted now: its UDP Chat settings apply${peer ? ` (peer ${shown(peer.value)})` : ''}.${rest ? ' Its local address, port and discovery settings apply from the next session.' : ''}`;
 }
 
 /**

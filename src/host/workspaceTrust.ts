@@ -3,10 +3,10 @@
 // the chat and a notification offering Manage Workspace Trust), and when the user trusts the folder,
 // say that its settings apply and let the running session move to the folder's peer.
 import * as vscode from 'vscode';
-import { ignoredNotice, ignoredSettings, parseJsonc, restrictedValuesIn, SECTION, trustedNotice, type IgnoredSetting, type RestrictedKey } from './restrictedSettings';
+import { ignoredSettings, parseJsonc, restrictedValuesIn, SECTION, type IgnoredSetting, type RestrictedKey } from './restrictedSettings';
+import { ignoredNotice, trustedNotice } from './trustNotices';
 import type { Level } from './notifications';
 
-export const MANAGE_TRUST = 'Manage Workspace Trust';
 const MANAGE_TRUST_COMMAND = 'workbench.trust.manage';
 
 export interface TrustParts {
@@ -62,8 +62,9 @@ export class WorkspaceTrustNotices implements vscode.Disposable {
     const text = ignoredNotice(this.ignored);
     if (text) {
       this.parts.log.warn(`Restricted Mode: ignoring the workspace's ${this.ignored.map((s) => s.id).join(', ')}`);
-      this.parts.announce('warning', text, [MANAGE_TRUST], (pick) => {
-        if (pick === MANAGE_TRUST) return vscode.commands.executeCommand(MANAGE_TRUST_COMMAND);
+      const manage = vscode.l10n.t('Manage Workspace Trust');
+      this.parts.announce('warning', text, [manage], (pick) => {
+        if (pick === manage) return vscode.commands.executeCommand(MANAGE_TRUST_COMMAND);
         return undefined;
       });
     }

@@ -6,9 +6,9 @@
 import * as vscode from 'vscode';
 import { Commands, EXTENSION_ID, VIEW_ID } from '../constants';
 
-export const UNSUPPORTED_MESSAGE =
-  'UDP Chat needs a desktop VS Code or a remote/Codespaces server: browsers cannot open UDP sockets.';
-export const READ_MORE = 'Where UDP Chat Runs';
+/** What every command and the view say here (translated: vscode.l10n.t works in the browser too). */
+const unsupportedMessage = (): string => vscode.l10n.t('UDP Chat needs a desktop VS Code or a remote/Codespaces server: browsers cannot open UDP sockets.');
+const readMoreLabel = (): string => vscode.l10n.t('Where UDP Chat Runs');
 
 let readme: vscode.Uri | undefined;
 
@@ -24,8 +24,9 @@ async function readMore(): Promise<unknown> {
 }
 
 function explain(): void {
-  void Promise.resolve(vscode.window.showErrorMessage(UNSUPPORTED_MESSAGE, READ_MORE)).then((pick) => {
-    if (pick === READ_MORE) return readMore();
+  const more = readMoreLabel();
+  void Promise.resolve(vscode.window.showErrorMessage(unsupportedMessage(), more)).then((pick) => {
+    if (pick === more) return readMore();
     return undefined;
   });
 }
@@ -45,9 +46,9 @@ class UnsupportedView implements vscode.WebviewViewProvider {
 button{color:var(--vscode-button-foreground);background:var(--vscode-button-background);border:1px solid var(--vscode-button-border,transparent);padding:4px 12px;cursor:pointer}
 button:hover{background:var(--vscode-button-hoverBackground)}button:focus-visible{outline:1px solid var(--vscode-focusBorder);outline-offset:2px}</style>
 </head><body>
-<p id="unsupported" role="alert">${escapeHtml(UNSUPPORTED_MESSAGE)}</p>
+<p id="unsupported" role="alert">${escapeHtml(unsupportedMessage())}</p>
 <p>Open this folder in VS Code on your computer, or in a Codespace or another remote server, to chat.</p>
-<button id="more" type="button">${escapeHtml(READ_MORE)}</button>
+<button id="more" type="button">${escapeHtml(readMoreLabel())}</button>
 <script nonce="${nonce}">const api = acquireVsCodeApi(); document.getElementById('more').addEventListener('click', () => api.postMessage({ type: 'readMore' }));</script>
 </body></html>`;
     view.webview.onDidReceiveMessage((m: { type?: string }) => { if (m?.type === 'readMore') void readMore(); });

@@ -3,9 +3,11 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import './support/vscodeL10n'; // (before the host modules: trustNotices.ts says its words through vscode.l10n.t)
 import {
-  ignoredNotice, ignoredSettings, parseJsonc, RESTRICTED_KEYS, restrictedValuesIn, settingsTarget, trustedNotice,
+  ignoredSettings, parseJsonc, RESTRICTED_KEYS, restrictedValuesIn, settingsTarget,
 } from '../../src/host/restrictedSettings';
+import { ignoredNotice, trustedNotice } from '../../src/host/trustNotices';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));

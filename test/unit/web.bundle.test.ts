@@ -38,6 +38,8 @@ function loadInFakeWorker(): { fake: Fake; exports: { activate(c: unknown): void
   const fake: Fake = { commands: new Map(), errors: [], executed: [], views: new Map(), failing: new Set() };
   const vscode = {
     Uri: { joinPath: (base: { path: string }, ...parts: string[]) => ({ path: [base.path, ...parts].join('/') }) },
+    // VS Code's default language: the English source (a marker would show the words go through l10n.t).
+    l10n: { t: (m: string) => m },
     commands: {
       registerCommand(id: string, fn: (...a: unknown[]) => unknown) {
         assert.ok(!fake.commands.has(id), `${id} registered once`);

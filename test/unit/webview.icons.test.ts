@@ -82,7 +82,7 @@ describe('webview icons: codicons only, no emoji', () => {
       const patterns = [
         /\bicon\(\s*'([\w-]+)'/g, // icon('send', …)
         /\bicon: '([\w-]+)'/g, // { icon: 'check', text: … }
-        /\biconButton\('[^']*', '([\w-]+)'/g, // iconButton(label, 'person-add', …)
+        /\biconButton\([^,]+, '([\w-]+)'/g, // iconButton(label, 'person-add', …) (the label: a literal or s('key'))
         /\bbutton\([^\n]*, '([\w-]+)'\)\)?;$/gm, // button(label, class, onClick, 'refresh')
       ];
       for (const re of patterns) for (const m of text.matchAll(re)) used.set(m[1], f);
@@ -130,7 +130,8 @@ describe('webview icons: codicons only, no emoji', () => {
     before(() => {
       const loader = Module as unknown as { _load(request: string, parent: unknown, isMain: boolean): unknown };
       const original = loader._load;
-      const stub = { Uri: FakeUri, commands: {}, window: {} };
+      // (l10n.t: the English source, as VS Code gives it for its default language.)
+      const stub = { Uri: FakeUri, commands: {}, window: {}, env: { language: 'en' }, l10n: { t: (m: string | { message: string }) => (typeof m === 'string' ? m : m.message) } };
       loader._load = function (request, parent, isMain) {
         return request === 'vscode' ? stub : original.call(this, request, parent, isMain);
       };
