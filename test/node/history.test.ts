@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import '../unit/support/vscodeL10n'; // (before the host modules: historyJournal.ts words its damage notices through vscode.l10n.t)
 import { Conversation } from '../../src/host/conversation';
 import { HistoryJournal, JOURNAL_FILE, LEGACY_FILE } from '../../src/host/historyJournal';
 import type { ChatEntry } from '../../src/shared/protocol';
