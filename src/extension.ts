@@ -86,7 +86,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<UdpCha
   if (historyProblem) ctl.reportHistoryProblem(historyProblem);
   log.info('UDP Chat activated');
   // The first time ever (this user, any workspace): the getting-started walkthrough.
-  void openWalkthroughOnce(context.globalState).catch((e) => log.warn(`Walkthrough: ${e instanceof Error ? e.message : String(e)}`));
+  void openWalkthroughOnce(context.globalState, context.extensionMode === vscode.ExtensionMode.Production).catch((e) => log.warn(`Walkthrough: ${e instanceof Error ? e.message : String(e)}`));
   // A session that was running when the window closed or reloaded goes on (its queue with it).
   void ctl.restore().catch((e) => log.error(`Resume failed: ${e instanceof Error ? e.message : String(e)}`));
   return { controller: ctl, trust };

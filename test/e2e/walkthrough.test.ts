@@ -60,7 +60,9 @@ describe('e2e walkthrough: opens once on first install, on the Welcome page, rea
 
   before(async () => {
     // As for a user with VS Code's defaults: walkthroughs of new extensions open (the test hosts turn it off).
-    vscode = await openVsCode({ theme: 'light', viewport: { width: 1600, height: 1000 }, userSettings: { 'workbench.welcomePage.walkthroughs.openOnInstall': true } });
+    vscode = await openVsCode({ theme: 'light', viewport: { width: 1600, height: 1000 }, userSettings: { 'workbench.welcomePage.walkthroughs.openOnInstall': true },
+      // A development host opens the walkthrough only when asked (src/host/walkthrough.ts).
+      env: { UDP_CHAT_OPEN_WALKTHROUGH: '1' } });
   });
   after(async () => { await vscode?.close(); });
 
