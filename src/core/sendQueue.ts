@@ -22,8 +22,12 @@ export class SendQueue {
   private localSeq = 0;
   /** Typed while the peer was not online (or not known to speak our protocol). */
   queue: OutMessage[] = [];
-  /** Messages not yet fully in flight, in send order. */
-  outbox: OutMessage[] = [];
+  /**
+   * Messages not yet fully in flight, in send order: `outbox[outHead..]` (the head moves instead of
+   * shift(), which copies the whole array once it is large: a 20,000-message burst made fill O(n²)).
+   */
+  private outbox: OutMessage[] = [];
+  private outHead = 0;
   /** Fragments not yet passed by the cumulative ack, in sequence order (SACKed ones included). */
   readonly inFlight = new Map<number, OutFrag>();
   /** Fragments in flight and not SACKed: what the window limits. */
@@ -118,6 +122,24 @@ export class SendQueue {
     this.outbox.push(msg);
   }
 
+  /** Messages waiting in the outbox (not yet fully in flight). */
+  get outboxLength(): number { return this.outbox.length - this.outHead; }
+
+  /** The outbox's messages, in order (a copy). */
+  private waiting(): OutMessage[] { return this.outHead === 0 ? this.outbox.slice() : this.outbox.slice(this.outHead); }
+
+  private setOutbox(msgs: OutMessage[]): void {
+    this.outbox = msgs;
+    this.outHead = 0;
+  }
+
+  /** The head message left the outbox (all its fragments are in flight). */
+  private dropHead(): void {
+    this.outbox[this.outHead++] = undefined as unknown as OutMessage; // not kept alive by the array
+    if (this.outHead === this.outbox.length) { this.outbox = []; this.outHead = 0; }
+    else if (this.outHead >= 1024 && this.outHead * 2 >= this.outbox.length) { this.outbox = this.outbox.slice(this.outHead); this.outHead = 0; }
+  }
+
   /** A final status that can no longer change (delivered, unconfirmed): the message is forgotten. */
   settle(msg: OutMessage, status: OutStatus): void {
     this.setStatus(msg, status);
@@ -162,8 +184,8 @@ export class SendQueue {
       transmit(f);
     }
     // The window caps unacknowledged fragments; the receiver's buffer caps the span above the cumulative ack.
-    while (this.unsacked < core.config.window && this.nextSeq - this.cumAcked < MAX_BUFFERED_FRAGMENTS && this.outbox.length > 0) {
-      const msg = this.outbox[0];
+    while (this.unsacked < core.config.window && this.nextSeq - this.cumAcked < MAX_BUFFERED_FRAGMENTS && this.outHead < this.outbox.length) {
+      const msg = this.outbox[this.outHead];
       const i = msg.nextFrag;
       const body = this.body(msg);
       const cost = FRAG_OVERHEAD_BYTES + Math.min(MAX_FRAGMENT_PAYLOAD, body.length - i * MAX_FRAGMENT_PAYLOAD);
@@ -180,11 +202,11 @@ export class SendQueue {
       frag.chain = this.sendDigest = streamDigest(this.sendDigest, msg.msgId, i, msg.fragCount, body.subarray(start, start + MAX_FRAGMENT_PAYLOAD));
       this.inFlight.set(frag.seq, frag);
       this.unsacked++;
-      if (msg.nextFrag >= msg.fragCount) this.outbox.shift();
+      if (msg.nextFrag >= msg.fragCount) this.dropHead();
       transmit(frag);
     }
     // Nothing more to send although the window and the pacer allowed it: the rate samples are app-limited.
-    if (this.outbox.length === 0) { flight.appLimited(); return FILL_DONE; }
+    if (this.outHead >= this.outbox.length) { flight.appLimited(); return FILL_DONE; }
     // (Held by config.window or the receiver's buffer: like a full window, an ack opens it.)
     return FILL_BLOCKED;
   }
@@ -232,9 +254,10 @@ export class SendQueue {
 
   /** The peer restarted: what was in flight goes first again (the caller starts a new stream). */
   rewindForNewInstance(): void {
-    if (this.inFlight.size === 0 && this.outbox.length === 0) return;
+    if (this.inFlight.size === 0 && this.outboxLength === 0) return;
     const rest = this.takeInFlightMessages();
-    this.outbox = [...rest, ...this.outbox.filter((m) => !rest.includes(m))];
+    const inRest = new Set(rest);
+    this.setOutbox([...rest, ...this.waiting().filter((m) => !inRest.has(m))]);
   }
 
   /**
@@ -244,17 +267,18 @@ export class SendQueue {
    */
   failAndRewind(failed: OutMessage, peerAlive: boolean): void {
     const rest = this.takeInFlightMessages().filter((m) => m !== failed);
+    const inRest = new Set(rest);
     this.fail(failed);
     // A peer that is still heard from gets a fresh budget for the rest; a silent one does not,
     // so that everything fails in about one budget when the peer is gone.
     if (peerAlive) for (const m of rest) m.firstSentAt = undefined;
-    const waiting = this.outbox.filter((m) => m !== failed && !rest.includes(m));
+    const waiting = this.waiting().filter((m) => m !== failed && !inRest.has(m));
     if (peerAlive) {
-      this.outbox = [...rest, ...waiting];
+      this.setOutbox([...rest, ...waiting]);
     } else {
       // The peer is gone: what never left waits in the queue for its return instead of starting a
       // new 20 s budget each, one after the other.
-      this.outbox = rest;
+      this.setOutbox(rest);
       for (const m of waiting) { m.nextFrag = 0; m.acked = 0; m.firstSentAt = undefined; m.body = undefined; this.setStatus(m, 'queued'); }
       this.queue = [...waiting, ...this.queue];
     }
@@ -265,15 +289,17 @@ export class SendQueue {
     const suspect = new Set<OutMessage>();
     for (const f of this.inFlight.values()) if (f.seq < cumulative) suspect.add(f.msg);
     const rest = this.takeInFlightMessages().filter((m) => !suspect.has(m));
+    const inRest = new Set(rest);
     for (const m of suspect) this.fail(m);
-    this.outbox = [...rest, ...this.outbox.filter((m) => !rest.includes(m) && !suspect.has(m))];
+    this.setOutbox([...rest, ...this.waiting().filter((m) => !inRest.has(m) && !suspect.has(m))]);
   }
 
   /** The peer left with a bye: what was on the wire waits in the queue, in order. Returns false when nothing waited. */
   requeueAll(): boolean {
     const rest = this.takeInFlightMessages();
-    const waiting = [...rest, ...this.outbox.filter((m) => !rest.includes(m))];
-    this.outbox = [];
+    const inRest = new Set(rest);
+    const waiting = [...rest, ...this.waiting().filter((m) => !inRest.has(m))];
+    this.setOutbox([]);
     if (waiting.length === 0) return false;
     for (const m of waiting) { m.firstSentAt = undefined; m.body = undefined; this.setStatus(m, 'queued'); }
     this.queue = [...waiting, ...this.queue];
@@ -282,9 +308,9 @@ export class SendQueue {
 
   /** Empties every stage (the peer turned out to speak plain text); returns the messages in order. */
   drainAll(): OutMessage[] {
-    const waiting = [...new Set([...[...this.inFlight.values()].map((f) => f.msg), ...this.outbox, ...this.queue])];
+    const waiting = [...new Set([...[...this.inFlight.values()].map((f) => f.msg), ...this.waiting(), ...this.queue])];
     this.clearInFlight();
-    this.outbox = [];
+    this.setOutbox([]);
     this.queue = [];
     return waiting;
   }
