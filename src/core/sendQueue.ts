@@ -4,7 +4,7 @@ import { MAX_BUFFERED_FRAGMENTS, MAX_FRAGMENT_PAYLOAD, MAX_MESSAGE_BYTES, MAX_PA
 import type { MessageBody } from './codec';
 import { DATAGRAM_OVERHEAD_BYTES, Flight } from './flight';
 import type { OutFrag, OutgoingContent, OutMessage, OutStatus, SessionCore } from './sessionTypes';
-import { MessageTooLargeError } from './sessionTypes';
+import { contentOf, MessageTooLargeError } from './sessionTypes';
 
 /** fill: nothing more may go until an ack opens the window. */
 export const FILL_BLOCKED = -1;
@@ -37,8 +37,19 @@ export class SendQueue {
   private again: OutFrag[] = [];
   /** Congestion control and pacing of what leaves (one record per data datagram). */
   readonly flight: Flight;
-  /** Messages with a status that may still change (or failed, for Retry), by local id. */
-  readonly byLocalId = new Map<string, OutMessage>();
+  /**
+   * Every message whose status may still change (queued, sending, textSent), in the order they were
+   * sent (or retried): `live[liveHead..]`, with settled ones left in place until the head passes
+   * them or the array is compacted. An array rather than a Map by local id: a 20,000-message burst
+   * costs 8 bytes a message here instead of a hash entry each (no lookup by id needs it: only
+   * Retry looks up, and only failed messages).
+   */
+  private live: OutMessage[] = [];
+  private liveHead = 0;
+  /** Messages settled or failed since the last compaction (what `live` holds beyond the pending ones, about). */
+  private liveSettled = 0;
+  /** Failed messages, by local id, for Retry. */
+  private readonly failed = new Map<string, OutMessage>();
 
   /** `newUid`: a fresh message identity, for a message sent without one (chosen when its body is first built). */
   constructor(private readonly core: SessionCore, private readonly newUid: () => string = () => { throw new Error('no uid source'); }, seed = 1) {
@@ -51,16 +62,22 @@ export class SendQueue {
   /** Messages not yet delivered or failed (queued, waiting or in flight). */
   get pendingCount(): number {
     let n = 0;
-    for (const m of this.byLocalId.values()) if (m.status === 'queued' || m.status === 'sending') n++;
+    for (let i = this.liveHead; i < this.live.length; i++) { const s = this.live[i].status; if (s === 'queued' || s === 'sending') n++; }
     return n;
   }
 
   /** Messages still waiting to go out (queued or not yet acknowledged), for persistence. */
   pendingMessages(): PendingMessage[] {
     const out: PendingMessage[] = [];
-    for (const m of this.byLocalId.values()) if (m.status === 'queued' || m.status === 'sending' || m.status === 'textSent') out.push({ localId: m.localId, content: m.content, status: m.status });
+    for (let i = this.liveHead; i < this.live.length; i++) {
+      const m = this.live[i];
+      if (isLive(m)) out.push({ localId: m.localId, content: contentOf(m), status: m.status });
+    }
     return out;
   }
+
+  /** The failed message with this local id (Retry), if any. */
+  failedMessage(localId: string): OutMessage | undefined { return this.failed.get(localId); }
 
   /**
    * Checks a message against the limits and returns the size of its body (MessageTooLargeError when
@@ -96,10 +113,12 @@ export class SendQueue {
    */
   newOut(content: OutgoingContent, localId: string, msgId: number, size: number, uid: string | undefined, sentAt = Date.now()): OutMessage {
     const msg: OutMessage = {
-      localId, msgId, content, uid: validUid(uid), sentAt, body: undefined,
+      localId, msgId, content: content.code === undefined && content.meta === undefined ? content.text : content, uid: validUid(uid), sentAt, body: undefined,
       fragCount: Math.max(1, Math.ceil(size / MAX_FRAGMENT_PAYLOAD)), nextFrag: 0, acked: 0, firstSentAt: undefined, status: 'queued',
     };
-    this.byLocalId.set(localId, msg);
+    // A local id seen again replaces the message it named (as a Map by local id did): a failed one is no longer Retry's.
+    if (this.failed.size > 0) this.failed.delete(localId);
+    this.live.push(msg);
     return msg;
   }
 
@@ -107,7 +126,7 @@ export class SendQueue {
   body(msg: OutMessage): Buffer {
     if (msg.body) return msg.body;
     if (msg.uid === undefined) msg.uid = this.newUid();
-    return (msg.body = encodeBody(bodyFields(msg.content, msg.uid, msg.sentAt)));
+    return (msg.body = encodeBody(bodyFields(contentOf(msg), msg.uid, msg.sentAt)));
   }
 
   setStatus(msg: OutMessage, status: OutStatus): void {
@@ -143,14 +162,32 @@ export class SendQueue {
   /** A final status that can no longer change (delivered, unconfirmed): the message is forgotten. */
   settle(msg: OutMessage, status: OutStatus): void {
     this.setStatus(msg, status);
-    this.byLocalId.delete(msg.localId);
+    this.forget();
+  }
+
+  /** A message in `live` settled or failed: the head moves past settled ones (freeing them), and the array is compacted now and then. */
+  private forget(): void {
+    const live = this.live;
+    let h = this.liveHead;
+    while (h < live.length && !isLive(live[h])) live[h++] = undefined as unknown as OutMessage;
+    this.liveHead = h;
+    if (h === live.length) { this.live = []; this.liveHead = 0; this.liveSettled = 0; return; }
+    if (++this.liveSettled >= 1024 && this.liveSettled * 2 >= live.length - h) {
+      this.live = live.slice(h).filter(isLive);
+      this.liveHead = 0;
+      this.liveSettled = 0;
+    } else if (h >= 1024 && h * 2 >= live.length) {
+      this.live = live.slice(h);
+      this.liveHead = 0;
+    }
   }
 
   /** The message failed; it is kept for Retry (without its body: a retry builds the same one again). */
   fail(msg: OutMessage): void {
     msg.body = undefined;
     this.setStatus(msg, 'failed');
-    this.byLocalId.set(msg.localId, msg);
+    this.failed.set(msg.localId, msg);
+    this.forget();
     this.core.stats.messagesFailed++;
   }
 
@@ -329,6 +366,11 @@ const FRAG_OVERHEAD_BYTES = FRAME_HEADER_BYTES;
 /** What a fragment costs in a datagram: its frame. */
 function fragWireBytes(f: OutFrag): number {
   return FRAG_OVERHEAD_BYTES + Math.min(MAX_FRAGMENT_PAYLOAD, (f.msg.body?.length ?? 0) - f.fragIndex * MAX_FRAGMENT_PAYLOAD);
+}
+
+/** A message whose status may still change: what pendingMessages lists. */
+function isLive(m: OutMessage): boolean {
+  return m.status === 'queued' || m.status === 'sending' || m.status === 'textSent';
 }
 
 /** A uid when it is a valid identity (16 lowercase hex digits), else undefined. */

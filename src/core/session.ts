@@ -14,7 +14,7 @@ import { ReceiveBuffer } from './receiveBuffer';
 import type { PendingMessage } from './sendQueue';
 import { FILL_BLOCKED, FILL_DONE, SendQueue } from './sendQueue';
 import type { Contact, NoticeLevel, OutFrag, OutgoingContent, OutMessage, PacketFilter, Presence, SessionConfig, SessionCore, SessionEvents, SessionOptions, SessionStats, Transport } from './sessionTypes';
-import { DEFAULT_SESSION_CONFIG, newStats } from './sessionTypes';
+import { contentOf, DEFAULT_SESSION_CONFIG, newStats } from './sessionTypes';
 import type { Clock } from './timers';
 import { systemClock, Timers } from './timers';
 
@@ -207,11 +207,12 @@ export class ChatSession {
 
   /** Send a failed message again. Returns false when the id is unknown or not failed. */
   retry(localId: string): boolean {
-    const msg = this.q.byLocalId.get(localId);
+    const msg = this.q.failedMessage(localId);
     if (!msg || msg.status !== 'failed' || !this.running) return false;
-    this.q.byLocalId.delete(localId);
     // Same msgId, uid and sentAt, so the same body: if the peer did get it (only the acks were lost), it drops the copy.
-    this.enqueueMsg(this.q.newOut(msg.content, localId, msg.msgId, this.q.check(msg.content), msg.uid, msg.sentAt));
+    // (newOut takes it out of the failed ones.)
+    const content = contentOf(msg);
+    this.enqueueMsg(this.q.newOut(content, localId, msg.msgId, this.q.check(content), msg.uid, msg.sentAt));
     return true;
   }
 
