@@ -116,7 +116,7 @@ function header(type: PacketType, flags: number): Writer {
 function writeAck(w: Writer, ack: AckBlock): void {
   const ranges = ack.ranges.slice(0, MAX_SACK_RANGES);
   w.u32(ack.streamId).u32(ack.cumulative).u32(ack.digest).u8(ranges.length);
-  for (const [s, e] of ranges) w.u32(s).u32(e);
+  for (let i = 0; i < ranges.length; i++) w.u32(ranges[i][0]).u32(ranges[i][1]);
 }
 
 function readAck(r: Reader): AckBlock {

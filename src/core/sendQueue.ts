@@ -236,7 +236,9 @@ export class SendQueue {
         seq: this.nextSeq++, msg, fragIndex: i, lastSent: 0, transmissions: 0, sacked: false, fastAt: undefined, chain: 0, datagram: 0,
         rec: undefined, queuedAgain: false,
       };
-      frag.chain = this.sendDigest = streamDigest(this.sendDigest, msg.msgId, i, msg.fragCount, body.subarray(start, start + MAX_FRAGMENT_PAYLOAD));
+      // (A one-fragment message's payload is its whole body: no view made for it.)
+      const payload = start === 0 && body.length <= MAX_FRAGMENT_PAYLOAD ? body : body.subarray(start, start + MAX_FRAGMENT_PAYLOAD);
+      frag.chain = this.sendDigest = streamDigest(this.sendDigest, msg.msgId, i, msg.fragCount, payload);
       this.inFlight.set(frag.seq, frag);
       this.unsacked++;
       if (msg.nextFrag >= msg.fragCount) this.dropHead();
