@@ -204,7 +204,7 @@ export class SendQueue {
    * (they leave packed at the next flush). Returns FILL_BLOCKED when the window is full (an ack must
    * open it), FILL_DONE when all is sent, else the time (ms) at which the pacer lets the next one go.
    */
-  fill(transmit: (frag: OutFrag) => void): number {
+  fill(transmit: (frag: OutFrag, now: number) => void): number {
     const { core, flight } = this;
     if (!core.running) return FILL_DONE;
     const now = core.clock.now();
@@ -218,7 +218,7 @@ export class SendQueue {
       this.again.shift();
       f.queuedAgain = false;
       pending += cost;
-      transmit(f);
+      transmit(f, now);
     }
     // The window caps unacknowledged fragments; the receiver's buffer caps the span above the cumulative ack.
     while (this.unsacked < core.config.window && this.nextSeq - this.cumAcked < MAX_BUFFERED_FRAGMENTS && this.outHead < this.outbox.length) {
@@ -242,7 +242,7 @@ export class SendQueue {
       this.inFlight.set(frag.seq, frag);
       this.unsacked++;
       if (msg.nextFrag >= msg.fragCount) this.dropHead();
-      transmit(frag);
+      transmit(frag, now);
     }
     // Nothing more to send although the window and the pacer allowed it: the rate samples are app-limited.
     if (this.outHead >= this.outbox.length) { flight.appLimited(); return FILL_DONE; }

@@ -277,7 +277,7 @@ export class ChatSession {
   private pump(): void {
     this.pumpDeferred = false;
     const burst = this.q.flight.bytesInFlight > 0 || this.outFrames.length > 1;
-    const wait = this.q.fill((f) => this.transmit(f));
+    const wait = this.q.fill((f, now) => this.transmit(f, now));
     // The sender waits for an ack (the window is full, or a burst is all sent): the last datagram asks
     // for it at once. A lone message does not: its ack rides on the reply or comes after the ack delay.
     this.flushFrames(wait === FILL_BLOCKED || (wait === FILL_DONE && (burst || this.outFrames.length > 1)));
@@ -287,9 +287,10 @@ export class ChatSession {
   }
 
   /** A fragment goes out (first time or again): it leaves with the next flush, packed with the others. */
-  private transmit(frag: OutFrag): void {
+  /** `now`: the clock's time, when the caller has it (fill reads it once for all it sends: a clock read per fragment cost a share of a burst). */
+  private transmit(frag: OutFrag, now = this.clock.now()): void {
     if (frag.datagram === -1) return; // already waiting for this flush
-    frag.lastSent = this.clock.now();
+    frag.lastSent = now;
     frag.transmissions++;
     frag.datagram = -1;
     if (frag.transmissions > 1) this.stats.retransmissions++;
