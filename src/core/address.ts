@@ -80,6 +80,17 @@ export function sameEndpoint(a: { address: string; port: number }, b: { address:
  * differently from what the user typed: %2 vs %eth0).
  */
 export function normalizeIp(ip: string): string {
+  // Every datagram's source goes through here (chatRuntime's route): the last answer is remembered.
+  if (ip === lastIp) return lastNormalized;
+  const out = normalizeIpUncached(ip);
+  lastIp = ip;
+  lastNormalized = out;
+  return out;
+}
+let lastIp: string | undefined;
+let lastNormalized = '';
+
+function normalizeIpUncached(ip: string): string {
   const lower = ip.toLowerCase().split('%')[0];
   if (lower.startsWith('::ffff:') && isIP(lower.slice(7)) === 4) return lower.slice(7);
   if (isIP(lower) !== 6) return lower;

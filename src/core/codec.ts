@@ -113,11 +113,6 @@ function header(type: PacketType, flags: number): Writer {
   return new Writer().raw(MAGIC).u8(VERSION).u8(type).u8(flags);
 }
 
-function writeAck(w: Writer, ack: AckBlock): void {
-  const ranges = ack.ranges.slice(0, MAX_SACK_RANGES);
-  w.u32(ack.streamId).u32(ack.cumulative).u32(ack.digest).u8(ranges.length);
-  for (const [s, e] of ranges) w.u32(s).u32(e);
-}
 
 function readAck(r: Reader): AckBlock {
   const streamId = r.u32();
@@ -194,18 +189,31 @@ export class PackedWriter {
   }
 }
 
-const digestHead = Buffer.alloc(8);
+/** CRC-32 (IEEE, zlib's) table, for the 8 bytes of a fragment's fields: a native call for them cost more than the bytes. */
+const CRC_TABLE = (() => {
+  const t = new Int32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c;
+  }
+  return t;
+})();
+
+/** zlib.crc32 of one more byte `b` after `crc` (the running value, pre- and post-conditioned as zlib's). */
+const crcByte = (c: number, b: number): number => CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
 
 /**
  * The digest chain of a stream: starts at 0; each fragment in sequence order extends it with
  * CRC-32 over msgId u32, fragIndex u16, fragCount u16 and the payload (docs/PROTOCOL.md §5.2).
  */
 export function streamDigest(prev: number, msgId: number, fragIndex: number, fragCount: number, payload: Uint8Array): number {
-  const head = digestHead; // reused: filled and read synchronously
-  head.writeUInt32BE(msgId >>> 0, 0);
-  head.writeUInt16BE(fragIndex, 4);
-  head.writeUInt16BE(fragCount, 6);
-  return zlib.crc32(payload, zlib.crc32(head, prev));
+  // The 8 bytes of the fields, big-endian, in JS; the payload by zlib (the same CRC, continued).
+  let c = ~prev;
+  c = crcByte(c, msgId >>> 24); c = crcByte(c, msgId >>> 16); c = crcByte(c, msgId >>> 8); c = crcByte(c, msgId);
+  c = crcByte(c, fragIndex >>> 8); c = crcByte(c, fragIndex);
+  c = crcByte(c, fragCount >>> 8); c = crcByte(c, fragCount);
+  return zlib.crc32(payload, ~c >>> 0);
 }
 
 export function encodeName(name: string): Buffer {
@@ -225,10 +233,15 @@ export function encode(p: Packet): Buffer {
       // No trailer: HELLO goes only to peers that speak the protocol (first contact is text, firstContact.ts).
       return header(p.type, (p.secure ? FLAG_SECURE : 0) | (p.pack ? FLAG_PACK : 0)).u32(p.senderId).u32(p.echoId).u8(name.length).raw(name).done();
     }
-    case PacketType.Heartbeat: {
-      const w = header(p.type, p.ack ? FLAG_ACK : 0).u32(p.senderId);
-      if (p.ack) writeAck(w, p.ack);
-      return w.done();
+    case PacketType.Heartbeat:
+    case PacketType.Ack: {
+      // One allocation, direct writes (an ack goes for every other data datagram received).
+      const ack = p.ack;
+      const b = Buffer.allocUnsafe(HEADER_BYTES + 4 + (ack ? ackBlockBytes(ack.ranges.length) : 0));
+      putHeader(b, p.type, p.type === PacketType.Heartbeat && ack ? FLAG_ACK : 0);
+      b.writeUInt32BE(p.senderId >>> 0, HEADER_BYTES);
+      if (ack) putAck(b, HEADER_BYTES + 4, ack);
+      return b;
     }
     case PacketType.Bye: {
       const reason = encodeName(p.reason);
@@ -248,11 +261,6 @@ export function encode(p: Packet): Buffer {
       const o = p.ack ? putAck(b, 26, p.ack) : 26;
       Buffer.from(p.payload.buffer, p.payload.byteOffset, p.payload.length).copy(b, o);
       return b;
-    }
-    case PacketType.Ack: {
-      const w = header(p.type, 0).u32(p.senderId);
-      writeAck(w, p.ack);
-      return w.done();
     }
     case PacketType.Packed: {
       let size = PACKED_HEADER_BYTES + (p.ack ? ackBlockBytes(p.ack.ranges.length) : 0);

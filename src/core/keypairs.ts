@@ -1,8 +1,8 @@
 // A peer's session keys (wireguard-go's keypair.go): the current pair seals what we send; the
 // previous one still opens late datagrams; the next one (answered IK, not yet confirmed) becomes
 // current once a datagram opens under it. Each pair has its own receiver id.
-import { aeadDecrypt, aeadEncrypt } from './noise';
-import { encodeOuter, OuterType, transportHeader } from './wire';
+import { aeadDecrypt, aeadEncryptInto } from './noise';
+import { TAG_BYTES, TRANSPORT_HEADER, writeTransportHeader } from './wire';
 
 /** Counters this far behind the highest one seen are rejected as too old (RFC 6479-style window). */
 export const REPLAY_WINDOW = 2048;
@@ -80,8 +80,11 @@ export class Keypairs {
     const kp = this.current;
     if (!kp) return undefined;
     const counter = kp.sendCounter++;
-    const header = transportHeader(kp.remoteId, counter);
-    return encodeOuter({ type: OuterType.Transport, receiverId: kp.remoteId, counter, sealed: aeadEncrypt(kp.send, counter, header, inner) });
+    // One buffer, the datagram as it goes on the wire: the header (also the AEAD's associated data), then the sealed inner datagram.
+    const out = Buffer.allocUnsafe(TRANSPORT_HEADER + inner.length + TAG_BYTES);
+    writeTransportHeader(out, kp.remoteId, counter);
+    aeadEncryptInto(kp.send, counter, out.subarray(0, TRANSPORT_HEADER), inner, out, TRANSPORT_HEADER);
+    return out;
   }
 
   /** Opens a TRANSPORT datagram addressed to `kp` (found by receiver id). */

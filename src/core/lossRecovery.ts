@@ -146,7 +146,10 @@ export class LossRecovery {
     let newest: OutFrag | undefined;
     let top = -1;
     let rackSent = 0;
+    // inFlight is in sequence order: nothing at or above the highest sequence number the ack covers is acknowledged by it.
+    const limit = largest + 1;
     for (const f of q.inFlight.values()) {
+      if (f.seq >= limit) break;
       const cum = f.seq < ack.cumulative;
       if (!cum && (f.sacked || !inRanges(f.seq, ack.ranges))) continue;
       if (!f.sacked) {
@@ -252,6 +255,6 @@ export class LossRecovery {
 }
 
 function inRanges(seq: number, ranges: Array<[number, number]>): boolean {
-  for (const [s, e] of ranges) if (seq >= s && seq < e) return true;
+  for (let i = 0; i < ranges.length; i++) if (seq >= ranges[i][0] && seq < ranges[i][1]) return true;
   return false;
 }

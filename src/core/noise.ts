@@ -45,21 +45,39 @@ export function nonceFor(n: bigint): Buffer {
   return b;
 }
 
+/** The nonce of aeadEncryptInto and aeadDecrypt (nonceFor's bytes): createCipheriv copies it, so one buffer serves every call. */
+const scratchNonce = Buffer.alloc(12);
+
 export function aeadEncrypt(key: Buffer, n: bigint, ad: Buffer, plaintext: Buffer): Buffer {
-  const c = crypto.createCipheriv('chacha20-poly1305', key, nonceFor(n), { authTagLength: TAGLEN });
-  c.setAAD(ad, { plaintextLength: plaintext.length });
-  const out = Buffer.concat([c.update(plaintext), c.final(), c.getAuthTag()]);
+  const out = Buffer.allocUnsafe(plaintext.length + TAGLEN);
+  aeadEncryptInto(key, n, ad, plaintext, out, 0);
   return out;
+}
+
+/**
+ * aeadEncrypt, written into `out` at `offset` (ciphertext, then the tag: plaintext.length + TAGLEN
+ * bytes). The send path seals each datagram straight into the buffer that goes on the wire.
+ */
+export function aeadEncryptInto(key: Buffer, n: bigint, ad: Uint8Array, plaintext: Uint8Array, out: Buffer, offset: number): void {
+  scratchNonce.writeBigUInt64LE(n, 4); // bytes 0..3 stay zero
+  const c = crypto.createCipheriv('chacha20-poly1305', key, scratchNonce, { authTagLength: TAGLEN });
+  c.setAAD(ad, { plaintextLength: plaintext.length });
+  let o = offset + c.update(plaintext).copy(out, offset);
+  o += c.final().copy(out, o);
+  c.getAuthTag().copy(out, o);
 }
 
 /** Returns undefined when authentication fails. */
 export function aeadDecrypt(key: Buffer, n: bigint, ad: Buffer, ciphertext: Buffer): Buffer | undefined {
   if (ciphertext.length < TAGLEN) return undefined;
   try {
-    const d = crypto.createDecipheriv('chacha20-poly1305', key, nonceFor(n), { authTagLength: TAGLEN });
+    scratchNonce.writeBigUInt64LE(n, 4);
+    const d = crypto.createDecipheriv('chacha20-poly1305', key, scratchNonce, { authTagLength: TAGLEN });
     d.setAAD(ad, { plaintextLength: ciphertext.length - TAGLEN });
     d.setAuthTag(ciphertext.subarray(ciphertext.length - TAGLEN));
-    return Buffer.concat([d.update(ciphertext.subarray(0, ciphertext.length - TAGLEN)), d.final()]);
+    const plain = d.update(ciphertext.subarray(0, ciphertext.length - TAGLEN));
+    const rest = d.final(); // a stream cipher: nothing more comes out, but final checks the tag
+    return rest.length === 0 ? plain : Buffer.concat([plain, rest]);
   } catch {
     return undefined;
   }

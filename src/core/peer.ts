@@ -2,6 +2,7 @@
 // handshake showed it, their session keys, and the chat session that runs over them. The peer is
 // the session's packet filter: everything binary it sends is sealed under the current keys.
 import type { Address, Initiation } from './handshake';
+import { formatAddress } from './address';
 import { personId, safetyNumber } from './identity';
 import type { Keypair } from './keypairs';
 import { Keypairs } from './keypairs';
@@ -44,7 +45,21 @@ export class Peer implements PacketFilter {
     private readonly hooks: PeerHooks,
   ) {}
 
-  get id(): string { return this.key ? personId(this.key) : ''; }
+  /** The person id of `key` ('' without one); remembered for the key it was computed from (a hash per call cost every message its share). */
+  get id(): string {
+    const key = this.key;
+    if (!key) return '';
+    if (this.idOf?.key !== key) this.idOf = { key, id: personId(key) };
+    return this.idOf.id;
+  }
+  private idOf?: { key: Buffer; id: string };
+  /** What blocks a keyless (plain-text) peer: "addr:" and its address; remembered for the address it was made from. */
+  get addressId(): string {
+    const at = this.address;
+    if (this.addressIdOf?.at !== at) this.addressIdOf = { at, id: `addr:${formatAddress(at.address, at.port)}` };
+    return this.addressIdOf.id;
+  }
+  private addressIdOf?: { at: Address; id: string };
   /** Keys in use that the peer proved it has (a datagram opened under them). */
   get established(): boolean { return this.keypairs.current?.confirmed === true; }
   /** Both keys, in an order both sides agree on: what two people compare. */

@@ -5,6 +5,7 @@ import { decodePlain, isQuitWord, splitUtf8 } from './plain';
 import type { PeerPresence } from './presence';
 import type { SendQueue } from './sendQueue';
 import type { Contact, NoticeLevel, OutMessage, SessionCore } from './sessionTypes';
+import { contentOf } from './sessionTypes';
 import { PLAIN_MESSAGE_GUARD, SourceGuard } from './sourceGuard';
 
 /** What the plain-text side asks of the session. */
@@ -62,7 +63,7 @@ export class PlainPeer {
 
   /** A message as the classic programs show it: code as a Markdown fence. */
   private plainText(msg: OutMessage): string {
-    const c = msg.content;
+    const c = contentOf(msg);
     return c.code
       ? `\`\`\`${c.code.language}${c.code.path ? ` ${c.code.path}${c.code.startLine ? `:${c.code.startLine}-${c.code.endLine}` : ''}` : ''}\n${c.text}\n\`\`\``
       : c.text;
@@ -95,7 +96,7 @@ export class PlainPeer {
         // A passphrase is set, or the peer is a UDP Chat we know: the words never go in clear. A readable notice tells a person, and marks us to a UDP Chat.
         if (!m.announced) { m.announced = true; host.sendRaw(encryptedNoticeDatagram(host.displayName(), host.senderId)); }
         q.queue.push(m);
-      } else if (isQuitWord(m.content.text) && !m.content.code) {
+      } else if (typeof m.content === 'string' ? isQuitWord(m.content) : isQuitWord(m.content.text) && !m.content.code) {
         // A quit word goes unmarked, exactly as typed, so the classic programs recognise it; it is the end anyway.
         this.sendPlain(m);
       } else {

@@ -4,7 +4,7 @@ import { MAX_BUFFERED_FRAGMENTS, MAX_FRAGMENT_PAYLOAD, MAX_MESSAGE_BYTES, MAX_PA
 import type { MessageBody } from './codec';
 import { DATAGRAM_OVERHEAD_BYTES, Flight } from './flight';
 import type { OutFrag, OutgoingContent, OutMessage, OutStatus, SessionCore } from './sessionTypes';
-import { MessageTooLargeError } from './sessionTypes';
+import { contentOf, MessageTooLargeError } from './sessionTypes';
 
 /** fill: nothing more may go until an ack opens the window. */
 export const FILL_BLOCKED = -1;
@@ -22,8 +22,12 @@ export class SendQueue {
   private localSeq = 0;
   /** Typed while the peer was not online (or not known to speak our protocol). */
   queue: OutMessage[] = [];
-  /** Messages not yet fully in flight, in send order. */
-  outbox: OutMessage[] = [];
+  /**
+   * Messages not yet fully in flight, in send order: `outbox[outHead..]` (the head moves instead of
+   * shift(), which copies the whole array once it is large: a 20,000-message burst made fill O(n²)).
+   */
+  private outbox: OutMessage[] = [];
+  private outHead = 0;
   /** Fragments not yet passed by the cumulative ack, in sequence order (SACKed ones included). */
   readonly inFlight = new Map<number, OutFrag>();
   /** Fragments in flight and not SACKed: what the window limits. */
@@ -33,8 +37,19 @@ export class SendQueue {
   private again: OutFrag[] = [];
   /** Congestion control and pacing of what leaves (one record per data datagram). */
   readonly flight: Flight;
-  /** Messages with a status that may still change (or failed, for Retry), by local id. */
-  readonly byLocalId = new Map<string, OutMessage>();
+  /**
+   * Every message whose status may still change (queued, sending, textSent), in the order they were
+   * sent (or retried): `live[liveHead..]`, with settled ones left in place until the head passes
+   * them or the array is compacted. An array rather than a Map by local id: a 20,000-message burst
+   * costs 8 bytes a message here instead of a hash entry each (no lookup by id needs it: only
+   * Retry looks up, and only failed messages).
+   */
+  private live: OutMessage[] = [];
+  private liveHead = 0;
+  /** Messages settled or failed since the last compaction (what `live` holds beyond the pending ones, about). */
+  private liveSettled = 0;
+  /** Failed messages, by local id, for Retry. */
+  private readonly failed = new Map<string, OutMessage>();
 
   /** `newUid`: a fresh message identity, for a message sent without one (chosen when its body is first built). */
   constructor(private readonly core: SessionCore, private readonly newUid: () => string = () => { throw new Error('no uid source'); }, seed = 1) {
@@ -47,16 +62,22 @@ export class SendQueue {
   /** Messages not yet delivered or failed (queued, waiting or in flight). */
   get pendingCount(): number {
     let n = 0;
-    for (const m of this.byLocalId.values()) if (m.status === 'queued' || m.status === 'sending') n++;
+    for (let i = this.liveHead; i < this.live.length; i++) { const s = this.live[i].status; if (s === 'queued' || s === 'sending') n++; }
     return n;
   }
 
   /** Messages still waiting to go out (queued or not yet acknowledged), for persistence. */
   pendingMessages(): PendingMessage[] {
     const out: PendingMessage[] = [];
-    for (const m of this.byLocalId.values()) if (m.status === 'queued' || m.status === 'sending' || m.status === 'textSent') out.push({ localId: m.localId, content: m.content, status: m.status });
+    for (let i = this.liveHead; i < this.live.length; i++) {
+      const m = this.live[i];
+      if (isLive(m)) out.push({ localId: m.localId, content: contentOf(m), status: m.status });
+    }
     return out;
   }
+
+  /** The failed message with this local id (Retry), if any. */
+  failedMessage(localId: string): OutMessage | undefined { return this.failed.get(localId); }
 
   /**
    * Checks a message against the limits and returns the size of its body (MessageTooLargeError when
@@ -92,10 +113,12 @@ export class SendQueue {
    */
   newOut(content: OutgoingContent, localId: string, msgId: number, size: number, uid: string | undefined, sentAt = Date.now()): OutMessage {
     const msg: OutMessage = {
-      localId, msgId, content, uid: validUid(uid), sentAt, body: undefined,
+      localId, msgId, content: content.code === undefined && content.meta === undefined ? content.text : content, uid: validUid(uid), sentAt, body: undefined,
       fragCount: Math.max(1, Math.ceil(size / MAX_FRAGMENT_PAYLOAD)), nextFrag: 0, acked: 0, firstSentAt: undefined, status: 'queued',
     };
-    this.byLocalId.set(localId, msg);
+    // A local id seen again replaces the message it named (as a Map by local id did): a failed one is no longer Retry's.
+    if (this.failed.size > 0) this.failed.delete(localId);
+    this.live.push(msg);
     return msg;
   }
 
@@ -103,7 +126,7 @@ export class SendQueue {
   body(msg: OutMessage): Buffer {
     if (msg.body) return msg.body;
     if (msg.uid === undefined) msg.uid = this.newUid();
-    return (msg.body = encodeBody(bodyFields(msg.content, msg.uid, msg.sentAt)));
+    return (msg.body = encodeBody(bodyFields(contentOf(msg), msg.uid, msg.sentAt)));
   }
 
   setStatus(msg: OutMessage, status: OutStatus): void {
@@ -118,17 +141,53 @@ export class SendQueue {
     this.outbox.push(msg);
   }
 
+  /** Messages waiting in the outbox (not yet fully in flight). */
+  get outboxLength(): number { return this.outbox.length - this.outHead; }
+
+  /** The outbox's messages, in order (a copy). */
+  private waiting(): OutMessage[] { return this.outHead === 0 ? this.outbox.slice() : this.outbox.slice(this.outHead); }
+
+  private setOutbox(msgs: OutMessage[]): void {
+    this.outbox = msgs;
+    this.outHead = 0;
+  }
+
+  /** The head message left the outbox (all its fragments are in flight). */
+  private dropHead(): void {
+    this.outbox[this.outHead++] = undefined as unknown as OutMessage; // not kept alive by the array
+    if (this.outHead === this.outbox.length) { this.outbox = []; this.outHead = 0; }
+    else if (this.outHead >= 1024 && this.outHead * 2 >= this.outbox.length) { this.outbox = this.outbox.slice(this.outHead); this.outHead = 0; }
+  }
+
   /** A final status that can no longer change (delivered, unconfirmed): the message is forgotten. */
   settle(msg: OutMessage, status: OutStatus): void {
     this.setStatus(msg, status);
-    this.byLocalId.delete(msg.localId);
+    this.forget();
+  }
+
+  /** A message in `live` settled or failed: the head moves past settled ones (freeing them), and the array is compacted now and then. */
+  private forget(): void {
+    const live = this.live;
+    let h = this.liveHead;
+    while (h < live.length && !isLive(live[h])) live[h++] = undefined as unknown as OutMessage;
+    this.liveHead = h;
+    if (h === live.length) { this.live = []; this.liveHead = 0; this.liveSettled = 0; return; }
+    if (++this.liveSettled >= 1024 && this.liveSettled * 2 >= live.length - h) {
+      this.live = live.slice(h).filter(isLive);
+      this.liveHead = 0;
+      this.liveSettled = 0;
+    } else if (h >= 1024 && h * 2 >= live.length) {
+      this.live = live.slice(h);
+      this.liveHead = 0;
+    }
   }
 
   /** The message failed; it is kept for Retry (without its body: a retry builds the same one again). */
   fail(msg: OutMessage): void {
     msg.body = undefined;
     this.setStatus(msg, 'failed');
-    this.byLocalId.set(msg.localId, msg);
+    this.failed.set(msg.localId, msg);
+    this.forget();
     this.core.stats.messagesFailed++;
   }
 
@@ -145,7 +204,7 @@ export class SendQueue {
    * (they leave packed at the next flush). Returns FILL_BLOCKED when the window is full (an ack must
    * open it), FILL_DONE when all is sent, else the time (ms) at which the pacer lets the next one go.
    */
-  fill(transmit: (frag: OutFrag) => void): number {
+  fill(transmit: (frag: OutFrag, now: number) => void): number {
     const { core, flight } = this;
     if (!core.running) return FILL_DONE;
     const now = core.clock.now();
@@ -159,11 +218,11 @@ export class SendQueue {
       this.again.shift();
       f.queuedAgain = false;
       pending += cost;
-      transmit(f);
+      transmit(f, now);
     }
     // The window caps unacknowledged fragments; the receiver's buffer caps the span above the cumulative ack.
-    while (this.unsacked < core.config.window && this.nextSeq - this.cumAcked < MAX_BUFFERED_FRAGMENTS && this.outbox.length > 0) {
-      const msg = this.outbox[0];
+    while (this.unsacked < core.config.window && this.nextSeq - this.cumAcked < MAX_BUFFERED_FRAGMENTS && this.outHead < this.outbox.length) {
+      const msg = this.outbox[this.outHead];
       const i = msg.nextFrag;
       const body = this.body(msg);
       const cost = FRAG_OVERHEAD_BYTES + Math.min(MAX_FRAGMENT_PAYLOAD, body.length - i * MAX_FRAGMENT_PAYLOAD);
@@ -177,14 +236,16 @@ export class SendQueue {
         seq: this.nextSeq++, msg, fragIndex: i, lastSent: 0, transmissions: 0, sacked: false, fastAt: undefined, chain: 0, datagram: 0,
         rec: undefined, queuedAgain: false,
       };
-      frag.chain = this.sendDigest = streamDigest(this.sendDigest, msg.msgId, i, msg.fragCount, body.subarray(start, start + MAX_FRAGMENT_PAYLOAD));
+      // (A one-fragment message's payload is its whole body: no view made for it.)
+      const payload = start === 0 && body.length <= MAX_FRAGMENT_PAYLOAD ? body : body.subarray(start, start + MAX_FRAGMENT_PAYLOAD);
+      frag.chain = this.sendDigest = streamDigest(this.sendDigest, msg.msgId, i, msg.fragCount, payload);
       this.inFlight.set(frag.seq, frag);
       this.unsacked++;
-      if (msg.nextFrag >= msg.fragCount) this.outbox.shift();
-      transmit(frag);
+      if (msg.nextFrag >= msg.fragCount) this.dropHead();
+      transmit(frag, now);
     }
     // Nothing more to send although the window and the pacer allowed it: the rate samples are app-limited.
-    if (this.outbox.length === 0) { flight.appLimited(); return FILL_DONE; }
+    if (this.outHead >= this.outbox.length) { flight.appLimited(); return FILL_DONE; }
     // (Held by config.window or the receiver's buffer: like a full window, an ack opens it.)
     return FILL_BLOCKED;
   }
@@ -232,9 +293,10 @@ export class SendQueue {
 
   /** The peer restarted: what was in flight goes first again (the caller starts a new stream). */
   rewindForNewInstance(): void {
-    if (this.inFlight.size === 0 && this.outbox.length === 0) return;
+    if (this.inFlight.size === 0 && this.outboxLength === 0) return;
     const rest = this.takeInFlightMessages();
-    this.outbox = [...rest, ...this.outbox.filter((m) => !rest.includes(m))];
+    const inRest = new Set(rest);
+    this.setOutbox([...rest, ...this.waiting().filter((m) => !inRest.has(m))]);
   }
 
   /**
@@ -244,17 +306,18 @@ export class SendQueue {
    */
   failAndRewind(failed: OutMessage, peerAlive: boolean): void {
     const rest = this.takeInFlightMessages().filter((m) => m !== failed);
+    const inRest = new Set(rest);
     this.fail(failed);
     // A peer that is still heard from gets a fresh budget for the rest; a silent one does not,
     // so that everything fails in about one budget when the peer is gone.
     if (peerAlive) for (const m of rest) m.firstSentAt = undefined;
-    const waiting = this.outbox.filter((m) => m !== failed && !rest.includes(m));
+    const waiting = this.waiting().filter((m) => m !== failed && !inRest.has(m));
     if (peerAlive) {
-      this.outbox = [...rest, ...waiting];
+      this.setOutbox([...rest, ...waiting]);
     } else {
       // The peer is gone: what never left waits in the queue for its return instead of starting a
       // new 20 s budget each, one after the other.
-      this.outbox = rest;
+      this.setOutbox(rest);
       for (const m of waiting) { m.nextFrag = 0; m.acked = 0; m.firstSentAt = undefined; m.body = undefined; this.setStatus(m, 'queued'); }
       this.queue = [...waiting, ...this.queue];
     }
@@ -265,15 +328,17 @@ export class SendQueue {
     const suspect = new Set<OutMessage>();
     for (const f of this.inFlight.values()) if (f.seq < cumulative) suspect.add(f.msg);
     const rest = this.takeInFlightMessages().filter((m) => !suspect.has(m));
+    const inRest = new Set(rest);
     for (const m of suspect) this.fail(m);
-    this.outbox = [...rest, ...this.outbox.filter((m) => !rest.includes(m) && !suspect.has(m))];
+    this.setOutbox([...rest, ...this.waiting().filter((m) => !inRest.has(m) && !suspect.has(m))]);
   }
 
   /** The peer left with a bye: what was on the wire waits in the queue, in order. Returns false when nothing waited. */
   requeueAll(): boolean {
     const rest = this.takeInFlightMessages();
-    const waiting = [...rest, ...this.outbox.filter((m) => !rest.includes(m))];
-    this.outbox = [];
+    const inRest = new Set(rest);
+    const waiting = [...rest, ...this.waiting().filter((m) => !inRest.has(m))];
+    this.setOutbox([]);
     if (waiting.length === 0) return false;
     for (const m of waiting) { m.firstSentAt = undefined; m.body = undefined; this.setStatus(m, 'queued'); }
     this.queue = [...waiting, ...this.queue];
@@ -282,9 +347,9 @@ export class SendQueue {
 
   /** Empties every stage (the peer turned out to speak plain text); returns the messages in order. */
   drainAll(): OutMessage[] {
-    const waiting = [...new Set([...[...this.inFlight.values()].map((f) => f.msg), ...this.outbox, ...this.queue])];
+    const waiting = [...new Set([...[...this.inFlight.values()].map((f) => f.msg), ...this.waiting(), ...this.queue])];
     this.clearInFlight();
-    this.outbox = [];
+    this.setOutbox([]);
     this.queue = [];
     return waiting;
   }
@@ -303,6 +368,11 @@ const FRAG_OVERHEAD_BYTES = FRAME_HEADER_BYTES;
 /** What a fragment costs in a datagram: its frame. */
 function fragWireBytes(f: OutFrag): number {
   return FRAG_OVERHEAD_BYTES + Math.min(MAX_FRAGMENT_PAYLOAD, (f.msg.body?.length ?? 0) - f.fragIndex * MAX_FRAGMENT_PAYLOAD);
+}
+
+/** A message whose status may still change: what pendingMessages lists. */
+function isLive(m: OutMessage): boolean {
+  return m.status === 'queued' || m.status === 'sending' || m.status === 'textSent';
 }
 
 /** A uid when it is a valid identity (16 lowercase hex digits), else undefined. */

@@ -14,7 +14,7 @@ import { ReceiveBuffer } from './receiveBuffer';
 import type { PendingMessage } from './sendQueue';
 import { FILL_BLOCKED, FILL_DONE, SendQueue } from './sendQueue';
 import type { Contact, NoticeLevel, OutFrag, OutgoingContent, OutMessage, PacketFilter, Presence, SessionConfig, SessionCore, SessionEvents, SessionOptions, SessionStats, Transport } from './sessionTypes';
-import { DEFAULT_SESSION_CONFIG, newStats } from './sessionTypes';
+import { contentOf, DEFAULT_SESSION_CONFIG, newStats } from './sessionTypes';
 import type { Clock } from './timers';
 import { systemClock, Timers } from './timers';
 
@@ -202,16 +202,17 @@ export class ChatSession {
 
   /** A fresh 64-bit message identity. */
   newUid(): string {
-    return (this.random32() >>> 0).toString(16).padStart(8, '0') + (this.random32() >>> 0).toString(16).padStart(8, '0');
+    return hex32(this.random32()) + hex32(this.random32());
   }
 
   /** Send a failed message again. Returns false when the id is unknown or not failed. */
   retry(localId: string): boolean {
-    const msg = this.q.byLocalId.get(localId);
+    const msg = this.q.failedMessage(localId);
     if (!msg || msg.status !== 'failed' || !this.running) return false;
-    this.q.byLocalId.delete(localId);
     // Same msgId, uid and sentAt, so the same body: if the peer did get it (only the acks were lost), it drops the copy.
-    this.enqueueMsg(this.q.newOut(msg.content, localId, msg.msgId, this.q.check(msg.content), msg.uid, msg.sentAt));
+    // (newOut takes it out of the failed ones.)
+    const content = contentOf(msg);
+    this.enqueueMsg(this.q.newOut(content, localId, msg.msgId, this.q.check(content), msg.uid, msg.sentAt));
     return true;
   }
 
@@ -276,7 +277,7 @@ export class ChatSession {
   private pump(): void {
     this.pumpDeferred = false;
     const burst = this.q.flight.bytesInFlight > 0 || this.outFrames.length > 1;
-    const wait = this.q.fill((f) => this.transmit(f));
+    const wait = this.q.fill((f, now) => this.transmit(f, now));
     // The sender waits for an ack (the window is full, or a burst is all sent): the last datagram asks
     // for it at once. A lone message does not: its ack rides on the reply or comes after the ack delay.
     this.flushFrames(wait === FILL_BLOCKED || (wait === FILL_DONE && (burst || this.outFrames.length > 1)));
@@ -286,9 +287,10 @@ export class ChatSession {
   }
 
   /** A fragment goes out (first time or again): it leaves with the next flush, packed with the others. */
-  private transmit(frag: OutFrag): void {
+  /** `now`: the clock's time, when the caller has it (fill reads it once for all it sends: a clock read per fragment cost a share of a burst). */
+  private transmit(frag: OutFrag, now = this.clock.now()): void {
     if (frag.datagram === -1) return; // already waiting for this flush
-    frag.lastSent = this.clock.now();
+    frag.lastSent = now;
     frag.transmissions++;
     frag.datagram = -1;
     if (frag.transmissions > 1) this.stats.retransmissions++;
@@ -532,4 +534,12 @@ export class ChatSession {
 /** Payload bytes of a fragment in flight (its message's body is built). */
 function fragLength(f: OutFrag): number {
   return Math.min(MAX_FRAGMENT_PAYLOAD, f.msg.body!.length - f.fragIndex * MAX_FRAGMENT_PAYLOAD);
+}
+
+/** Two lowercase hex digits per byte value. */
+const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** A 32-bit value as 8 lowercase hex digits (toString(16) and padStart cost three times more, once per message). */
+function hex32(v: number): string {
+  return HEX_BYTE[v >>> 24] + HEX_BYTE[(v >>> 16) & 255] + HEX_BYTE[(v >>> 8) & 255] + HEX_BYTE[v & 255];
 }

@@ -215,10 +215,17 @@ export interface SessionCore {
  * in flight and dropped again when it fails or goes back to the queue (rebuilt byte for byte: same
  * uid, same sentAt).
  */
+/** A message's content as sent (OutMessage keeps plain text as a bare string). */
+export function contentOf(msg: OutMessage): OutgoingContent {
+  const c = msg.content;
+  return typeof c === 'string' ? { text: c } : c;
+}
+
 export interface OutMessage {
   localId: string;
   msgId: number;
-  content: OutgoingContent;
+  /** What the user sent: just its text when that is all there is (no code, no meta), which spares an object per queued message. */
+  content: OutgoingContent | string;
   /** The message identity (16 hex digits); undefined until the body is first built, which then chooses one. */
   uid: string | undefined;
   /** When the user wrote it (Unix ms, the body's sentAt). */

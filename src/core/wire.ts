@@ -87,9 +87,19 @@ export function encodeOuter(o: Outer): Buffer {
 
 /** The 18 bytes a TRANSPORT datagram authenticates in clear (AEAD associated data). */
 export function transportHeader(receiverId: number, counter: bigint): Buffer {
-  const b = header(OuterType.Transport, receiverId, 8);
-  b.writeBigUInt64BE(counter, OUTER_HEADER);
+  const b = Buffer.allocUnsafe(TRANSPORT_HEADER);
+  writeTransportHeader(b, receiverId, counter);
   return b;
+}
+
+/** Writes a TRANSPORT datagram's 18-byte header at the start of `b` (the same bytes as encodeOuter's). */
+export function writeTransportHeader(b: Buffer, receiverId: number, counter: bigint): void {
+  MAGIC.copy(b, 0);
+  b[3] = WIRE_VERSION;
+  b[4] = OuterType.Transport;
+  b[5] = 0;
+  b.writeUInt32BE(receiverId >>> 0, 6);
+  b.writeBigUInt64BE(counter, OUTER_HEADER);
 }
 
 /** The receiver id of a v2 datagram, read without parsing the rest (routing). */

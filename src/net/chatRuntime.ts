@@ -277,15 +277,15 @@ export class ChatRuntime {
    * and nothing of theirs is let in again. The configured peer's conversation stays (silenced).
    */
   block(p: Peer): string {
-    const id = p.key ? personId(p.key) : `addr:${formatAddress(p.address.address, p.address.port)}`;
+    const id = p.key ? p.id : p.addressId;
     this.trust.block(id);
     if (p !== this.contact) this.removePeer(p, 'blocked');
     return id;
   }
 
   isBlocked(p: Peer): boolean {
-    if (p.key && this.trust.isBlocked(personId(p.key))) return true;
-    return this.trust.isBlocked(`addr:${formatAddress(p.address.address, p.address.port)}`);
+    if (p.key && this.trust.isBlocked(p.id)) return true;
+    return this.trust.isBlocked(p.addressId);
   }
 
   /** The user compared the safety number: remember the peer's key as verified (or not). */

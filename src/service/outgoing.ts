@@ -35,6 +35,8 @@ export class Outgoing {
   private readonly own = new Map<string, OwnMessage>();
   /** Accepted messages the session could not take yet; handed over in order before anything newer. */
   private backlog: OwnMessage[] = [];
+  /** The ids in `backlog` (a submit looks there only when its id is one: filtering on every submit was O(backlog) per message). */
+  private readonly backlogIds = new Set<string>();
   readonly summary: Summary = emptySummary();
 
   constructor(private readonly hooks: OutgoingHooks) {}
@@ -68,7 +70,7 @@ export class Outgoing {
       status: 'new',
       sentAsText: opts.sentAsText === true,
     };
-    this.backlog = this.backlog.filter((b) => b.id !== m.id); // the same entry sent again replaces itself
+    if (this.backlogIds.delete(m.id)) this.backlog = this.backlog.filter((b) => b.id !== m.id); // the same entry sent again replaces itself
     this.own.set(m.id, m);
     this.summary.sent++;
     this.hooks.accepted(m);
@@ -96,6 +98,7 @@ export class Outgoing {
     const session = this.hooks.session();
     while (this.backlog.length > 0 && session && session.isRunning) {
       const m = this.backlog.shift()!;
+      this.backlogIds.delete(m.id);
       if (!this.handOver(session, m)) {
         // handOver held it again at the end: back to the front, to keep the order.
         this.backlog.unshift(this.backlog.pop()!);
@@ -122,11 +125,13 @@ export class Outgoing {
     this.summary.undelivered += undelivered;
     this.own.clear();
     this.backlog = [];
+    this.backlogIds.clear();
     return undelivered;
   }
 
   private hold(m: OwnMessage): void {
     this.backlog.push(m);
+    this.backlogIds.add(m.id);
     this.onStatus(m.id, 'queued');
   }
 
