@@ -212,7 +212,7 @@ export class SendQueue {
     while (this.again.length > 0) {
       const f = this.again[0];
       if (!f.queuedAgain || this.inFlight.get(f.seq) !== f || f.sacked) { this.again.shift(); f.queuedAgain = false; continue; }
-      const cost = fragWireBytes(f);
+      const cost = FRAME_HEADER_BYTES + fragPayloadBytes(f.msg.body?.length ?? 0, f.fragIndex);
       const g = flight.gate(pending, cost, now);
       if (g !== true) return g === false ? FILL_BLOCKED : g;
       this.again.shift();
@@ -225,7 +225,7 @@ export class SendQueue {
       const msg = this.outbox[this.outHead];
       const i = msg.nextFrag;
       const body = this.body(msg);
-      const cost = FRAG_OVERHEAD_BYTES + Math.min(MAX_FRAGMENT_PAYLOAD, body.length - i * MAX_FRAGMENT_PAYLOAD);
+      const cost = FRAME_HEADER_BYTES + fragPayloadBytes(body.length, i);
       const g = flight.gate(pending, cost, now);
       if (g !== true) return g === false ? FILL_BLOCKED : g;
       pending += cost;
@@ -362,12 +362,9 @@ export class SendQueue {
   }
 }
 
-/** A fragment frame's bytes beyond its payload (PROTOCOL.md §7.4); the datagram's own overhead is counted per datagram. */
-const FRAG_OVERHEAD_BYTES = FRAME_HEADER_BYTES;
-
-/** What a fragment costs in a datagram: its frame. */
-function fragWireBytes(f: OutFrag): number {
-  return FRAG_OVERHEAD_BYTES + Math.min(MAX_FRAGMENT_PAYLOAD, (f.msg.body?.length ?? 0) - f.fragIndex * MAX_FRAGMENT_PAYLOAD);
+/** Payload bytes of fragment `fragIndex` of a body of `bodyLength` bytes. */
+export function fragPayloadBytes(bodyLength: number, fragIndex: number): number {
+  return Math.min(MAX_FRAGMENT_PAYLOAD, bodyLength - fragIndex * MAX_FRAGMENT_PAYLOAD);
 }
 
 /** A message whose status may still change: what pendingMessages lists. */

@@ -12,7 +12,7 @@ import { PlainPeer } from './plainPeer';
 import { PeerPresence } from './presence';
 import { ReceiveBuffer } from './receiveBuffer';
 import type { PendingMessage } from './sendQueue';
-import { FILL_BLOCKED, FILL_DONE, SendQueue } from './sendQueue';
+import { FILL_BLOCKED, FILL_DONE, fragPayloadBytes, SendQueue } from './sendQueue';
 import type { Contact, NoticeLevel, OutFrag, OutgoingContent, OutMessage, PacketFilter, Presence, SessionConfig, SessionCore, SessionEvents, SessionOptions, SessionStats, Transport } from './sessionTypes';
 import { contentOf, DEFAULT_SESSION_CONFIG, newStats } from './sessionTypes';
 import type { Clock } from './timers';
@@ -276,11 +276,11 @@ export class ChatSession {
   /** Put fragments in flight while the window allows, and send what was transmitted. */
   private pump(): void {
     this.pumpDeferred = false;
-    const burst = this.q.flight.bytesInFlight > 0 || this.outFrames.length > 1;
+    const wasInFlight = this.q.flight.bytesInFlight > 0;
     const wait = this.q.fill((f, now) => this.transmit(f, now));
     // The sender waits for an ack (the window is full, or a burst is all sent): the last datagram asks
     // for it at once. A lone message does not: its ack rides on the reply or comes after the ack delay.
-    this.flushFrames(wait === FILL_BLOCKED || (wait === FILL_DONE && (burst || this.outFrames.length > 1)));
+    this.flushFrames(wait === FILL_BLOCKED || (wait === FILL_DONE && (wasInFlight || this.outFrames.length > 1)));
     this.loss.arm();
     // The pacer holds the next fragment until `wait`: pump again then (an ack may come first).
     if (wait > 0 && !this.timers.has('pace')) this.timers.set('pace', Math.max(0, wait - this.clock.now()), () => this.pump());
@@ -533,7 +533,7 @@ export class ChatSession {
 
 /** Payload bytes of a fragment in flight (its message's body is built). */
 function fragLength(f: OutFrag): number {
-  return Math.min(MAX_FRAGMENT_PAYLOAD, f.msg.body!.length - f.fragIndex * MAX_FRAGMENT_PAYLOAD);
+  return fragPayloadBytes(f.msg.body!.length, f.fragIndex);
 }
 
 /** Two lowercase hex digits per byte value. */
